@@ -1,0 +1,57 @@
+import Foundation
+
+// Writes a Swift file holding every `sql/<scope>/NNNN_name.sql` file as a raw string literal,
+// and the OpenAPI document as another.
+// Usage: itinera-embed-resources <sql directory> <openapi.yaml> <output swift file>
+let arguments = CommandLine.arguments
+guard arguments.count == 4 else {
+    FileHandle.standardError.write(Data("usage: itinera-embed-resources <sql-dir> <openapi.yaml> <output.swift>\n".utf8))
+    exit(64)
+}
+let root = URL(fileURLWithPath: arguments[1])
+let openAPI = try String(contentsOf: URL(fileURLWithPath: arguments[2]), encoding: .utf8)
+let output = URL(fileURLWithPath: arguments[3])
+
+func literal(_ text: String) -> String {
+    // A raw string delimiter longer than any run of '#' in the text keeps it verbatim.
+    var delimiter = "#"
+    while text.contains("\"" + delimiter) { delimiter += "#" }
+    return "\(delimiter)\"\"\"\n\(text)\n\"\"\"\(delimiter)"
+}
+let fileManager = FileManager.default
+
+var entries: [String] = []
+for scope in ["control", "tenant"] {
+    let directory = root.appendingPathComponent(scope)
+    let names = ((try? fileManager.contentsOfDirectory(atPath: directory.path)) ?? [])
+        .filter { $0.hasSuffix(".sql") }
+        .sorted()
+    for name in names {
+        let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+        entries.append("    .init(scope: \"\(scope)\", fileName: \"\(name)\", sql: \(literal(text))),")
+    }
+}
+
+let source = """
+    // Generated from the package's sql/ directory by the EmbedResources build plugin. Do not edit.
+
+    /// One SQL migration file as it appears under `sql/<scope>/`.
+    struct EmbeddedSQLFile: Sendable {
+        let scope: String
+        let fileName: String
+        let sql: String
+    }
+
+    /// Every migration file of the package, ordered by scope and file name.
+    let embeddedSQLFiles: [EmbeddedSQLFile] = [
+    \(entries.joined(separator: "\n"))
+    ]
+
+    /// The OpenAPI document served at `/openapi.yaml`.
+    let embeddedOpenAPIDocument = \(literal(openAPI))
+
+    """
+let existing = try? String(contentsOf: output, encoding: .utf8)
+if existing != source {
+    try source.write(to: output, atomically: true, encoding: .utf8)
+}

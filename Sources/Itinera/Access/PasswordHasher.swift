@@ -1,0 +1,26 @@
+import HummingbirdBcrypt
+import NIOPosix
+
+/// bcrypt password hashing, run off the event loops on NIO's blocking thread pool.
+public struct PasswordHasher: Sendable {
+    /// bcrypt's work factor; 12 or more in production.
+    public let cost: UInt8
+
+    public init(cost: UInt8 = 12) {
+        precondition(cost >= 4 && cost <= 31, "bcrypt cost must be 4…31")
+        self.cost = cost
+    }
+
+    public func hash(_ password: String) async throws -> String {
+        let cost = self.cost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    public func verify(_ password: String, against hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// A hash of no one's password, verified against when the account does not exist so that an
+    /// unknown user takes as long to refuse as a wrong password.
+    static let decoyHash = Bcrypt.hash("decoy password for timing equality", cost: 12)
+}

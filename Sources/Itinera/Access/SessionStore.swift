@@ -1,0 +1,122 @@
+public import Foundation
+public import Logging
+public import PostgresNIO
+
+/// Who is calling: a signed-in admin of one tenant.
+public struct AdminPrincipal: Sendable {
+    public let userID: UUID
+    public let role: TenantUser.Role
+    public let tenant: Tenant
+}
+
+/// The SQL of admin sessions and sign-in (control schema).
+public struct SessionStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Looks the session up and, when `enter` is true, enters its tenant in the same statement, so an
+    /// authenticated tenant request spends one round trip on both. Throws 401 for an unknown or expired
+    /// token and 403 for a suspended tenant.
+    public static func authenticate(
+        _ token: SessionToken,
+        on connection: PostgresConnection,
+        enter: Bool,
+        logger: Logger
+    ) async throws -> AdminPrincipal {
+        let entering = enter ? TenantTransaction.enterColumns(schemaColumn: "t.schema_name", roleColumn: "t.role_name") : "NULL, NULL"
+        let rows = try await connection.query(
+            """
+            SELECT u.id, u.role, \(unescaped: TenantStore.tenantColumns), \(unescaped: entering)
+            FROM itinera.sessions s
+            JOIN itinera.users u ON u.id = s.user_id
+            JOIN itinera.tenants t ON t.id = s.tenant_id
+            WHERE s.token_hash = \(token.hash) AND s.expires_at > now()
+            """,
+            logger: logger
+        )
+        for try await row in rows.decode(
+            (UUID, String, UUID, String, String, String, String, String, String, Date, String, String, String?, String?).self
+        ) {
+            let tenant = TenantStore.tenant(
+                from: (row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11)
+            )
+            RequestScope.current?.setTenant(tenant.slug)
+            guard tenant.state == .active else {
+                throw Problem.forbidden("The tenant '\(tenant.slug)' is suspended.")
+            }
+            return AdminPrincipal(userID: row.0, role: TenantUser.Role(rawValue: row.1) ?? .analyst, tenant: tenant)
+        }
+        throw Problem.unauthorized("The session token is unknown or has expired.")
+    }
+
+    /// Records a new session for the user; returns when it expires.
+    static func insert(
+        _ token: SessionToken,
+        userID: UUID,
+        tenantID: UUID,
+        lifetime: Duration,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Date {
+        let expires = Date().addingTimeInterval(TimeInterval(lifetime.components.seconds))
+        try await connection.execute(
+            """
+            INSERT INTO itinera.sessions (token_hash, tenant_id, user_id, expires_at)
+            VALUES (\(token.hash), \(tenantID), \(userID), \(expires))
+            """,
+            logger: logger
+        )
+        return expires
+    }
+
+    /// Opens a session outside any other transaction.
+    public func create(_ token: SessionToken, userID: UUID, tenantID: UUID, lifetime: Duration) async throws -> Date {
+        try await client.withConnection { connection in
+            try await Self.insert(token, userID: userID, tenantID: tenantID, lifetime: lifetime, on: connection, logger: logger)
+        }
+    }
+
+    /// Ends the session; `false` when there was no such live session.
+    public func delete(_ token: SessionToken) async throws -> Bool {
+        let rows = try await client.query(
+            "DELETE FROM itinera.sessions WHERE token_hash = \(token.hash) AND expires_at > now() RETURNING 1",
+            logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// The account a sign-in names, with its password hash; `nil` when tenant or user is unknown.
+    public func account(tenantSlug: String, email: String) async throws -> (user: TenantUser, tenant: Tenant, passwordHash: String)? {
+        let rows = try await client.query(
+            """
+            SELECT u.id, u.email, u.name, u.role, u.created_at, u.password_hash, \(unescaped: TenantStore.tenantColumns)
+            FROM itinera.users u JOIN itinera.tenants t ON t.id = u.tenant_id
+            WHERE t.slug = \(tenantSlug) AND u.email = \(email)
+            """,
+            logger: logger
+        )
+        for try await row in rows.decode(
+            (UUID, String, String, String, Date, String, UUID, String, String, String, String, String, String, Date, String, String).self
+        ) {
+            let tenant = TenantStore.tenant(
+                from: (row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13, row.14, row.15)
+            )
+            let user = TenantUser(
+                id: row.0,
+                tenantID: tenant.id,
+                email: row.1,
+                name: row.2,
+                role: TenantUser.Role(rawValue: row.3) ?? .analyst,
+                createdAt: row.4
+            )
+            return (user, tenant, row.5)
+        }
+        return nil
+    }
+}

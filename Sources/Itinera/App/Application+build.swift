@@ -1,0 +1,112 @@
+import Foundation
+public import Hummingbird
+import HummingbirdTLS
+public import Logging
+public import NIOSSL
+import OpenAPIHummingbird
+public import PostgresNIO
+
+/// What the application is built from; every dependency is passed in, nothing is global.
+public struct ApplicationParts: Sendable {
+    public var configuration: ServerConfiguration
+    public var client: PostgresClient
+    public var migrations: MigrationSet
+    public var logger: Logger
+
+    public init(configuration: ServerConfiguration, client: PostgresClient, migrations: MigrationSet, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.migrations = migrations
+        self.logger = logger
+    }
+}
+
+/// Builds the router: middleware, the generated API operations and the few plain routes.
+public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraRequestContext> {
+    let configuration = parts.configuration
+    let logger = parts.logger
+    let hasher = PasswordHasher(cost: configuration.bcryptCost)
+    let migrator = Migrator(client: parts.client, migrations: parts.migrations, logger: logger)
+    let service = APIService(
+        health: HealthController(migrator: migrator, logger: logger),
+        tenancy: TenancyController(
+            client: parts.client,
+            provisioner: TenantProvisioner(
+                client: parts.client,
+                migrations: parts.migrations,
+                sessionLifetime: configuration.sessionLifetime,
+                logger: logger
+            ),
+            store: TenantStore(client: parts.client, logger: logger),
+            hasher: hasher,
+            logger: logger
+        ),
+        sessions: SessionController(
+            store: SessionStore(client: parts.client, logger: logger),
+            hasher: hasher,
+            throttle: LoginThrottle(limits: configuration.loginLimits),
+            sessionLifetime: configuration.sessionLifetime,
+            logger: logger
+        )
+    )
+
+    let router = Router(context: ItineraRequestContext.self)
+    router.add(middleware: RequestScopeMiddleware(logger: logger))
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: BodyLimitMiddleware())
+    router.get("/openapi.yaml") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: embeddedOpenAPIDocument))
+        )
+    }
+    if configuration.benchmarkRoutes {
+        let client = parts.client
+        router.get("/bench/select1") { _, _ in
+            let rows = try await client.query("SELECT 1", logger: logger)
+            for try await _ in rows {}
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
+        }
+    }
+    try service.registerHandlers(on: router)
+    return router
+}
+
+/// Builds the HTTPS application: the router behind TLS, the database pool as a service, and a check
+/// before the server listens that migrations are current (applying them when so configured).
+public func buildApplication(
+    _ parts: ApplicationParts,
+    tls: TLSConfiguration,
+    migrateOnStart: Bool,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let router = try buildRouter(parts)
+    var app = Application(
+        router: router,
+        server: try .tls(.http1(), tlsConfiguration: tls),
+        configuration: .init(address: .hostname(parts.configuration.host, port: parts.configuration.port), serverName: nil),
+        services: [parts.client],
+        onServerRunning: onServerRunning,
+        logger: parts.logger
+    )
+    let migrator = Migrator(client: parts.client, migrations: parts.migrations, logger: parts.logger)
+    app.beforeServerStarts {
+        if migrateOnStart {
+            let report = try await migrator.run()
+            if let failed = report.failedTenants.first {
+                throw MigrationError.badSequence(
+                    "\(report.failedTenants.count) tenant migrations failed, first \(failed.slug): \(failed.error ?? "")"
+                )
+            }
+        }
+        let status = try await migrator.status()
+        if status.controlVersion > parts.migrations.latestControlVersion {
+            throw MigrationError.databaseAhead(applied: status.controlVersion, known: parts.migrations.latestControlVersion)
+        }
+        guard status.isCurrent else {
+            throw MigrationError.pending(control: status.pendingControl, tenantsBehind: status.tenantsBehind)
+        }
+    }
+    return app
+}

@@ -1,0 +1,105 @@
+import Foundation
+public import Logging
+
+/// Merges the three places configuration comes from, in precedence order: command-line flags, then
+/// `ITINERA_*` environment variables, then an optional JSON config file; the database comes from
+/// `--database-url`, then `DATABASE_URL` or libpq's `PG*` variables, then the file's `database_url`.
+///
+/// Keys are written `tls-cert` on the command line, `ITINERA_TLS_CERT` in the environment and
+/// `tls_cert` in the file.
+public struct ConfigurationSources: Sendable {
+    public static let keys = [
+        "host", "port", "tls-cert", "tls-key", "data-dir", "database-url", "migrate",
+        "session-ttl-hours", "log-level", "db-connections", "bcrypt-cost",
+    ]
+
+    public var flags: [String: String]
+    public var environment: [String: String]
+    public var file: [String: String]
+
+    public init(flags: [String: String], environment: [String: String], file: [String: String] = [:]) {
+        self.flags = flags
+        self.environment = environment
+        self.file = file
+    }
+
+    /// Reads a JSON config file whose top-level keys are the `snake_case` setting names.
+    public static func readFile(at path: String) throws -> [String: String] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ConfigurationError("the config file \(path) must hold a JSON object")
+        }
+        var values: [String: String] = [:]
+        for (key, value) in object {
+            let name = key.replacingOccurrences(of: "_", with: "-")
+            guard keys.contains(name) else {
+                throw ConfigurationError("the config file \(path) has an unknown setting '\(key)'")
+            }
+            values[name] = "\(value)"
+        }
+        return values
+    }
+
+    /// The winning value for `key`.
+    public func value(_ key: String) -> String? {
+        let environmentName = "ITINERA_" + key.uppercased().replacingOccurrences(of: "-", with: "_")
+        return [flags[key], environment[environmentName], file[key]].compactMap { $0 }.first { !$0.isEmpty }
+    }
+
+    public func resolve() throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        if let host = value("host") { configuration.host = host }
+        if let port = value("port") { configuration.port = try integer("port", port, in: 1...65535) }
+        configuration.tlsCertificatePath = value("tls-cert")
+        configuration.tlsKeyPath = value("tls-key")
+        if (configuration.tlsCertificatePath == nil) != (configuration.tlsKeyPath == nil) {
+            throw ConfigurationError("tls-cert and tls-key must be given together")
+        }
+        if let directory = value("data-dir") { configuration.dataDirectory = directory }
+        if let url = flags["database-url"] {
+            configuration.database = try DatabaseSettings(url: url, environment: environment)
+        } else if let settings = try DatabaseSettings.fromEnvironment(environment) {
+            configuration.database = settings
+        } else if let url = file["database-url"] {
+            configuration.database = try DatabaseSettings(url: url, environment: environment)
+        }
+        if let migrate = value("migrate") {
+            guard let flag = Bool(migrate.lowercased()) else {
+                throw ConfigurationError("migrate must be true or false, not '\(migrate)'")
+            }
+            configuration.migrateOnStart = flag
+        }
+        if let hours = value("session-ttl-hours") {
+            configuration.sessionLifetime = .seconds(try integer("session-ttl-hours", hours, in: 1...24 * 90) * 3600)
+        }
+        if let level = value("log-level") {
+            guard let parsed = Logger.Level(rawValue: level) else {
+                throw ConfigurationError("log-level must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            configuration.logLevel = parsed
+        }
+        if let connections = value("db-connections") {
+            configuration.databaseConnections = try integer("db-connections", connections, in: 1...1000)
+        }
+        if let cost = value("bcrypt-cost") {
+            configuration.bcryptCost = UInt8(try integer("bcrypt-cost", cost, in: 12...31))
+        }
+        return configuration
+    }
+
+    private func integer(_ key: String, _ text: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError("\(key) must be an integer in \(range.lowerBound)…\(range.upperBound), not '\(text)'")
+        }
+        return value
+    }
+}
+
+/// A setting that cannot be used; the message names it.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+public import Logging
+public import PostgresNIO
+
+/// The database a process runs against: the configured server, or the embedded cluster it starts.
+public struct DatabaseRuntime: Sendable {
+    public let settings: DatabaseSettings
+    public let embedded: EmbeddedPostgres?
+
+    /// Uses the configured database, or starts (creating on first run) the embedded one under
+    /// `<data-dir>/pg`.
+    public static func start(_ configuration: ServerConfiguration, logger: Logger) async throws -> DatabaseRuntime {
+        if let settings = configuration.database {
+            return DatabaseRuntime(settings: settings, embedded: nil)
+        }
+        let directory = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("pg")
+        let embedded = try EmbeddedPostgres(directory: directory, logger: logger)
+        try embedded.start()
+        do {
+            try await embedded.prepareApplicationDatabase()
+        } catch {
+            embedded.stop()
+            throw error
+        }
+        return DatabaseRuntime(settings: embedded.applicationSettings, embedded: embedded)
+    }
+
+    /// Stops the embedded cluster, if this process started one.
+    public func stop() {
+        embedded?.stop()
+    }
+
+    /// A pool for these settings with at most `connections` connections.
+    public func makeClient(connections: Int, logger: Logger) throws -> PostgresClient {
+        var configuration = try settings.clientConfiguration()
+        configuration.options.maximumConnections = connections
+        configuration.options.minimumConnections = 0
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+}
+
+/// Runs `body` with a pool that is running, and shuts the pool down afterwards.
+public func withRunningClient<Result: Sendable>(
+    _ client: PostgresClient,
+    _ body: @Sendable (PostgresClient) async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        return try await body(client)
+    }
+}

@@ -1,0 +1,34 @@
+import ItineraAPI
+import Logging
+
+/// `GET /healthz` (the process answers) and `GET /readyz` (the database answers and is migrated).
+struct HealthController: Sendable {
+    let migrator: Migrator
+    let logger: Logger
+
+    func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
+        .ok(.init(body: .json(.init(status: .ok))))
+    }
+
+    func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
+        let status: Migrator.Status
+        do {
+            status = try await migrator.status()
+        } catch {
+            logger.warning("Readiness check could not reach the database", metadata: ["error": "\(error)"])
+            throw Problem.notReady("The database cannot be reached.")
+        }
+        guard status.isCurrent else {
+            throw Problem.notReady(
+                "Migrations are pending: \(status.pendingControl) control, \(status.tenantsBehind) tenant schemas behind."
+            )
+        }
+        return .ok(.init(body: .json(.init(status: .ready, controlVersion: status.controlVersion, tenantsBehind: 0))))
+    }
+}
+
+extension Problem {
+    static func notReady(_ detail: String) -> Problem {
+        Problem(status: .serviceUnavailable, type: "not-ready", title: "Not ready", detail: detail)
+    }
+}

@@ -1,0 +1,29 @@
+public import Logging
+
+/// Everything `itinera serve` needs to know, after flags, environment and config file are merged.
+public struct ServerConfiguration: Sendable {
+    /// Address to listen on; `127.0.0.1` by default so a development server is not exposed.
+    public var host = "127.0.0.1"
+    public var port = 8443
+    /// PEM certificate chain and private key; when both are absent a self-signed pair is made.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// Where the embedded database and the development certificate live.
+    public var dataDirectory = ".itinera"
+    /// The database server; `nil` starts the embedded PostgreSQL.
+    public var database: DatabaseSettings?
+    /// Whether `serve` applies pending migrations; `nil` means yes for the embedded database and no
+    /// for a configured one, which then refuses to start while migrations are pending.
+    public var migrateOnStart: Bool?
+    public var sessionLifetime: Duration = .seconds(12 * 3600)
+    public var logLevel: Logger.Level = .info
+    /// Most connections the pool opens to PostgreSQL.
+    public var databaseConnections = 20
+    /// bcrypt work factor for passwords.
+    public var bcryptCost: UInt8 = 12
+    public var loginLimits = LoginThrottle.Limits()
+    /// Adds `GET /bench/select1`, the benchmark's framework-and-driver ceiling. Off in production.
+    public var benchmarkRoutes = false
+
+    public init() {}
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a program to completion and returns what it printed; a non-zero exit is an error carrying
+/// the program's own output.
+///
+/// Built on `posix_spawnp` and `waitpid` rather than Foundation's `Process`, whose exit monitoring
+/// can miss the end of a program that leaves a daemon behind (as `pg_ctl start` does). Output goes
+/// to a temporary file, not a pipe, so a daemon holding an inherited descriptor cannot stall the read.
+enum Subprocess {
+    struct Failure: Error, CustomStringConvertible {
+        let command: String
+        let status: Int32
+        let output: String
+
+        var description: String { "`\(command)` exited with status \(status): \(output)" }
+    }
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let outputPath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("itinera-subprocess-\(UUID().uuidString)").path
+        defer { unlink(outputPath) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawnp(&pid, executable, &actions, nil, argv, environ)
+        let command = ([executable] + arguments).joined(separator: " ")
+        guard spawned == 0 else {
+            throw Failure(command: command, status: -1, output: String(cString: strerror(spawned)))
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        // WIFEXITED / WEXITSTATUS are macros: exited normally when the low 7 bits are zero.
+        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard exitStatus == 0 else {
+            throw Failure(command: command, status: exitStatus, output: output)
+        }
+        return output
+    }
+}

@@ -1,0 +1,83 @@
+public import Logging
+public import PostgresNIO
+
+/// A connection inside a transaction that has entered one tenant: its search path is the tenant's
+/// schema and its role the tenant's role, so it can reach that tenant's tables and no others.
+/// Stores of tenant data take this type, never a bare connection.
+public struct TenantConnection: Sendable {
+    public let connection: PostgresConnection
+    public let tenant: TenantIdentity
+    public let logger: Logger
+
+    /// Runs one statement in the tenant's transaction.
+    @discardableResult
+    public func query(
+        _ query: PostgresQuery,
+        file: String = #fileID,
+        line: Int = #line
+    ) async throws -> PostgresRowSequence {
+        try await connection.query(query, logger: logger, file: file, line: line)
+    }
+}
+
+/// The only way code touches tenant data.
+///
+/// Each unit of work is one transaction that first sets, transaction-locally, the search path to the
+/// tenant's schema and the role to the tenant's NOLOGIN role (`set_config('role', …, true)` is
+/// `SET LOCAL ROLE`). Both reset at COMMIT or ROLLBACK, so a pooled connection never carries one
+/// tenant's context into another's request; the application role's own default search path is an
+/// empty schema, so forgetting to enter a tenant finds nothing.
+public enum TenantTransaction {
+    /// The select-list fragment that enters a tenant, for statements that look the tenant up and
+    /// enter it in the same round trip (see `SessionStore`). `schemaColumn` and `roleColumn` are
+    /// column references written in code, never input.
+    public static func enterColumns(schemaColumn: String, roleColumn: String) -> String {
+        "set_config('search_path', \(schemaColumn), true), set_config('role', \(roleColumn), true)"
+    }
+
+    /// Runs `body` in a transaction entered into `tenant`.
+    public static func run<Result: Sendable>(
+        _ client: PostgresClient,
+        tenant: TenantIdentity,
+        logger: Logger,
+        _ body: (TenantConnection) async throws -> Result
+    ) async throws -> Result {
+        try await client.withTransaction(logger: logger) { connection in
+            try await enter(connection, tenant: tenant, logger: logger)
+            return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger))
+        }
+    }
+
+    /// Runs `body` in a transaction whose first statement, `enter`, both looks up who is calling and
+    /// enters their tenant (using `enterColumns`); `enter` returns the tenant it entered and what it
+    /// learned, or throws to roll back.
+    public static func run<Principal: Sendable, Result: Sendable>(
+        _ client: PostgresClient,
+        logger: Logger,
+        entering enter: (PostgresConnection) async throws -> (TenantIdentity, Principal),
+        _ body: (TenantConnection, Principal) async throws -> Result
+    ) async throws -> Result {
+        try await client.withTransaction(logger: logger) { connection in
+            let (tenant, principal) = try await enter(connection)
+            return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger), principal)
+        }
+    }
+}
+
+extension PostgresTransactionError {
+    /// The error that made the transaction fail, so callers can map it to a response.
+    var rootCause: any Error {
+        closureError ?? commitError ?? beginError ?? rollbackError ?? self
+    }
+}
+
+extension TenantTransaction {
+    /// Enters `tenant` on a connection already inside a transaction, for an `entering` closure that
+    /// did control-schema work first.
+    public static func enter(_ connection: PostgresConnection, tenant: TenantIdentity, logger: Logger) async throws {
+        try await connection.execute(
+            "SELECT set_config('search_path', \(tenant.schema), true), set_config('role', \(tenant.role), true)",
+            logger: logger
+        )
+    }
+}

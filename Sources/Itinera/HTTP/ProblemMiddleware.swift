@@ -1,0 +1,117 @@
+import Foundation
+public import Hummingbird
+import OpenAPIRuntime
+import PostgresNIO
+
+/// Turns every error into an `application/problem+json` response: problems as they are, unknown
+/// routes, malformed bodies and wrong fields as 4xx with the field named, and anything unexpected as
+/// a logged 500 whose body says nothing of the server's internals.
+public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let scope = RequestScope.current
+            let requestID = scope?.requestID ?? "unknown"
+            let problem = Self.problem(for: error, request: request) ?? {
+                scope?.logger.error(
+                    "Request failed",
+                    metadata: ["error": "\(error)", "path": "\(request.uri.path)"]
+                )
+                return Problem.internalError(requestID: requestID)
+            }()
+            var headers = problem.headers
+            headers[.contentType] = "application/problem+json"
+            return Response(
+                status: problem.status,
+                headers: headers,
+                body: .init(byteBuffer: ByteBuffer(data: problem.body(requestID: requestID)))
+            )
+        }
+    }
+
+    /// The problem an error stands for, or `nil` when it is a server fault.
+    static func problem(for error: any Error, request: Request) -> Problem? {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let serverError as ServerError:
+            if let problem = problem(for: serverError.underlyingError, request: request) {
+                return problem
+            }
+            // No operation input means the request never got past decoding: the client's fault.
+            if serverError.operationInput == nil {
+                return .malformedBody(serverError.causeDescription)
+            }
+            return nil
+        case let decoding as DecodingError:
+            return problem(for: decoding)
+        case let transaction as PostgresTransactionError:
+            return problem(for: transaction.rootCause, request: request)
+        case let http as HTTPError:
+            switch http.status {
+            case .notFound:
+                return Problem(
+                    status: .notFound,
+                    type: "not-found",
+                    title: "Not found",
+                    detail: "There is no \(request.method.rawValue) \(request.uri.path)."
+                )
+            case .contentTooLarge:
+                return .bodyTooLarge(limit: HTTPLimits.maxBodyBytes)
+            default:
+                return Problem(
+                    status: http.status,
+                    type: "http-\(http.status.code)",
+                    title: http.status.reasonPhrase,
+                    detail: http.body ?? http.status.reasonPhrase
+                )
+            }
+        default:
+            return nil
+        }
+    }
+
+    static func problem(for error: DecodingError) -> Problem {
+        func path(_ codingPath: [any CodingKey], appending key: (any CodingKey)? = nil) -> String {
+            (codingPath + (key.map { [$0] } ?? [])).map { key in
+                key.intValue.map { "[\($0)]" } ?? key.stringValue
+            }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath, appending: key)
+            return .invalidField(field, "\(field) is required.")
+        case .valueNotFound(_, let context):
+            let field = path(context.codingPath)
+            return .invalidField(field, "\(field) must not be null.")
+        case .typeMismatch(let type, let context):
+            let field = path(context.codingPath)
+            return .invalidField(field, "\(field) must be \(Self.describe(type)).")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                return .malformedBody("The request body is not valid JSON.")
+            }
+            let field = path(context.codingPath)
+            return .invalidField(field, "\(field) has an invalid value: \(context.debugDescription)")
+        @unknown default:
+            return .malformedBody("The request body could not be read.")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
+        case is Double.Type, is Float.Type: "a number"
+        case is Bool.Type: "a boolean"
+        default: "an object or array of the documented shape"
+        }
+    }
+}

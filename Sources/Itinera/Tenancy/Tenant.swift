@@ -1,0 +1,42 @@
+public import Foundation
+
+/// A business signed up to Itinera, as kept in `itinera.tenants`.
+public struct Tenant: Sendable, Equatable {
+    /// What kind of business a tenant is.
+    public enum Kind: String, Sendable, CaseIterable {
+        case agency
+        case scenicArea = "scenic_area"
+        case hotel
+    }
+
+    /// Whether the tenant may use the API.
+    public enum State: String, Sendable {
+        case active
+        case suspended
+    }
+
+    public var id: UUID
+    public var slug: String
+    public var name: String
+    public var kind: Kind
+    public var timezone: String
+    public var currency: String
+    public var state: State
+    public var createdAt: Date
+    public var identity: TenantIdentity
+}
+
+/// A person who administers a tenant.
+public struct TenantUser: Sendable, Equatable {
+    /// What a user may do; see API.md for each role's reach.
+    public enum Role: String, Sendable, CaseIterable {
+        case owner, admin, marketer, agent, analyst
+    }
+
+    public var id: UUID
+    public var tenantID: UUID
+    public var email: String
+    public var name: String
+    public var role: Role
+    public var createdAt: Date
+}

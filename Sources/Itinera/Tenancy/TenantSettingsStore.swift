@@ -1,0 +1,28 @@
+public import Foundation
+
+/// The SQL of a tenant's own settings row (tenant schema).
+public enum TenantSettingsStore {
+    /// The settings document as JSON text.
+    public static func settings(on tenant: TenantConnection) async throws -> Data {
+        let rows = try await tenant.query("SELECT settings::text FROM tenant_settings")
+        for try await text in rows.decode(String.self) { return Data(text.utf8) }
+        return Data("{}".utf8)
+    }
+
+    /// Merges `patch` (a JSON object) into the settings, key by key; returns the settings before and after.
+    public static func merge(_ patch: Data, on tenant: TenantConnection) async throws -> (before: Data, after: Data) {
+        let patchText = String(decoding: patch, as: UTF8.self)
+        let rows = try await tenant.query(
+            """
+            WITH before AS (SELECT settings FROM tenant_settings FOR UPDATE)
+            UPDATE tenant_settings s SET settings = b.settings || \(patchText)::jsonb, updated_at = now()
+            FROM before b
+            RETURNING b.settings::text, s.settings::text
+            """
+        )
+        for try await (before, after) in rows.decode((String, String).self) {
+            return (Data(before.utf8), Data(after.utf8))
+        }
+        return (Data("{}".utf8), Data("{}".utf8))
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct ItineraCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "itinera",
+        abstract: "Itinera: multi-tenant CRM and loyalty server for the travel trade.",
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self
+    )
+}
