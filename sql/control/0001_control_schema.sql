@@ -5,17 +5,26 @@
 --                         role is a NOINHERIT member and switches to it only to run tenant DDL.
 --   itinera_nobody        owns itinera_no_tenant, the empty schema that is the application role's
 --                         default search_path, so a query run without a tenant context finds nothing.
+-- Each step tolerates another migrator creating the same cluster-wide role at the same moment.
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'itinera_tenant_owner') THEN
+    BEGIN
         CREATE ROLE itinera_tenant_owner NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'itinera_nobody') THEN
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+    END;
+    BEGIN
         CREATE ROLE itinera_nobody NOLOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+    END;
+    IF NOT pg_has_role(current_user, 'itinera_tenant_owner', 'MEMBER') THEN
+        EXECUTE format('GRANT itinera_tenant_owner TO %I', current_user);
     END IF;
-    EXECUTE format('GRANT itinera_tenant_owner TO %I', current_user);
-    EXECUTE format('GRANT itinera_nobody TO %I', current_user);
-    EXECUTE format('ALTER ROLE %I NOINHERIT', current_user);
+    IF NOT pg_has_role(current_user, 'itinera_nobody', 'MEMBER') THEN
+        EXECUTE format('GRANT itinera_nobody TO %I', current_user);
+    END IF;
+    IF (SELECT rolinherit FROM pg_roles WHERE rolname = current_user) THEN
+        EXECUTE format('ALTER ROLE %I NOINHERIT', current_user);
+    END IF;
     EXECUTE format(
         'ALTER ROLE %I IN DATABASE %I SET search_path = itinera_no_tenant',
         current_user, current_database()

@@ -14,6 +14,10 @@ public struct TenantProvisioner: Sendable {
     /// An error injected after a step.
     public struct InjectedFailure: Error, Equatable {
         public let after: Step
+
+        public init(after: Step) {
+            self.after = after
+        }
     }
 
     /// What sign-up returns.
@@ -44,10 +48,14 @@ public struct TenantProvisioner: Sendable {
         self.failAfter = failAfter
     }
 
-    /// Provisions the tenant described by `signUp` whose owner's password is already hashed.
-    public func provision(_ signUp: ValidSignUp, ownerPasswordHash: String) async throws -> Result {
+    /// Provisions the tenant described by `signUp` whose owner's password is already hashed, under a
+    /// new random identity unless one is given.
+    public func provision(
+        _ signUp: ValidSignUp,
+        ownerPasswordHash: String,
+        identity: TenantIdentity = .make()
+    ) async throws -> Result {
         let now = Date()
-        let identity = TenantIdentity.make()
         let tenant = Tenant(
             id: identity.id,
             slug: signUp.slug,

@@ -1,0 +1,104 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Itinera
+import ItineraTestSupport
+import Testing
+
+@Suite struct ProblemResponseTests {
+    @Test func test_unknownRoute_isProblemJSON404() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let response = try await client.send(.get, "/v1/no-such-thing")
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let problem = try JSON.object(response.body)
+                #expect(problem["type"] as? String == "/problems/not-found")
+                #expect(problem["status"] as? Int == 404)
+                #expect((problem["detail"] as? String)?.contains("/v1/no-such-thing") == true)
+            }
+        }
+    }
+
+    @Test func test_oversizedBody_is413BeforeAnyHandlerRuns() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let padding = String(repeating: "x", count: HTTPLimits.maxBodyBytes)
+                let response = try await client.send(
+                    .post,
+                    "/v1/signup",
+                    json: ["tenant": ["name": padding, "slug": "big-body", "kind": "agency"], "owner": [:]]
+                )
+                #expect(response.status == .contentTooLarge)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(try JSON.object(response.body)["type"] as? String == "/problems/body-too-large")
+                #expect(try await db.scalar("SELECT count(*) FROM itinera.tenants", as: Int.self) == 0)
+            }
+        }
+    }
+
+    @Test func test_malformedJSON_is400NamingTheBody() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let response = try await client.execute(
+                    uri: "/v1/signup",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"tenant": {"#)
+                )
+                #expect(response.status == .badRequest)
+                #expect(try JSON.object(response.body)["type"] as? String == "/problems/malformed-body")
+            }
+        }
+    }
+
+    @Test func test_wrongFieldType_is422NamingTheField() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let response = try await client.send(
+                    .post,
+                    "/v1/signup",
+                    json: [
+                        "tenant": ["name": "X", "slug": "typed", "kind": 7],
+                        "owner": ["email": "a@b.example", "password": "0123456789", "name": "A"],
+                    ]
+                )
+                #expect(response.status == .unprocessableContent)
+                #expect(try JSON.object(response.body)["field"] as? String == "tenant.kind")
+            }
+        }
+    }
+
+    @Test func test_everyResponse_carriesHSTSAndEchoesRequestID() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                for uri in ["/healthz", "/v1/tenant", "/missing"] {
+                    let response = try await client.send(.get, uri, headers: [.requestID: "trace-123"])
+                    #expect(response.headers[.strictTransportSecurity]?.hasPrefix("max-age=") == true, "\(uri)")
+                    #expect(response.headers[.requestID] == "trace-123", "\(uri)")
+                }
+                let generated = try await client.send(.get, "/healthz")
+                #expect(generated.headers[.requestID]?.count == 36)
+            }
+        }
+    }
+
+    @Test func test_openAPIDocument_isServed() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let response = try await client.send(.get, "/openapi.yaml")
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                #expect(text.hasPrefix("openapi: 3.1.0"))
+                #expect(text.contains("/v1/signup:"))
+            }
+        }
+    }
+}
