@@ -90,7 +90,7 @@ public struct Migrator: Sendable {
 
     /// Creates the `itinera` schema, its ledger and the script runner, once.
     func bootstrap() async throws {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
             try await connection.execute("CREATE SCHEMA IF NOT EXISTS itinera", logger: logger)
             try await connection.execute(
@@ -128,7 +128,7 @@ public struct Migrator: Sendable {
         try await bootstrap()
         var applied: [Migration] = []
         for migration in migrations.control {
-            let didApply = try await client.withTransaction(logger: logger) { connection -> Bool in
+            let didApply = try await client.transaction(logger: logger) { connection -> Bool in
                 try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
                 let rows = try await connection.query(
                     "SELECT checksum FROM itinera.schema_migrations WHERE version = \(migration.version)",
@@ -217,7 +217,7 @@ public struct Migrator: Sendable {
         let latest = migrations.latestTenantVersion
         let timeout = "\(lockTimeout.components.seconds * 1000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000)ms"
         do {
-            let from = try await client.withTransaction(logger: logger) { connection -> Int? in
+            let from = try await client.transaction(logger: logger) { connection -> Int? in
                 try await connection.execute("SELECT set_config('lock_timeout', \(timeout), true)", logger: logger)
                 let rows = try await connection.query(
                     "SELECT schema_version FROM itinera.tenants WHERE id = \(tenant.identity.id) FOR UPDATE",

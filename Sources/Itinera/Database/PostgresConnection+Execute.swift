@@ -34,3 +34,20 @@ extension TenantConnection {
         try await connection.execute(query, logger: logger, file: file, line: line)
     }
 }
+
+extension PostgresClient {
+    /// `withTransaction`, rethrowing the error that failed the transaction itself (a `Problem`, a
+    /// server error) rather than postgres-nio's wrapper, so callers can act on what went wrong.
+    public func transaction<Result: Sendable>(
+        logger: Logger,
+        file: String = #file,
+        line: Int = #line,
+        _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        do {
+            return try await withTransaction(logger: logger, file: file, line: line, body)
+        } catch let error as PostgresTransactionError {
+            throw error.rootCause
+        }
+    }
+}

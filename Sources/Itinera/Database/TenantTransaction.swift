@@ -42,7 +42,7 @@ public enum TenantTransaction {
         logger: Logger,
         _ body: (TenantConnection) async throws -> Result
     ) async throws -> Result {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             try await enter(connection, tenant: tenant, logger: logger)
             return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger))
         }
@@ -57,7 +57,7 @@ public enum TenantTransaction {
         entering enter: (PostgresConnection) async throws -> (TenantIdentity, Principal),
         _ body: (TenantConnection, Principal) async throws -> Result
     ) async throws -> Result {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             let (tenant, principal) = try await enter(connection)
             return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger), principal)
         }

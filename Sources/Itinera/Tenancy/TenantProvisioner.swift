@@ -77,8 +77,7 @@ public struct TenantProvisioner: Sendable {
         )
         let token = SessionToken.generate()
         let script = TenantSchemaScript.provision(schema: identity.schema, role: identity.role, migrations: migrations)
-        do {
-            let expires = try await client.withTransaction(logger: logger) { connection -> Date in
+        let expires = try await client.transaction(logger: logger) { connection -> Date in
                 try await TenantStore.insert(
                     tenant,
                     schemaVersion: migrations.latestTenantVersion,
@@ -101,10 +100,7 @@ public struct TenantProvisioner: Sendable {
                 try check(.session)
                 return expires
             }
-            return Result(tenant: tenant, owner: owner, session: token, sessionExpiresAt: expires)
-        } catch let error as PostgresTransactionError {
-            throw error.rootCause
-        }
+        return Result(tenant: tenant, owner: owner, session: token, sessionExpiresAt: expires)
     }
 
     private func check(_ step: Step) throws {
