@@ -38,6 +38,11 @@ public struct TestDatabase: Sendable {
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
+    /// A pool on the same database that is not running yet, for an application that runs its own.
+    public func unstartedClient(connections: Int = 8) throws -> PostgresClient {
+        try Self.makeClient(settings, connections: connections, logger: logger)
+    }
+
     /// The application parts a test server is built from, with a cheap bcrypt cost.
     public func parts(_ adjust: (inout ServerConfiguration) -> Void = { _ in }) -> ApplicationParts {
         var configuration = ServerConfiguration()

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Itinera
+import ItineraTestSupport
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Testing
+
+@Suite struct LiveTLSTests {
+    static func application(_ db: TestDatabase) throws -> some ApplicationProtocol {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-tls-\(UUID())")
+        let tls = try TLSIdentity.serverConfiguration(certificatePath: nil, keyPath: nil, dataDirectory: directory, logger: db.logger)
+        var parts = db.parts()
+        parts.client = try db.unstartedClient()
+        return try buildApplication(parts, tls: tls, migrateOnStart: false)
+    }
+
+    @Test func test_overRealTLS_signUpAndTenantReadWork() async throws {
+        try await TestDatabase.with { db in
+            try await Self.application(db).test(.ahc(.https)) { client in
+                let health = try await client.send(.get, "/healthz")
+                #expect(health.status == .ok)
+                #expect(health.headers[.strictTransportSecurity] != nil)
+                let tenant = try await client.signUp(slugPrefix: "tls")
+                #expect(try await client.send(.get, "/v1/tenant", token: tenant.token).status == .ok)
+                #expect(try await client.send(.get, "/readyz").status == .ok)
+            }
+        }
+    }
+
+    @Test func test_plainHTTPToTheTLSPort_getsNoHTTPAnswer() async throws {
+        try await TestDatabase.with { db in
+            try await Self.application(db).test(.ahc(.https)) { client in
+                let port = try #require(client.port)
+                let reply = try await Self.plainHTTPExchange(port: port)
+                #expect(!reply.hasPrefix("HTTP/"), "plain HTTP got an HTTP answer: \(reply.prefix(40))")
+            }
+        }
+    }
+
+    @Test func test_tls11Client_isRefused() async throws {
+        try await TestDatabase.with { db in
+            try await Self.application(db).test(.ahc(.https)) { client in
+                let port = try #require(client.port)
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.certificateVerification = .none
+                configuration.minimumTLSVersion = .tlsv1
+                configuration.maximumTLSVersion = .tlsv11
+                await #expect(throws: (any Error).self) {
+                    try await Self.tlsHandshake(port: port, configuration: configuration)
+                }
+                configuration.maximumTLSVersion = .tlsv12
+                try await Self.tlsHandshake(port: port, configuration: configuration)
+            }
+        }
+    }
+
+    /// Sends a plain-text HTTP request and returns whatever comes back before the server closes.
+    static func plainHTTPExchange(port: Int) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+            var received = ""
+            for try await chunk in inbound {
+                received += String(buffer: chunk)
+            }
+            return received
+        }
+    }
+
+    /// Completes a TLS handshake with `configuration`, or throws.
+    static func tlsHandshake(port: Int, configuration: TLSConfiguration) async throws {
+        let context = try NIOSSLContext(configuration: configuration)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = try NIOSSLClientHandler(context: context, serverHostname: nil)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+            var received = ""
+            for try await chunk in inbound { received += String(buffer: chunk) }
+            guard received.hasPrefix("HTTP/1.1 200") else { throw TestSupportError("no HTTP answer over TLS: \(received)") }
+        }
+    }
+}
