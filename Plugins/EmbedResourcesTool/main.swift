@@ -5,7 +5,8 @@ import Foundation
 // Usage: itinera-embed-resources <sql directory> <openapi.yaml> <output swift file>
 let arguments = CommandLine.arguments
 guard arguments.count == 4 else {
-    FileHandle.standardError.write(Data("usage: itinera-embed-resources <sql-dir> <openapi.yaml> <output.swift>\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: itinera-embed-resources <sql-dir> <openapi.yaml> <output.swift>\n".utf8))
     exit(64)
 }
 let root = URL(fileURLWithPath: arguments[1])

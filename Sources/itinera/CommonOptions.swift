@@ -8,10 +8,14 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "A JSON config file (also ITINERA_CONFIG).")
     var config: String?
 
-    @Option(name: .customLong("data-dir"), help: "Where the embedded database and development certificate live (default ./.itinera).")
+    @Option(
+        name: .customLong("data-dir"),
+        help: "Where the embedded database and development certificate live (default ./.itinera).")
     var dataDirectory: String?
 
-    @Option(name: .customLong("database-url"), help: "postgres:// URL of the database; otherwise DATABASE_URL, PG* variables, or the embedded PostgreSQL.")
+    @Option(
+        name: .customLong("database-url"),
+        help: "postgres:// URL of the database; otherwise DATABASE_URL, PG* variables, or the embedded PostgreSQL.")
     var databaseURL: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")

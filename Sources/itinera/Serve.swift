@@ -21,7 +21,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
     var tlsKey: String?
 
-    @Flag(inversion: .prefixedNo, help: "Apply pending migrations before serving (default: yes for the embedded database, no otherwise).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Apply pending migrations before serving (default: yes for the embedded database, no otherwise).")
     var migrate: Bool?
 
     func run() async throws {
@@ -40,13 +42,16 @@ struct Serve: AsyncParsableCommand {
                 logger: logger
             )
             let app = try buildApplication(
-                ApplicationParts(configuration: configuration, client: client, migrations: try .embedded(), logger: logger),
+                ApplicationParts(
+                    configuration: configuration, client: client, migrations: try .embedded(), logger: logger),
                 tls: tls,
                 migrateOnStart: configuration.migrateOnStart ?? (database.embedded != nil)
             ) { channel in
                 logger.notice(
                     "Itinera is serving HTTPS",
-                    metadata: ["url": "https://\(configuration.host):\(channel.localAddress?.port ?? configuration.port)"]
+                    metadata: [
+                        "url": "https://\(configuration.host):\(channel.localAddress?.port ?? configuration.port)"
+                    ]
                 )
             }
             try await app.runService()

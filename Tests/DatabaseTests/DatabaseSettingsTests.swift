@@ -4,11 +4,18 @@ import Testing
 @Suite struct DatabaseSettingsTests {
     @Test func test_url_isReadLikeLibpq() throws {
         let settings = try DatabaseSettings(url: "postgres://app:s3cret@db.example:6432/crm?sslmode=verify-full")
-        #expect(settings == DatabaseSettings(host: "db.example", port: 6432, user: "app", password: "s3cret", database: "crm", sslMode: .verifyFull))
+        #expect(
+            settings
+                == DatabaseSettings(
+                    host: "db.example", port: 6432, user: "app", password: "s3cret", database: "crm",
+                    sslMode: .verifyFull))
     }
 
     @Test func test_missingURLParts_comeFromPGVariables() throws {
-        let environment = ["PGHOST": "/var/run/postgresql", "PGPORT": "5433", "PGUSER": "itinera", "PGDATABASE": "itinera_prod", "PGPASSWORD": "pw"]
+        let environment = [
+            "PGHOST": "/var/run/postgresql", "PGPORT": "5433", "PGUSER": "itinera", "PGDATABASE": "itinera_prod",
+            "PGPASSWORD": "pw",
+        ]
         let settings = try #require(try DatabaseSettings.fromEnvironment(environment))
         #expect(settings.unixSocketPath == "/var/run/postgresql/.s.PGSQL.5433")
         #expect(settings.user == "itinera" && settings.database == "itinera_prod" && settings.password == "pw")

@@ -18,11 +18,14 @@ import Testing
     }
 
     static func provision(_ db: TestDatabase, count: Int) async throws -> [Tenant] {
-        let provisioner = TenantProvisioner(client: db.client, migrations: db.migrations, sessionLifetime: .seconds(60), logger: db.logger)
+        let provisioner = TenantProvisioner(
+            client: db.client, migrations: db.migrations, sessionLifetime: .seconds(60), logger: db.logger)
         return try await withThrowingTaskGroup(of: Tenant.self) { group in
             for index in 0..<count {
                 group.addTask {
-                    try await provisioner.provision(validSignUp(slug: String(format: "m-%04d", index)), ownerPasswordHash: sampleOwnerPasswordHash).tenant
+                    try await provisioner.provision(
+                        validSignUp(slug: String(format: "m-%04d", index)), ownerPasswordHash: sampleOwnerPasswordHash
+                    ).tenant
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }.sorted { $0.slug < $1.slug }
@@ -56,9 +59,11 @@ import Testing
             #expect(first.tenants.count == 200)
             #expect(first.failedTenants.map(\.slug) == [broken.slug])
             #expect(first.failedTenants.first?.error?.contains("already exists") == true)
-            #expect(try await db.scalar(
-                "SELECT count(*) FROM itinera.tenants WHERE schema_version = \(migrations.latestTenantVersion)", as: Int.self
-            ) == 199)
+            #expect(
+                try await db.scalar(
+                    "SELECT count(*) FROM itinera.tenants WHERE schema_version = \(migrations.latestTenantVersion)",
+                    as: Int.self
+                ) == 199)
 
             // A second run touches only the tenant still behind; once it is mended, it catches up.
             let second = try await migrator.run(jobs: 4)
@@ -74,7 +79,8 @@ import Testing
             #expect(try await migrator.run().changedNothing)
 
             // The new table reached every tenant, owned by the tenant owner and usable by the tenant.
-            let probe = try await TenantTransaction.run(db.client, tenant: tenants[3].identity, logger: db.logger) { tenant in
+            let probe = try await TenantTransaction.run(db.client, tenant: tenants[3].identity, logger: db.logger) {
+                tenant in
                 let rows = try await tenant.query("SELECT id FROM probe")
                 var ids: [Int] = []
                 for try await id in rows.decode(Int.self) { ids.append(id) }
@@ -87,7 +93,8 @@ import Testing
     @Test func test_dryRun_reportsPendingWorkAndChangesNothing() async throws {
         try await TestDatabase.with { db in
             _ = try await Self.provision(db, count: 2)
-            let migrator = Migrator(client: db.client, migrations: try Self.withExtraTenantMigration(), logger: db.logger)
+            let migrator = Migrator(
+                client: db.client, migrations: try Self.withExtraTenantMigration(), logger: db.logger)
             let report = try await migrator.run(dryRun: true)
             #expect(report.tenants.count == 2)
             #expect(try await migrator.status().tenantsBehind == 2)
@@ -99,8 +106,11 @@ import Testing
             let embedded = try MigrationSet.embedded()
             var control = embedded.control
             let first = control[0]
-            control[0] = Migration(scope: .control, version: first.version, name: first.name, sql: first.sql + "\n-- edited")
-            let migrator = Migrator(client: db.client, migrations: try MigrationSet(control: control, tenant: embedded.tenant), logger: db.logger)
+            control[0] = Migration(
+                scope: .control, version: first.version, name: first.name, sql: first.sql + "\n-- edited")
+            let migrator = Migrator(
+                client: db.client, migrations: try MigrationSet(control: control, tenant: embedded.tenant),
+                logger: db.logger)
             await #expect(throws: MigrationError.self) { _ = try await migrator.run() }
         }
     }

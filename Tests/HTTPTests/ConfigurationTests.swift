@@ -20,15 +20,21 @@ import Testing
     @Test func test_databaseURLFlag_beatsEnvironment_whichBeatsFile() throws {
         let environment = ["DATABASE_URL": "postgres://env@envhost/envdb"]
         let file = ["database-url": "postgres://file@filehost/filedb"]
-        let fromFlag = try ConfigurationSources(flags: ["database-url": "postgres://flag@flaghost/flagdb"], environment: environment, file: file).resolve()
+        let fromFlag = try ConfigurationSources(
+            flags: ["database-url": "postgres://flag@flaghost/flagdb"], environment: environment, file: file
+        ).resolve()
         #expect(fromFlag.database?.host == "flaghost")
-        #expect(try ConfigurationSources(flags: [:], environment: environment, file: file).resolve().database?.host == "envhost")
-        #expect(try ConfigurationSources(flags: [:], environment: [:], file: file).resolve().database?.host == "filehost")
+        #expect(
+            try ConfigurationSources(flags: [:], environment: environment, file: file).resolve().database?.host
+                == "envhost")
+        #expect(
+            try ConfigurationSources(flags: [:], environment: [:], file: file).resolve().database?.host == "filehost")
     }
 
     @Test func test_configFile_isJSONWithSnakeCaseKeys_andUnknownKeysAreRefused() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-\(UUID()).json").path
-        try Data(#"{"port": 8444, "tls_cert": "/etc/c.pem", "tls_key": "/etc/k.pem"}"#.utf8).write(to: URL(fileURLWithPath: path))
+        try Data(#"{"port": 8444, "tls_cert": "/etc/c.pem", "tls_key": "/etc/k.pem"}"#.utf8).write(
+            to: URL(fileURLWithPath: path))
         let values = try ConfigurationSources.readFile(at: path)
         #expect(values["port"] == "8444" && values["tls-cert"] == "/etc/c.pem")
         try Data(#"{"prot": 1}"#.utf8).write(to: URL(fileURLWithPath: path))
@@ -36,8 +42,14 @@ import Testing
     }
 
     @Test func test_invalidValues_nameTheSetting() {
-        #expect(throws: ConfigurationError.self) { _ = try ConfigurationSources(flags: ["port": "http"], environment: [:]).resolve() }
-        #expect(throws: ConfigurationError.self) { _ = try ConfigurationSources(flags: ["tls-cert": "/c.pem"], environment: [:]).resolve() }
-        #expect(throws: ConfigurationError.self) { _ = try ConfigurationSources(flags: ["bcrypt-cost": "8"], environment: [:]).resolve() }
+        #expect(throws: ConfigurationError.self) {
+            _ = try ConfigurationSources(flags: ["port": "http"], environment: [:]).resolve()
+        }
+        #expect(throws: ConfigurationError.self) {
+            _ = try ConfigurationSources(flags: ["tls-cert": "/c.pem"], environment: [:]).resolve()
+        }
+        #expect(throws: ConfigurationError.self) {
+            _ = try ConfigurationSources(flags: ["bcrypt-cost": "8"], environment: [:]).resolve()
+        }
     }
 }

@@ -12,7 +12,8 @@ import Testing
 @Suite struct LiveTLSTests {
     static func application(_ db: TestDatabase) throws -> some ApplicationProtocol {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-tls-\(UUID())")
-        let tls = try TLSIdentity.serverConfiguration(certificatePath: nil, keyPath: nil, dataDirectory: directory, logger: db.logger)
+        let tls = try TLSIdentity.serverConfiguration(
+            certificatePath: nil, keyPath: nil, dataDirectory: directory, logger: db.logger)
         var parts = db.parts()
         parts.client = try db.unstartedClient()
         return try buildApplication(parts, tls: tls, migrateOnStart: false)
@@ -88,10 +89,13 @@ import Testing
                 }
             }
         try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+            try await outbound.write(
+                ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
             var received = ""
             for try await chunk in inbound { received += String(buffer: chunk) }
-            guard received.hasPrefix("HTTP/1.1 200") else { throw TestSupportError("no HTTP answer over TLS: \(received)") }
+            guard received.hasPrefix("HTTP/1.1 200") else {
+                throw TestSupportError("no HTTP answer over TLS: \(received)")
+            }
         }
     }
 }

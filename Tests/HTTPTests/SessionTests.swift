@@ -13,7 +13,10 @@ import Testing
                 let tenant = try await client.signUp(slugPrefix: "login")
                 let response = try await client.send(
                     .post, "/v1/sessions",
-                    json: ["tenant": tenant.slug, "email": "OWNER@\(tenant.slug).example", "password": "correct horse battery"]
+                    json: [
+                        "tenant": tenant.slug, "email": "OWNER@\(tenant.slug).example",
+                        "password": "correct horse battery",
+                    ]
                 )
                 #expect(response.status == .created)
                 let token = try #require(try JSON.object(response.body)["token"] as? String)
@@ -35,8 +38,14 @@ import Testing
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "same")
                 let attempts: [[String: String]] = [
-                    ["tenant": "no-such-tenant", "email": "owner@\(tenant.slug).example", "password": "correct horse battery"],
-                    ["tenant": tenant.slug, "email": "nobody@\(tenant.slug).example", "password": "correct horse battery"],
+                    [
+                        "tenant": "no-such-tenant", "email": "owner@\(tenant.slug).example",
+                        "password": "correct horse battery",
+                    ],
+                    [
+                        "tenant": tenant.slug, "email": "nobody@\(tenant.slug).example",
+                        "password": "correct horse battery",
+                    ],
                     ["tenant": tenant.slug, "email": "owner@\(tenant.slug).example", "password": "wrong password!"],
                 ]
                 var bodies: Set<String> = []
@@ -45,7 +54,10 @@ import Testing
                     #expect(response.status == .unauthorized)
                     var problem = try JSON.object(response.body)
                     problem["request_id"] = nil
-                    bodies.insert(String(decoding: try JSONSerialization.data(withJSONObject: problem, options: .sortedKeys), as: UTF8.self))
+                    bodies.insert(
+                        String(
+                            decoding: try JSONSerialization.data(withJSONObject: problem, options: .sortedKeys),
+                            as: UTF8.self))
                 }
                 #expect(bodies.count == 1)
             }
@@ -54,10 +66,14 @@ import Testing
 
     @Test func test_repeatedFailures_areThrottledPerAccount_with429AndRetryAfter() async throws {
         try await TestDatabase.with { db in
-            let app = Application(router: try buildRouter(db.parts { $0.loginLimits = .init(failuresPerAccount: 3, failuresPerAddress: 100) }))
+            let app = Application(
+                router: try buildRouter(
+                    db.parts { $0.loginLimits = .init(failuresPerAccount: 3, failuresPerAddress: 100) }))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "throttle")
-                let wrong = ["tenant": tenant.slug, "email": "owner@\(tenant.slug).example", "password": "not the password"]
+                let wrong = [
+                    "tenant": tenant.slug, "email": "owner@\(tenant.slug).example", "password": "not the password",
+                ]
                 for _ in 0..<3 {
                     #expect(try await client.send(.post, "/v1/sessions", json: wrong).status == .unauthorized)
                 }
@@ -76,7 +92,9 @@ import Testing
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
-                for header in [nil, "Basic abc", "Bearer", "Bearer its_short", "Bearer its_" + String(repeating: "A", count: 43)] {
+                for header in [
+                    nil, "Basic abc", "Bearer", "Bearer its_short", "Bearer its_" + String(repeating: "A", count: 43),
+                ] {
                     var headers: HTTPFields = [:]
                     if let header { headers[.authorization] = header }
                     let response = try await client.execute(uri: "/v1/tenant", method: .get, headers: headers)
@@ -93,7 +111,8 @@ import Testing
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "expiry")
-                try await db.client.execute("UPDATE itinera.sessions SET expires_at = now() - interval '1 second'", logger: db.logger)
+                try await db.client.execute(
+                    "UPDATE itinera.sessions SET expires_at = now() - interval '1 second'", logger: db.logger)
                 #expect(try await client.send(.get, "/v1/tenant", token: tenant.token).status == .unauthorized)
             }
         }
@@ -104,7 +123,8 @@ import Testing
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "suspended")
-                try await db.client.execute("UPDATE itinera.tenants SET state = 'suspended' WHERE slug = \(tenant.slug)", logger: db.logger)
+                try await db.client.execute(
+                    "UPDATE itinera.tenants SET state = 'suspended' WHERE slug = \(tenant.slug)", logger: db.logger)
                 #expect(try await client.send(.get, "/v1/tenant", token: tenant.token).status == .forbidden)
             }
         }

@@ -1,8 +1,8 @@
-import Synchronization
 import Foundation
 import Itinera
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The PostgreSQL the tests run against: `TEST_DATABASE_URL` when set (its user needs CREATEDB and
 /// CREATEROLE), otherwise one throwaway embedded cluster for the whole test run, removed at exit.

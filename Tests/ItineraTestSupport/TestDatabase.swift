@@ -53,7 +53,9 @@ public struct TestDatabase: Sendable {
     }
 
     /// One value from a single-row, single-column query.
-    public func scalar<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Value.Type) async throws -> Value? {
+    public func scalar<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Value.Type) async throws
+        -> Value?
+    {
         let rows = try await client.query(query, logger: logger)
         for try await value in rows.decode(Value.self) { return value }
         return nil

@@ -7,8 +7,10 @@ import PostgresNIO
 import Testing
 
 @Suite struct SignUpTests {
-    static func body(slug: String, kind: String = "agency", timezone: String = "Asia/Shanghai", currency: String = "CNY",
-                     email: String = "owner@example.com", password: String = "correct horse battery") -> [String: Any] {
+    static func body(
+        slug: String, kind: String = "agency", timezone: String = "Asia/Shanghai", currency: String = "CNY",
+        email: String = "owner@example.com", password: String = "correct horse battery"
+    ) -> [String: Any] {
         [
             "tenant": ["name": "Acme", "slug": slug, "kind": kind, "timezone": timezone, "currency": currency],
             "owner": ["email": email, "password": password, "name": "Olive Owner"],
@@ -19,7 +21,8 @@ import Testing
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
-                let response = try await client.send(.post, "/v1/signup", json: Self.body(slug: "acme-travel", kind: "scenic_area"))
+                let response = try await client.send(
+                    .post, "/v1/signup", json: Self.body(slug: "acme-travel", kind: "scenic_area"))
                 #expect(response.status == .created)
                 let body = try JSON.object(response.body)
                 let tenant = try #require(body["tenant"] as? [String: Any])
@@ -32,10 +35,12 @@ import Testing
                 #expect(me.status == .ok)
                 #expect(try JSON.object(me.body)["id"] as? String == tenant["id"] as? String)
 
-                let schema = try #require(try await db.scalar("SELECT schema_name FROM itinera.tenants", as: String.self))
+                let schema = try #require(
+                    try await db.scalar("SELECT schema_name FROM itinera.tenants", as: String.self))
                 let footprint = try await db.footprint(roles: [schema])
                 #expect(footprint == .init(tenants: 1, users: 1, sessions: 1, schemas: 1, roles: [schema]))
-                let canLogin = try await db.scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = \(schema)", as: Bool.self)
+                let canLogin = try await db.scalar(
+                    "SELECT rolcanlogin FROM pg_roles WHERE rolname = \(schema)", as: Bool.self)
                 #expect(canLogin == false)
             }
         }
@@ -74,7 +79,8 @@ import Testing
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
                 #expect(try await client.send(.post, "/v1/signup", json: Self.body(slug: "taken")).status == .created)
-                let again = try await client.send(.post, "/v1/signup", json: Self.body(slug: "taken", email: "other@example.com"))
+                let again = try await client.send(
+                    .post, "/v1/signup", json: Self.body(slug: "taken", email: "other@example.com"))
                 #expect(again.status == .conflict)
                 #expect(try JSON.object(again.body)["field"] as? String == "tenant.slug")
                 #expect(try await db.footprint().tenants == 1)
@@ -90,7 +96,9 @@ import Testing
                 let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                     for index in 0..<10 {
                         group.addTask {
-                            try await client.send(.post, "/v1/signup", json: Self.body(slug: "race", email: "o\(index)@example.com")).status
+                            try await client.send(
+                                .post, "/v1/signup", json: Self.body(slug: "race", email: "o\(index)@example.com")
+                            ).status
                         }
                     }
                     return try await group.reduce(into: []) { $0.append($1) }
@@ -107,7 +115,8 @@ import Testing
     func test_failureAtAnyProvisioningStep_leavesNoSchemaRoleOrRow(_ step: TenantProvisioner.Step) async throws {
         try await TestDatabase.with { db in
             let failing = TenantProvisioner(
-                client: db.client, migrations: db.migrations, sessionLifetime: .seconds(60), logger: db.logger, failAfter: step
+                client: db.client, migrations: db.migrations, sessionLifetime: .seconds(60), logger: db.logger,
+                failAfter: step
             )
             let identity = TenantIdentity.make()
             await #expect(throws: TenantProvisioner.InjectedFailure(after: step)) {
@@ -115,12 +124,15 @@ import Testing
                     validSignUp(slug: "faulty"), ownerPasswordHash: sampleOwnerPasswordHash, identity: identity
                 )
             }
-            #expect(try await db.footprint(roles: [identity.role]) == .init(tenants: 0, users: 0, sessions: 0, schemas: 0, roles: []))
+            #expect(
+                try await db.footprint(roles: [identity.role])
+                    == .init(tenants: 0, users: 0, sessions: 0, schemas: 0, roles: []))
 
             let working = TenantProvisioner(
                 client: db.client, migrations: db.migrations, sessionLifetime: .seconds(60), logger: db.logger
             )
-            let result = try await working.provision(validSignUp(slug: "faulty"), ownerPasswordHash: sampleOwnerPasswordHash)
+            let result = try await working.provision(
+                validSignUp(slug: "faulty"), ownerPasswordHash: sampleOwnerPasswordHash)
             #expect(result.tenant.slug == "faulty")
             #expect(try await db.footprint().schemas == 1)
         }
@@ -128,7 +140,8 @@ import Testing
 
     @Test func test_defaultConfiguration_hashesPasswordsWithBcryptCostTwelve() async throws {
         try await TestDatabase.with { db in
-            let app = Application(router: try buildRouter(db.parts { $0.bcryptCost = ServerConfiguration().bcryptCost }))
+            let app = Application(
+                router: try buildRouter(db.parts { $0.bcryptCost = ServerConfiguration().bcryptCost }))
             try await app.test(.router) { client in
                 _ = try await client.signUp()
                 let hash = try #require(try await db.scalar("SELECT password_hash FROM itinera.users", as: String.self))

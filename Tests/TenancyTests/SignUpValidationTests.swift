@@ -14,26 +14,52 @@ import Testing
         var testDescription: String { field }
 
         static func valid() -> Case {
-            Case(field: "", name: "Acme", slug: "acme", kind: "agency", timezone: nil, currency: nil,
-                 email: "a@acme.example", password: "0123456789")
+            Case(
+                field: "", name: "Acme", slug: "acme", kind: "agency", timezone: nil, currency: nil,
+                email: "a@acme.example", password: "0123456789")
         }
     }
 
     static let badInputs: [Case] = {
         var cases: [Case] = []
         for slug in ["ab", "1acme", "Acme", "acme_travel", "a" + String(repeating: "b", count: 40), "acme travel"] {
-            var c = Case.valid(); c = Case(field: "tenant.slug", name: c.name, slug: slug, kind: c.kind, timezone: nil, currency: nil, email: c.email, password: c.password); cases.append(c)
+            var c = Case.valid();
+            c = Case(
+                field: "tenant.slug", name: c.name, slug: slug, kind: c.kind, timezone: nil, currency: nil,
+                email: c.email, password: c.password);
+            cases.append(c)
         }
         let v = Case.valid()
-        cases.append(Case(field: "tenant.kind", name: v.name, slug: v.slug, kind: "cruise", timezone: nil, currency: nil, email: v.email, password: v.password))
-        cases.append(Case(field: "tenant.timezone", name: v.name, slug: v.slug, kind: v.kind, timezone: "Mars/Olympus", currency: nil, email: v.email, password: v.password))
-        cases.append(Case(field: "tenant.currency", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: "XYZ", email: v.email, password: v.password))
-        cases.append(Case(field: "tenant.currency", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: "cny", email: v.email, password: v.password))
+        cases.append(
+            Case(
+                field: "tenant.kind", name: v.name, slug: v.slug, kind: "cruise", timezone: nil, currency: nil,
+                email: v.email, password: v.password))
+        cases.append(
+            Case(
+                field: "tenant.timezone", name: v.name, slug: v.slug, kind: v.kind, timezone: "Mars/Olympus",
+                currency: nil, email: v.email, password: v.password))
+        cases.append(
+            Case(
+                field: "tenant.currency", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: "XYZ",
+                email: v.email, password: v.password))
+        cases.append(
+            Case(
+                field: "tenant.currency", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: "cny",
+                email: v.email, password: v.password))
         for email in ["not-an-email", "a@b", "@acme.example", "a b@acme.example"] {
-            cases.append(Case(field: "owner.email", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: nil, email: email, password: v.password))
+            cases.append(
+                Case(
+                    field: "owner.email", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: nil,
+                    email: email, password: v.password))
         }
-        cases.append(Case(field: "owner.password", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: nil, email: v.email, password: "short9chr"))
-        cases.append(Case(field: "tenant.name", name: "   ", slug: v.slug, kind: v.kind, timezone: nil, currency: nil, email: v.email, password: v.password))
+        cases.append(
+            Case(
+                field: "owner.password", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: nil,
+                email: v.email, password: "short9chr"))
+        cases.append(
+            Case(
+                field: "tenant.name", name: "   ", slug: v.slug, kind: v.kind, timezone: nil, currency: nil,
+                email: v.email, password: v.password))
         return cases
     }()
 

@@ -8,13 +8,17 @@ import Testing
 
 @Suite struct TenantIsolationTests {
     static func provision(_ db: TestDatabase, slug: String) async throws -> Tenant {
-        let provisioner = TenantProvisioner(client: db.client, migrations: db.migrations, sessionLifetime: .seconds(600), logger: db.logger)
-        return try await provisioner.provision(validSignUp(slug: slug), ownerPasswordHash: sampleOwnerPasswordHash).tenant
+        let provisioner = TenantProvisioner(
+            client: db.client, migrations: db.migrations, sessionLifetime: .seconds(600), logger: db.logger)
+        return try await provisioner.provision(validSignUp(slug: slug), ownerPasswordHash: sampleOwnerPasswordHash)
+            .tenant
     }
 
     static func sqlState(of error: any Error) -> String? {
         if let transaction = error as? PostgresTransactionError {
-            return sqlState(of: transaction.closureError ?? transaction.commitError ?? transaction.beginError as (any Error)? ?? error)
+            return sqlState(
+                of: transaction.closureError ?? transaction.commitError ?? transaction.beginError as (any Error)?
+                    ?? error)
         }
         return (error as? PSQLError)?.serverInfo?[.sqlState]
     }
@@ -31,7 +35,8 @@ import Testing
             }
             // Qualified: the login role holds no privileges of its own on tenant schemas.
             do {
-                try await db.client.execute("SELECT * FROM \(unescaped: tenant.identity.schema).tenant_settings", logger: db.logger)
+                try await db.client.execute(
+                    "SELECT * FROM \(unescaped: tenant.identity.schema).tenant_settings", logger: db.logger)
                 Issue.record("a tenant table was readable by the login role outside a tenant transaction")
             } catch {
                 #expect(Self.sqlState(of: error) == "42501")
@@ -71,11 +76,15 @@ import Testing
             let tenant = try await Self.provision(db, slug: "audited")
             try await TenantTransaction.run(db.client, tenant: tenant.identity, logger: db.logger) { tenant in
                 try await AuditLog.record(
-                    AuditEvent(actorType: "system", actorID: nil, action: "test", targetType: "tenant", targetID: nil, before: nil, after: nil),
+                    AuditEvent(
+                        actorType: "system", actorID: nil, action: "test", targetType: "tenant", targetID: nil,
+                        before: nil, after: nil),
                     on: tenant
                 )
             }
-            for statement: PostgresQuery in ["UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events", "TRUNCATE audit_events"] {
+            for statement: PostgresQuery in [
+                "UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events", "TRUNCATE audit_events",
+            ] {
                 do {
                     try await TenantTransaction.run(db.client, tenant: tenant.identity, logger: db.logger) { tenant in
                         try await tenant.execute(statement)
@@ -95,7 +104,8 @@ import Testing
                 let a = try await client.signUp(slugPrefix: "iso-a")
                 let b = try await client.signUp(slugPrefix: "iso-b")
                 for tenant in [a, b] {
-                    let patched = try await client.send(.patch, "/v1/tenant", json: ["settings": ["marker": tenant.slug]], token: tenant.token)
+                    let patched = try await client.send(
+                        .patch, "/v1/tenant", json: ["settings": ["marker": tenant.slug]], token: tenant.token)
                     #expect(patched.status == .ok)
                 }
                 let total = 1_000
@@ -108,7 +118,9 @@ import Testing
                             let response = try await client.send(.get, "/v1/tenant", token: tenant.token)
                             let body = try JSON.object(response.body)
                             let marker = (body["settings"] as? [String: Any])?["marker"] as? String
-                            let ok = response.status == .ok && body["slug"] as? String == tenant.slug && marker == tenant.slug
+                            let ok =
+                                response.status == .ok && body["slug"] as? String == tenant.slug
+                                && marker == tenant.slug
                             return ok ? 0 : 1
                         }
                     }

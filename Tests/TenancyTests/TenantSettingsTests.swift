@@ -11,7 +11,8 @@ import Testing
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "patch")
-                _ = try await client.send(.patch, "/v1/tenant", json: ["settings": ["a": 1, "b": "keep"]], token: tenant.token)
+                _ = try await client.send(
+                    .patch, "/v1/tenant", json: ["settings": ["a": 1, "b": "keep"]], token: tenant.token)
                 let response = try await client.send(
                     .patch, "/v1/tenant",
                     json: ["name": "Renamed", "timezone": "Europe/Paris", "currency": "EUR", "settings": ["a": 2]],
@@ -26,7 +27,8 @@ import Testing
                 let settings = try #require(body["settings"] as? [String: Any])
                 #expect(settings["a"] as? Int == 2 && settings["b"] as? String == "keep")
 
-                let schema = try #require(try await db.scalar("SELECT schema_name FROM itinera.tenants", as: String.self))
+                let schema = try #require(
+                    try await db.scalar("SELECT schema_name FROM itinera.tenants", as: String.self))
                 let identity = TenantIdentity(id: UUID(uuidString: tenant.id)!, schema: schema, role: schema)
                 let audit = try await TenantTransaction.run(db.client, tenant: identity, logger: db.logger) { tenant in
                     let rows = try await tenant.query(
@@ -49,7 +51,8 @@ import Testing
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "badpatch")
-                let response = try await client.send(.patch, "/v1/tenant", json: ["name": "Fine", "timezone": "Nowhere/Land"], token: tenant.token)
+                let response = try await client.send(
+                    .patch, "/v1/tenant", json: ["name": "Fine", "timezone": "Nowhere/Land"], token: tenant.token)
                 #expect(response.status == .unprocessableContent)
                 #expect(try JSON.object(response.body)["field"] as? String == "timezone")
                 let name = try await db.scalar("SELECT name FROM itinera.tenants", as: String.self)

@@ -28,7 +28,9 @@ public struct SessionStore: Sendable {
         enter: Bool,
         logger: Logger
     ) async throws -> AdminPrincipal {
-        let entering = enter ? TenantTransaction.enterColumns(schemaColumn: "t.schema_name", roleColumn: "t.role_name") : "NULL, NULL"
+        let entering =
+            enter
+            ? TenantTransaction.enterColumns(schemaColumn: "t.schema_name", roleColumn: "t.role_name") : "NULL, NULL"
         let rows = try await connection.query(
             """
             SELECT u.id, u.role, \(unescaped: TenantStore.tenantColumns), \(unescaped: entering)
@@ -40,7 +42,8 @@ public struct SessionStore: Sendable {
             logger: logger
         )
         for try await row in rows.decode(
-            (UUID, String, UUID, String, String, String, String, String, String, Date, String, String, String?, String?).self
+            (UUID, String, UUID, String, String, String, String, String, String, Date, String, String, String?, String?)
+                .self
         ) {
             let tenant = TenantStore.tenant(
                 from: (row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11)
@@ -77,7 +80,8 @@ public struct SessionStore: Sendable {
     /// Opens a session outside any other transaction.
     public func create(_ token: SessionToken, userID: UUID, tenantID: UUID, lifetime: Duration) async throws -> Date {
         try await client.withConnection { connection in
-            try await Self.insert(token, userID: userID, tenantID: tenantID, lifetime: lifetime, on: connection, logger: logger)
+            try await Self.insert(
+                token, userID: userID, tenantID: tenantID, lifetime: lifetime, on: connection, logger: logger)
         }
     }
 
@@ -92,7 +96,9 @@ public struct SessionStore: Sendable {
     }
 
     /// The account a sign-in names, with its password hash; `nil` when tenant or user is unknown.
-    public func account(tenantSlug: String, email: String) async throws -> (user: TenantUser, tenant: Tenant, passwordHash: String)? {
+    public func account(tenantSlug: String, email: String) async throws -> (
+        user: TenantUser, tenant: Tenant, passwordHash: String
+    )? {
         let rows = try await client.query(
             """
             SELECT u.id, u.email, u.name, u.role, u.created_at, u.password_hash, \(unescaped: TenantStore.tenantColumns)
@@ -102,7 +108,10 @@ public struct SessionStore: Sendable {
             logger: logger
         )
         for try await row in rows.decode(
-            (UUID, String, String, String, Date, String, UUID, String, String, String, String, String, String, Date, String, String).self
+            (
+                UUID, String, String, String, Date, String, UUID, String, String, String, String, String, String, Date,
+                String, String
+            ).self
         ) {
             let tenant = TenantStore.tenant(
                 from: (row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13, row.14, row.15)

@@ -66,7 +66,9 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         router.get("/bench/select1") { _, _ in
             let rows = try await client.query("SELECT 1", logger: logger)
             for try await _ in rows {}
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
         }
     }
     try service.registerHandlers(on: router)
@@ -85,7 +87,8 @@ public func buildApplication(
     var app = Application(
         router: router,
         server: try .tls(.http1(), tlsConfiguration: tls),
-        configuration: .init(address: .hostname(parts.configuration.host, port: parts.configuration.port), serverName: nil),
+        configuration: .init(
+            address: .hostname(parts.configuration.host, port: parts.configuration.port), serverName: nil),
         services: [parts.client],
         onServerRunning: onServerRunning,
         logger: parts.logger
@@ -102,7 +105,8 @@ public func buildApplication(
         }
         let status = try await migrator.status()
         if status.controlVersion > parts.migrations.latestControlVersion {
-            throw MigrationError.databaseAhead(applied: status.controlVersion, known: parts.migrations.latestControlVersion)
+            throw MigrationError.databaseAhead(
+                applied: status.controlVersion, known: parts.migrations.latestControlVersion)
         }
         guard status.isCurrent else {
             throw MigrationError.pending(control: status.pendingControl, tenantsBehind: status.tenantsBehind)

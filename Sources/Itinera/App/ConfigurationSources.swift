@@ -74,7 +74,8 @@ public struct ConfigurationSources: Sendable {
         }
         if let level = value("log-level") {
             guard let parsed = Logger.Level(rawValue: level) else {
-                throw ConfigurationError("log-level must be one of trace, debug, info, notice, warning, error, critical")
+                throw ConfigurationError(
+                    "log-level must be one of trace, debug, info, notice, warning, error, critical")
             }
             configuration.logLevel = parsed
         }
@@ -89,7 +90,8 @@ public struct ConfigurationSources: Sendable {
 
     private func integer(_ key: String, _ text: String, in range: ClosedRange<Int>) throws -> Int {
         guard let value = Int(text), range.contains(value) else {
-            throw ConfigurationError("\(key) must be an integer in \(range.lowerBound)…\(range.upperBound), not '\(text)'")
+            throw ConfigurationError(
+                "\(key) must be an integer in \(range.lowerBound)…\(range.upperBound), not '\(text)'")
         }
         return value
     }

@@ -39,7 +39,9 @@ public enum TLSIdentity {
     }
 
     /// Loads the development certificate, making a new one when there is none or it expires within a week.
-    static func developmentCertificate(in directory: URL) throws -> (certificate: String, key: String, fingerprint: String) {
+    static func developmentCertificate(in directory: URL) throws -> (
+        certificate: String, key: String, fingerprint: String
+    ) {
         let certificateFile = directory.appendingPathComponent("cert.pem")
         let keyFile = directory.appendingPathComponent("key.pem")
         if let certificatePEM = try? String(contentsOf: certificateFile, encoding: .utf8),

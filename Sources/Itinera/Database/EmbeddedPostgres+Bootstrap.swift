@@ -12,7 +12,8 @@ extension EmbeddedPostgres {
             var roleExists = false
             for try await _ in roles { roleExists = true }
             if !roleExists {
-                try await connection.execute("CREATE ROLE \(unescaped: role) LOGIN NOINHERIT CREATEROLE", logger: logger)
+                try await connection.execute(
+                    "CREATE ROLE \(unescaped: role) LOGIN NOINHERIT CREATEROLE", logger: logger)
             }
         }
         try await createDatabase(Self.applicationDatabase)
@@ -22,7 +23,8 @@ extension EmbeddedPostgres {
     public func createDatabase(_ name: String) async throws {
         precondition(name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
         try await withSuperuser { connection in
-            let databases = try await connection.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger)
+            let databases = try await connection.query(
+                "SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger)
             var exists = false
             for try await _ in databases { exists = true }
             if !exists {

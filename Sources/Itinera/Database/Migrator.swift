@@ -184,7 +184,8 @@ public struct Migrator: Sendable {
         )
         var tenants: [TenantRow] = []
         for try await (id, slug, schema, role, version) in rows.decode((UUID, String, String, String, Int).self) {
-            tenants.append(TenantRow(slug: slug, identity: TenantIdentity(id: id, schema: schema, role: role), version: version))
+            tenants.append(
+                TenantRow(slug: slug, identity: TenantIdentity(id: id, schema: schema, role: role), version: version))
         }
         return tenants
     }
@@ -215,7 +216,8 @@ public struct Migrator: Sendable {
     /// Migrates one tenant; `nil` when another migrator got there first.
     func migrate(_ tenant: TenantRow, lockTimeout: Duration) async throws -> TenantOutcome? {
         let latest = migrations.latestTenantVersion
-        let timeout = "\(lockTimeout.components.seconds * 1000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000)ms"
+        let timeout =
+            "\(lockTimeout.components.seconds * 1000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000)ms"
         do {
             let from = try await client.transaction(logger: logger) { connection -> Int? in
                 try await connection.execute("SELECT set_config('lock_timeout', \(timeout), true)", logger: logger)

@@ -24,6 +24,8 @@ public struct TenantIdentity: Sendable, Equatable {
     public static func isValidSchemaName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard bytes.count == 18, bytes[0] == UInt8(ascii: "t"), bytes[1] == UInt8(ascii: "_") else { return false }
-        return bytes[2...].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+        return bytes[2...].allSatisfy {
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+        }
     }
 }

@@ -31,7 +31,8 @@ public struct Problem: Error, Sendable, Equatable {
 
     /// A field is missing or has a value the API does not accept.
     public static func invalidField(_ field: String, _ detail: String) -> Problem {
-        Problem(status: .unprocessableContent, type: "invalid-field", title: "Invalid field", detail: detail, field: field)
+        Problem(
+            status: .unprocessableContent, type: "invalid-field", title: "Invalid field", detail: detail, field: field)
     }
 
     /// The body could not be read as the JSON the operation expects.

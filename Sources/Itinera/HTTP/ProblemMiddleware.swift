@@ -19,13 +19,15 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let scope = RequestScope.current
             let requestID = scope?.requestID ?? "unknown"
-            let problem = Self.problem(for: error, request: request) ?? {
-                scope?.logger.error(
-                    "Request failed",
-                    metadata: ["error": "\(error)", "path": "\(request.uri.path)"]
-                )
-                return Problem.internalError(requestID: requestID)
-            }()
+            let problem =
+                Self.problem(for: error, request: request)
+                ?? {
+                    scope?.logger.error(
+                        "Request failed",
+                        metadata: ["error": "\(error)", "path": "\(request.uri.path)"]
+                    )
+                    return Problem.internalError(requestID: requestID)
+                }()
             var headers = problem.headers
             headers[.contentType] = "application/problem+json"
             return Response(

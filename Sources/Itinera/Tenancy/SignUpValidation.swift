@@ -85,7 +85,8 @@ public enum SignUpValidation {
     /// An IANA time zone name such as `Asia/Shanghai`.
     public static func timezone(_ value: String, field: String) throws(Problem) -> String {
         guard knownTimeZones.contains(value) else {
-            throw .invalidField(field, "\(field) must be an IANA time zone such as Asia/Shanghai; '\(value)' is not one.")
+            throw .invalidField(
+                field, "\(field) must be an IANA time zone such as Asia/Shanghai; '\(value)' is not one.")
         }
         return value
     }

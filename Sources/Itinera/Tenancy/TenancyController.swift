@@ -29,7 +29,8 @@ struct TenancyController: Sendable {
         let hash = try await hasher.hash(signUp.ownerPassword)
         let result = try await provisioner.provision(signUp, ownerPasswordHash: hash)
         RequestScope.current?.setTenant(result.tenant.slug)
-        logger.info("Tenant signed up", metadata: ["tenant": "\(result.tenant.slug)", "kind": "\(result.tenant.kind.rawValue)"])
+        logger.info(
+            "Tenant signed up", metadata: ["tenant": "\(result.tenant.slug)", "kind": "\(result.tenant.kind.rawValue)"])
         return .created(
             .init(
                 body: .json(
@@ -58,8 +59,12 @@ struct TenancyController: Sendable {
         guard case .json(let patch) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
         let token = try Credentials.sessionToken(from: RequestScope.current?.authorization)
         let name = try patch.name.map { name throws(Problem) in try SignUpValidation.displayName(name, field: "name") }
-        let timezone = try patch.timezone.map { zone throws(Problem) in try SignUpValidation.timezone(zone, field: "timezone") }
-        let currency = try patch.currency.map { code throws(Problem) in try SignUpValidation.currency(code, field: "currency") }
+        let timezone = try patch.timezone.map { zone throws(Problem) in
+            try SignUpValidation.timezone(zone, field: "timezone")
+        }
+        let currency = try patch.currency.map { code throws(Problem) in
+            try SignUpValidation.currency(code, field: "currency")
+        }
         let settingsPatch = try patch.settings.map { try JSONEncoder().encode($0) }
         if let settingsPatch, settingsPatch.count > 64 * 1024 {
             throw Problem.invalidField("settings", "settings must be at most 64 KiB of JSON.")
@@ -87,7 +92,9 @@ struct TenancyController: Sendable {
                 if let settingsPatch {
                     try await TenantSettingsStore.merge(settingsPatch, on: tenant)
                 } else {
-                    try await { let current = try await TenantSettingsStore.settings(on: tenant); return (current, current) }()
+                    try await {
+                        let current = try await TenantSettingsStore.settings(on: tenant); return (current, current)
+                    }()
                 }
             try await AuditLog.record(
                 AuditEvent(

@@ -13,7 +13,8 @@ extension Tenant {
             timezone: timezone,
             currency: currency,
             state: state == .active ? .active : .suspended,
-            settings: .init(additionalProperties: try JSONDecoder().decode(OpenAPIObjectContainer.self, from: settings)),
+            settings: .init(
+                additionalProperties: try JSONDecoder().decode(OpenAPIObjectContainer.self, from: settings)),
             createdAt: createdAt
         )
     }

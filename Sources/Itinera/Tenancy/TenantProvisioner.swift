@@ -78,28 +78,28 @@ public struct TenantProvisioner: Sendable {
         let token = SessionToken.generate()
         let script = TenantSchemaScript.provision(schema: identity.schema, role: identity.role, migrations: migrations)
         let expires = try await client.transaction(logger: logger) { connection -> Date in
-                try await TenantStore.insert(
-                    tenant,
-                    schemaVersion: migrations.latestTenantVersion,
-                    on: connection,
-                    logger: logger
-                )
-                try check(.tenantRow)
-                try await connection.execute("SELECT itinera.run_script(\(script))", logger: logger)
-                try check(.schema)
-                try await TenantStore.insert(owner, passwordHash: ownerPasswordHash, on: connection, logger: logger)
-                try check(.owner)
-                let expires = try await SessionStore.insert(
-                    token,
-                    userID: owner.id,
-                    tenantID: tenant.id,
-                    lifetime: sessionLifetime,
-                    on: connection,
-                    logger: logger
-                )
-                try check(.session)
-                return expires
-            }
+            try await TenantStore.insert(
+                tenant,
+                schemaVersion: migrations.latestTenantVersion,
+                on: connection,
+                logger: logger
+            )
+            try check(.tenantRow)
+            try await connection.execute("SELECT itinera.run_script(\(script))", logger: logger)
+            try check(.schema)
+            try await TenantStore.insert(owner, passwordHash: ownerPasswordHash, on: connection, logger: logger)
+            try check(.owner)
+            let expires = try await SessionStore.insert(
+                token,
+                userID: owner.id,
+                tenantID: tenant.id,
+                lifetime: sessionLifetime,
+                on: connection,
+                logger: logger
+            )
+            try check(.session)
+            return expires
+        }
         return Result(tenant: tenant, owner: owner, session: token, sessionExpiresAt: expires)
     }
 

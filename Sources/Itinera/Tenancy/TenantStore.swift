@@ -39,7 +39,9 @@ public struct TenantStore: Sendable {
     }
 
     /// Inserts the tenant row; a taken slug becomes a 409.
-    static func insert(_ tenant: Tenant, schemaVersion: Int, on connection: PostgresConnection, logger: Logger) async throws {
+    static func insert(_ tenant: Tenant, schemaVersion: Int, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
         do {
             try await connection.execute(
                 """
@@ -52,14 +54,17 @@ public struct TenantStore: Sendable {
                 """,
                 logger: logger
             )
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505"
+        } catch let error as PSQLError
+            where error.serverInfo?[.sqlState] == "23505"
             && error.serverInfo?[.constraintName] == "tenants_slug_key"
         {
             throw Problem.slugTaken(tenant.slug)
         }
     }
 
-    static func insert(_ user: TenantUser, passwordHash: String, on connection: PostgresConnection, logger: Logger) async throws {
+    static func insert(_ user: TenantUser, passwordHash: String, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
         try await connection.execute(
             """
             INSERT INTO itinera.users (id, tenant_id, email, name, role, password_hash, created_at)
@@ -92,7 +97,9 @@ public struct TenantStore: Sendable {
             """,
             logger: logger
         )
-        for try await row in rows.decode((UUID, String, String, String, String, String, String, Date, String, String, String, String, String).self) {
+        for try await row in rows.decode(
+            (UUID, String, String, String, String, String, String, Date, String, String, String, String, String).self)
+        {
             let after = tenant(from: (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9))
             var before = after
             before.name = row.10
