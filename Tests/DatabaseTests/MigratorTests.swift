@@ -5,16 +5,8 @@ import PostgresNIO
 import Testing
 
 @Suite struct MigratorTests {
-    /// The embedded migrations plus one more tenant migration, as a later release would bring.
     static func withExtraTenantMigration() throws -> MigrationSet {
-        let embedded = try MigrationSet.embedded()
-        let next = Migration(
-            scope: .tenant,
-            version: embedded.latestTenantVersion + 1,
-            name: "probe",
-            sql: "CREATE TABLE probe (id bigint PRIMARY KEY); INSERT INTO probe VALUES (1);"
-        )
-        return try MigrationSet(control: embedded.control, tenant: embedded.tenant + [next])
+        try MigrationSet.embeddedPlusProbe()
     }
 
     static func provision(_ db: TestDatabase, count: Int) async throws -> [Tenant] {

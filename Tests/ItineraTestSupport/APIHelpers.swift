@@ -77,3 +77,18 @@ public func validSignUp(slug: String = "p-\(UUID().uuidString.prefix(8).lowercas
 
 /// A bcrypt hash made once, for provisioning many tenants quickly.
 public let sampleOwnerPasswordHash = "$2b$04$abcdefghijklmnopqrstuu5sGYzkPyuRm2qUcXd8Dp3h3X3pYJ4Jm"
+
+extension MigrationSet {
+    /// The embedded migrations plus one more tenant migration (a `probe` table), as a later release
+    /// would bring.
+    public static func embeddedPlusProbe() throws -> MigrationSet {
+        let embedded = try MigrationSet.embedded()
+        let next = Migration(
+            scope: .tenant,
+            version: embedded.latestTenantVersion + 1,
+            name: "probe",
+            sql: "CREATE TABLE probe (id bigint PRIMARY KEY); INSERT INTO probe VALUES (1);"
+        )
+        return try MigrationSet(control: embedded.control, tenant: embedded.tenant + [next])
+    }
+}

@@ -36,7 +36,7 @@ public final class LoginThrottle: Sendable {
     static func addressKey(_ address: String) -> String { "address:\(address)" }
 
     /// Throws 429 when the account or the address has no attempts left in its window.
-    public func check(tenant: String, email: String, address: String?) throws {
+    public func check(tenant: String, email: String, address: String?) throws(Problem) {
         let now = ContinuousClock.now
         var checks = [(Self.accountKey(tenant: tenant, email: email), limits.failuresPerAccount)]
         if let address { checks.append((Self.addressKey(address), limits.failuresPerAddress)) }

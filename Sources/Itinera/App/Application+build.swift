@@ -4,6 +4,7 @@ import HummingbirdTLS
 public import Logging
 public import NIOSSL
 import OpenAPIHummingbird
+import OpenAPIRuntime
 public import PostgresNIO
 
 /// What the application is built from; every dependency is passed in, nothing is global.
@@ -71,7 +72,8 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
                 body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
         }
     }
-    try service.registerHandlers(on: router)
+    // Compact JSON: the runtime's pretty-printed default costs bytes on every response.
+    try service.registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
     return router
 }
 

@@ -216,8 +216,7 @@ public struct Migrator: Sendable {
     /// Migrates one tenant; `nil` when another migrator got there first.
     func migrate(_ tenant: TenantRow, lockTimeout: Duration) async throws -> TenantOutcome? {
         let latest = migrations.latestTenantVersion
-        let timeout =
-            "\(lockTimeout.components.seconds * 1000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000)ms"
+        let timeout = "\(Int(lockTimeout.milliseconds))ms"
         do {
             let from = try await client.transaction(logger: logger) { connection -> Int? in
                 try await connection.execute("SELECT set_config('lock_timeout', \(timeout), true)", logger: logger)

@@ -10,17 +10,19 @@ import Foundation
 /// Built on `posix_spawnp` and `waitpid` rather than Foundation's `Process`, whose exit monitoring
 /// can miss the end of a program that leaves a daemon behind (as `pg_ctl start` does). Output goes
 /// to a temporary file, not a pipe, so a daemon holding an inherited descriptor cannot stall the read.
-enum Subprocess {
-    struct Failure: Error, CustomStringConvertible {
-        let command: String
-        let status: Int32
-        let output: String
+public enum Subprocess {
+    /// A program that exited with a non-zero status, with what it printed.
+    public struct Failure: Error, CustomStringConvertible {
+        public let command: String
+        public let status: Int32
+        public let output: String
 
-        var description: String { "`\(command)` exited with status \(status): \(output)" }
+        public var description: String { "`\(command)` exited with status \(status): \(output)" }
     }
 
+    /// Runs `executable` (a path, or a name looked up on `PATH`) and returns its combined output.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+    public static func run(_ executable: String, _ arguments: [String]) throws -> String {
         let outputPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("itinera-subprocess-\(UUID().uuidString)").path
         defer { unlink(outputPath) }

@@ -43,8 +43,7 @@ public struct RequestScopeMiddleware<Context: RequestContext & RemoteAddressRequ
                 "method": "\(request.method.rawValue)",
                 "path": "\(request.uri.path)",
                 "status": "\(response.status.code)",
-                "duration_ms":
-                    "\(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)",
+                "duration_ms": "\(String(format: "%.3f", elapsed.milliseconds))",
             ]
         )
         return response

@@ -1,0 +1,213 @@
+import ArgumentParser
+import Foundation
+import Itinera
+import Logging
+import PostgresNIO
+
+/// `itinera-bench`: measures provisioning, sign-up and the authenticated tenant read against a real
+/// embedded PostgreSQL and a real HTTPS server, with `wrk` and `pgbench` as the outside load.
+@main
+struct ItineraBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "itinera-bench",
+        abstract: "Measure Itinera's foundation: provisioning, sign-up, and the tenant read against its ceilings."
+    )
+
+    @Option(help: "HTTPS port of the server under test.")
+    var port = 18443
+
+    @Option(help: "Seconds each throughput run lasts.")
+    var duration = 15
+
+    @Option(help: "Concurrent keep-alive connections wrk and pgbench use.")
+    var connections = 32
+
+    @Option(help: "Seconds of sign-ups over HTTPS at each tenant count.")
+    var signUpSeconds = 15
+
+    @Option(help: "Provisioning samples at each tenant count.")
+    var provisionSamples = 100
+
+    @Option(help: "Tenant counts to measure at, ascending.")
+    var tenantCounts: [Int] = [10, 1000]
+
+    func run() async throws {
+        let logger = {
+            var logger = Logger(label: "itinera-bench")
+            logger.logLevel = .warning
+            return logger
+        }()
+        let directory = URL(fileURLWithPath: "/tmp/itinera-bench-\(getpid())")
+        let embedded = try EmbeddedPostgres(directory: directory, durability: .durable, logger: logger)
+        try embedded.start()
+        defer {
+            embedded.stop()
+            try? FileManager.default.removeItem(at: directory)
+        }
+        try await embedded.prepareApplicationDatabase()
+        let settings = embedded.applicationSettings
+        let migrations = try MigrationSet.embedded()
+        try await withRunningClient(try Self.client(settings, connections: 2, logger: logger)) { client in
+            _ = try await Migrator(client: client, migrations: migrations, logger: logger).run()
+        }
+
+        var configuration = ServerConfiguration()
+        configuration.port = port
+        configuration.benchmarkRoutes = true
+        configuration.databaseConnections = 16
+        let tls = try TLSIdentity.serverConfiguration(
+            certificatePath: nil,
+            keyPath: nil,
+            dataDirectory: directory,
+            logger: logger
+        )
+        let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
+        let app = try buildApplication(
+            ApplicationParts(
+                configuration: configuration,
+                client: try Self.client(settings, connections: configuration.databaseConnections, logger: logger),
+                migrations: migrations,
+                logger: logger
+            ),
+            tls: tls,
+            migrateOnStart: false,
+            onServerRunning: { _ in readyContinuation.yield() }
+        )
+        let report = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            for await _ in ready { break }
+            let benchClient = try Self.client(settings, connections: 4, logger: logger)
+            let report = try await withRunningClient(benchClient) { client in
+                try await measure(client: client, migrations: migrations, embedded: embedded, logger: logger)
+            }
+            group.cancelAll()
+            return report
+        }
+        print(report)
+    }
+
+    static func client(_ settings: DatabaseSettings, connections: Int, logger: Logger) throws -> PostgresClient {
+        var configuration = try settings.clientConfiguration()
+        configuration.options.maximumConnections = connections
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    func measure(
+        client: PostgresClient,
+        migrations: MigrationSet,
+        embedded: EmbeddedPostgres,
+        logger: Logger
+    ) async throws -> String {
+        let provisioner = TenantProvisioner(
+            client: client,
+            migrations: migrations,
+            sessionLifetime: .seconds(3600),
+            logger: logger
+        )
+        let hasher = PasswordHasher(cost: 12)
+        let ownerHash = try await hasher.hash("correct horse battery")
+        var lines: [String] = []
+        lines.append("## Provisioning and sign-up")
+        lines.append("")
+        lines.append(
+            "| existing tenants | provisioning p50 | provisioning p95 | sign-up over HTTPS p50 | sign-up p95 | bcrypt (cost 12) p50 | sign-ups measured |"
+        )
+        lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        var populated = 0
+        for count in tenantCounts {
+            populated += try await populate(to: count, from: populated, provisioner: provisioner, hash: ownerHash)
+            // Provisioning alone: everything sign-up does except hashing the password.
+            var provisioning: [Double] = []
+            for index in 0..<provisionSamples {
+                let slug = "prov-\(count)-\(index)"
+                let started = ContinuousClock.now
+                _ = try await provisioner.provision(Self.signUp(slug: slug), ownerPasswordHash: ownerHash)
+                provisioning.append((ContinuousClock.now - started).milliseconds)
+            }
+            populated += provisionSamples
+            var bcrypt: [Double] = []
+            for _ in 0..<10 {
+                let started = ContinuousClock.now
+                _ = try await hasher.hash("correct horse battery")
+                bcrypt.append((ContinuousClock.now - started).milliseconds)
+            }
+            let signUps = try Wrk.signUps(port: port, seconds: signUpSeconds, tag: "n\(count)")
+            populated += signUps.requests
+            lines.append(
+                "| \(count) | \(Self.format(percentile(provisioning, 50))) | \(Self.format(percentile(provisioning, 95))) "
+                    + "| \(Self.format(signUps.p50)) | \(Self.format(signUps.p95)) | \(Self.format(percentile(bcrypt, 50))) "
+                    + "| \(signUps.requests) |"
+            )
+        }
+
+        let token = try await provisioner.provision(Self.signUp(slug: "reader"), ownerPasswordHash: ownerHash).session
+            .value
+        let tenantRead = try Wrk.get(
+            port: port, path: "/v1/tenant", token: token, seconds: duration, connections: connections)
+        let bare = try Wrk.get(
+            port: port, path: "/bench/select1", token: nil, seconds: duration, connections: connections)
+        let pgbench = try PGBench.selectOnly(embedded: embedded, seconds: duration, connections: connections)
+        let share = tenantRead.requestsPerSecond / bare.requestsPerSecond * 100
+        lines.append("")
+        lines.append("## Authenticated tenant read against its ceilings (\(populated) tenants)")
+        lines.append("")
+        lines.append("| what | requests/s | p99 |")
+        lines.append("| --- | ---: | ---: |")
+        lines.append(
+            "| `GET /v1/tenant` over HTTPS, session token, keep-alive | \(Self.format(tenantRead.requestsPerSecond, digits: 0)) | \(Self.format(tenantRead.p99)) |"
+        )
+        lines.append(
+            "| `GET /bench/select1` over HTTPS (`SELECT 1`, no auth, no tenant transaction) | \(Self.format(bare.requestsPerSecond, digits: 0)) | \(Self.format(bare.p99)) |"
+        )
+        lines.append("| `pgbench -S` on the same PostgreSQL (transactions/s) | \(Self.format(pgbench, digits: 0)) | |")
+        lines.append("")
+        lines.append("Tenant read as a share of the bare endpoint: \(Self.format(share, digits: 1))%.")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Adds tenants until `count` exist, four at a time.
+    func populate(to count: Int, from existing: Int, provisioner: TenantProvisioner, hash: String) async throws -> Int {
+        let missing = max(0, count - existing)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func add() {
+                let index = next
+                next += 1
+                group.addTask {
+                    _ = try await provisioner.provision(
+                        Self.signUp(slug: "fill-\(existing)-\(index)"), ownerPasswordHash: hash)
+                }
+            }
+            for _ in 0..<min(4, missing) { add() }
+            while try await group.next() != nil {
+                if next < missing { add() }
+            }
+        }
+        return missing
+    }
+
+    static func signUp(slug: String) throws -> ValidSignUp {
+        try SignUpValidation.validate(
+            name: "Bench \(slug)",
+            slug: slug,
+            kind: "agency",
+            timezone: nil,
+            currency: nil,
+            ownerEmail: "owner@\(slug).example",
+            ownerPassword: "correct horse battery",
+            ownerName: "Owner"
+        )
+    }
+
+    static func format(_ value: Double, digits: Int = 1) -> String {
+        String(format: "%.\(digits)f", value) + (digits == 0 ? "" : " ms")
+    }
+}
+
+/// The value below which `percent` of `samples` fall (nearest rank).
+func percentile(_ samples: [Double], _ percent: Double) -> Double {
+    let sorted = samples.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    let rank = Int((percent / 100 * Double(sorted.count)).rounded(.up)) - 1
+    return sorted[min(max(rank, 0), sorted.count - 1)]
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Itinera
+
+/// Runs `wrk` against the server under test and reads its figures.
+enum Wrk {
+    struct Result {
+        var requests: Int
+        var requestsPerSecond: Double
+        var p50: Double
+        var p95: Double
+        var p99: Double
+    }
+
+    /// Keep-alive GETs for `seconds` over `connections` connections.
+    static func get(port: Int, path: String, token: String?, seconds: Int, connections: Int) throws -> Result {
+        var arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", try script(Self.reportScript)]
+        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+        arguments.append("https://127.0.0.1:\(port)\(path)")
+        return try parse(run("wrk", arguments))
+    }
+
+    /// One sign-up at a time over one keep-alive connection, each with a fresh slug.
+    static func signUps(port: Int, seconds: Int, tag: String) throws -> Result {
+        let lua =
+            """
+            local counter = 0
+            request = function()
+              counter = counter + 1
+              local slug = string.format("wrk-%s-%d", "\(tag)", counter)
+              local body = string.format('{"tenant":{"name":"Bench %s","slug":"%s","kind":"agency"},"owner":{"email":"owner@%s.example","password":"correct horse battery","name":"Owner"}}', slug, slug, slug)
+              return wrk.format("POST", "/v1/signup", {["Content-Type"] = "application/json"}, body)
+            end
+            """ + reportScript
+        let output = try run(
+            "wrk",
+            ["-t1", "-c1", "-d\(seconds)s", "-s", try script(lua), "https://127.0.0.1:\(port)/"]
+        )
+        return try parse(output)
+    }
+
+    /// Prints the figures wrk's summary lacks (p95, non-2xx count) in a fixed form.
+    static let reportScript = """
+
+        done = function(summary, latency, requests)
+          io.write(string.format("ITINERA requests=%d p50=%d p95=%d p99=%d errors=%d non2xx=%d\\n",
+            summary.requests, latency:percentile(50), latency:percentile(95), latency:percentile(99),
+            summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+            summary.errors.status))
+        end
+        """
+
+    static func script(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-wrk-\(UUID()).lua").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static func parse(_ output: String) throws -> Result {
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("ITINERA ") }) else {
+            throw BenchError("wrk printed no summary: \(output)")
+        }
+        var values: [String: Double] = [:]
+        for pair in line.split(separator: " ").dropFirst() {
+            let parts = pair.split(separator: "=")
+            if parts.count == 2 { values[String(parts[0])] = Double(parts[1]) }
+        }
+        guard (values["errors"] ?? 1) == 0, (values["non2xx"] ?? 1) == 0 else {
+            throw BenchError("wrk saw failed requests: \(line)")
+        }
+        let rate =
+            output.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }
+            .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        return Result(
+            requests: Int(values["requests"] ?? 0),
+            requestsPerSecond: rate,
+            p50: (values["p50"] ?? 0) / 1000,
+            p95: (values["p95"] ?? 0) / 1000,
+            p99: (values["p99"] ?? 0) / 1000
+        )
+    }
+}
+
+/// Runs `pgbench -S` (select-only) against the embedded cluster.
+enum PGBench {
+    static func selectOnly(embedded: EmbeddedPostgres, seconds: Int, connections: Int) throws -> Double {
+        let settings = embedded.superuserSettings()
+        let common = ["-h", settings.host, "-U", settings.user]
+        _ = try? run("createdb", common + ["pgbench"])
+        _ = try run("pgbench", common + ["-i", "-q", "-s", "10", "pgbench"])
+        let output = try run(
+            "pgbench",
+            common + ["-S", "-n", "-c", "\(connections)", "-j", "2", "-T", "\(seconds)", "pgbench"]
+        )
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+            let tps = Double(line.split(separator: " ")[2])
+        else {
+            throw BenchError("pgbench printed no tps: \(output)")
+        }
+        return tps
+    }
+}
+
+func run(_ program: String, _ arguments: [String]) throws -> String {
+    try Subprocess.run(program, arguments)
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
