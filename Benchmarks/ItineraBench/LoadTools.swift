@@ -11,6 +11,11 @@ enum Wrk {
         var p99: Double
     }
 
+    /// The result whose rate is the median of `results`.
+    static func median(_ results: [Result]) -> Result {
+        results.sorted { $0.requestsPerSecond < $1.requestsPerSecond }[results.count / 2]
+    }
+
     /// Keep-alive GETs for `seconds` over `connections` connections.
     static func get(port: Int, path: String, token: String?, seconds: Int, connections: Int) throws -> Result {
         var arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", try script(Self.reportScript)]

@@ -15,11 +15,6 @@ import Testing
     }
 
     static func sqlState(of error: any Error) -> String? {
-        if let transaction = error as? PostgresTransactionError {
-            return sqlState(
-                of: transaction.closureError ?? transaction.commitError ?? transaction.beginError as (any Error)?
-                    ?? error)
-        }
         return (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 

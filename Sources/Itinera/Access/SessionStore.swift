@@ -28,31 +28,16 @@ public struct SessionStore: Sendable {
         enter: Bool,
         logger: Logger
     ) async throws -> AdminPrincipal {
-        let entering =
+        let rows =
             enter
-            ? TenantTransaction.enterColumns(schemaColumn: "t.schema_name", roleColumn: "t.role_name") : "NULL, NULL"
-        let rows = try await connection.query(
-            """
-            SELECT u.id, u.role, \(unescaped: TenantStore.tenantColumns), \(unescaped: entering)
-            FROM itinera.sessions s
-            JOIN itinera.users u ON u.id = s.user_id
-            JOIN itinera.tenants t ON t.id = s.tenant_id
-            WHERE s.token_hash = \(token.hash) AND s.expires_at > now()
-            """,
-            logger: logger
-        )
-        for try await row in rows.decode(
-            (UUID, String, UUID, String, String, String, String, String, String, Date, String, String, String?, String?)
-                .self
-        ) {
-            let tenant = TenantStore.tenant(
-                from: (row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11)
-            )
-            RequestScope.current?.setTenant(tenant.slug)
-            guard tenant.state == .active else {
-                throw Problem.forbidden("The tenant '\(tenant.slug)' is suspended.")
+            ? try await connection.execute(SessionLookupEntering(tokenHash: token.hash), logger: logger)
+            : try await connection.execute(SessionLookup(tokenHash: token.hash), logger: logger)
+        for try await row in rows {
+            RequestScope.current?.setTenant(row.tenant.slug)
+            guard row.tenant.state == .active else {
+                throw Problem.forbidden("The tenant '\(row.tenant.slug)' is suspended.")
             }
-            return AdminPrincipal(userID: row.0, role: TenantUser.Role(rawValue: row.1) ?? .analyst, tenant: tenant)
+            return AdminPrincipal(userID: row.userID, role: row.role, tenant: row.tenant)
         }
         throw Problem.unauthorized("The session token is unknown or has expired.")
     }

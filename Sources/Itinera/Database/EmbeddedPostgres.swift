@@ -19,7 +19,7 @@ public struct EmbeddedPostgres: Sendable {
     /// The directory holding `data/` (the cluster) and `run/` (its socket).
     public let directory: URL
     public let durability: Durability
-    let logger: Logger
+    public let logger: Logger
     let binaries: PostgresBinaries
     let runAs: ClusterOwner?
 

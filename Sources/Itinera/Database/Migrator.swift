@@ -256,11 +256,6 @@ public struct Migrator: Sendable {
     /// The server's own message for a database error, which says what went wrong far better than the
     /// driver's generic description.
     static func describe(_ error: any Error) -> String {
-        if let transaction = error as? PostgresTransactionError {
-            if let inner = transaction.closureError ?? transaction.commitError ?? transaction.beginError {
-                return describe(inner)
-            }
-        }
         if let psql = error as? PSQLError, let message = psql.serverInfo?[.message] {
             return message
         }

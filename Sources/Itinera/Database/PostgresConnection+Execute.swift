@@ -36,18 +36,24 @@ extension TenantConnection {
 }
 
 extension PostgresClient {
-    /// `withTransaction`, rethrowing the error that failed the transaction itself (a `Problem`, a
-    /// server error) rather than postgres-nio's wrapper, so callers can act on what went wrong.
+    /// Runs `body` in a transaction on a pooled connection: `BEGIN`, the body, then `COMMIT`, or
+    /// `ROLLBACK` when the body throws. The body's own error is rethrown as it is, so callers can act
+    /// on what went wrong (a `Problem`, a server error).
     public func transaction<Result: Sendable>(
         logger: Logger,
-        file: String = #file,
-        line: Int = #line,
         _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
-        do {
-            return try await withTransaction(logger: logger, file: file, line: line, body)
-        } catch let error as PostgresTransactionError {
-            throw error.rootCause
+        try await withConnection { connection in
+            _ = try await connection.execute(TransactionStatement.Begin(), logger: logger)
+            let result: Result
+            do {
+                result = try await body(connection)
+            } catch {
+                _ = try? await connection.execute(TransactionStatement.Rollback(), logger: logger)
+                throw error
+            }
+            _ = try await connection.execute(TransactionStatement.Commit(), logger: logger)
+            return result
         }
     }
 }

@@ -64,13 +64,6 @@ public enum TenantTransaction {
     }
 }
 
-extension PostgresTransactionError {
-    /// The error that made the transaction fail, so callers can map it to a response.
-    var rootCause: any Error {
-        closureError ?? commitError ?? beginError ?? rollbackError ?? self
-    }
-}
-
 extension TenantTransaction {
     /// Enters `tenant` on a connection already inside a transaction, for an `entering` closure that
     /// did control-schema work first.

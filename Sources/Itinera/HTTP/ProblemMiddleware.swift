@@ -1,7 +1,6 @@
 import Foundation
 public import Hummingbird
 import OpenAPIRuntime
-import PostgresNIO
 
 /// Turns every error into an `application/problem+json` response: problems as they are, unknown
 /// routes, malformed bodies and wrong fields as 4xx with the field named, and anything unexpected as
@@ -54,8 +53,6 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return nil
         case let decoding as DecodingError:
             return problem(for: decoding)
-        case let transaction as PostgresTransactionError:
-            return problem(for: transaction.rootCause, request: request)
         case let http as HTTPError:
             switch http.status {
             case .notFound:

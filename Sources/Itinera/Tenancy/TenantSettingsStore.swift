@@ -1,12 +1,21 @@
 public import Foundation
+import PostgresNIO
 
 /// The SQL of a tenant's own settings row (tenant schema).
 public enum TenantSettingsStore {
     /// The settings document as JSON text.
     public static func settings(on tenant: TenantConnection) async throws -> Data {
-        let rows = try await tenant.query("SELECT settings::text FROM tenant_settings")
-        for try await text in rows.decode(String.self) { return Data(text.utf8) }
+        let rows = try await tenant.connection.execute(ReadSettings(), logger: tenant.logger)
+        for try await text in rows { return Data(text.utf8) }
         return Data("{}".utf8)
+    }
+
+    /// Prepared per connection; PostgreSQL re-plans it when the search path names another tenant.
+    struct ReadSettings: PostgresPreparedStatement {
+        static let sql = "SELECT settings::text FROM tenant_settings"
+        typealias Row = String
+        func makeBindings() -> PostgresBindings { PostgresBindings() }
+        func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
     }
 
     /// Merges `patch` (a JSON object) into the settings, key by key; returns the settings before and after.

@@ -1,0 +1,64 @@
+import Foundation
+import PostgresNIO
+
+/// The statement every session-authenticated request starts with: the live session, its user and
+/// its tenant, by the token's hash. Prepared once per connection, because planning its joins costs
+/// ten times more than running them (see docs/benchmarks.md).
+struct SessionLookup: PostgresPreparedStatement {
+    static let sql = """
+        SELECT u.id, u.role, \(TenantStore.tenantColumns), NULL::text, NULL::text
+        FROM itinera.sessions s
+        JOIN itinera.users u ON u.id = s.user_id
+        JOIN itinera.tenants t ON t.id = s.tenant_id
+        WHERE s.token_hash = $1 AND s.expires_at > now()
+        """
+
+    typealias Row = SessionLookupRow
+
+    let tokenHash: Data
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        try bindings.append(tokenHash)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try SessionLookupRow(row) }
+}
+
+/// `SessionLookup` that also enters the session's tenant in the same statement (see `TenantTransaction`).
+struct SessionLookupEntering: PostgresPreparedStatement {
+    static let sql = SessionLookup.sql.replacingOccurrences(
+        of: "NULL::text, NULL::text",
+        with: TenantTransaction.enterColumns(schemaColumn: "t.schema_name", roleColumn: "t.role_name")
+    )
+
+    typealias Row = SessionLookupRow
+
+    let tokenHash: Data
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        try bindings.append(tokenHash)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try SessionLookupRow(row) }
+}
+
+/// What a session lookup returns.
+struct SessionLookupRow: Sendable {
+    let userID: UUID
+    let role: TenantUser.Role
+    let tenant: Tenant
+
+    init(_ row: PostgresRow) throws {
+        let c = try row.decode(
+            (UUID, String, UUID, String, String, String, String, String, String, Date, String, String, String?, String?)
+                .self
+        )
+        userID = c.0
+        role = TenantUser.Role(rawValue: c.1) ?? .analyst
+        tenant = TenantStore.tenant(from: (c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10, c.11))
+    }
+}
