@@ -13,12 +13,21 @@ public struct ApplicationParts: Sendable {
     public var client: PostgresClient
     public var migrations: MigrationSet
     public var logger: Logger
+    /// Ready-made tenant schemas for sign-up; `buildApplication` runs one, tests may pass their own.
+    public var spares: SpareSchemaPool?
 
-    public init(configuration: ServerConfiguration, client: PostgresClient, migrations: MigrationSet, logger: Logger) {
+    public init(
+        configuration: ServerConfiguration,
+        client: PostgresClient,
+        migrations: MigrationSet,
+        logger: Logger,
+        spares: SpareSchemaPool? = nil
+    ) {
         self.configuration = configuration
         self.client = client
         self.migrations = migrations
         self.logger = logger
+        self.spares = spares
     }
 }
 
@@ -36,7 +45,8 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
                 client: parts.client,
                 migrations: parts.migrations,
                 sessionLifetime: configuration.sessionLifetime,
-                logger: logger
+                logger: logger,
+                spares: parts.spares
             ),
             store: TenantStore(client: parts.client, logger: logger),
             hasher: hasher,
@@ -104,13 +114,24 @@ public func buildApplication(
     migrateOnStart: Bool,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
+    var parts = parts
+    let latestControlVersion = parts.migrations.latestControlVersion
+    let spares =
+        parts.configuration.spareSchemas > 0
+        ? SpareSchemaPool(
+            client: parts.client,
+            migrations: parts.migrations,
+            target: parts.configuration.spareSchemas,
+            logger: parts.logger
+        ) : nil
+    parts.spares = spares
     let router = try buildRouter(parts)
     var app = Application(
         router: router,
         server: try .tls(.http1(), tlsConfiguration: tls),
         configuration: .init(
             address: .hostname(parts.configuration.host, port: parts.configuration.port), serverName: nil),
-        services: [parts.client],
+        services: [parts.client] + (spares.map { [$0] } ?? []),
         onServerRunning: onServerRunning,
         logger: parts.logger
     )
@@ -125,13 +146,14 @@ public func buildApplication(
             }
         }
         let status = try await migrator.status()
-        if status.controlVersion > parts.migrations.latestControlVersion {
+        if status.controlVersion > latestControlVersion {
             throw MigrationError.databaseAhead(
-                applied: status.controlVersion, known: parts.migrations.latestControlVersion)
+                applied: status.controlVersion, known: latestControlVersion)
         }
         guard status.isCurrent else {
             throw MigrationError.pending(control: status.pendingControl, tenantsBehind: status.tenantsBehind)
         }
+        spares?.requestRefill()
     }
     return app
 }

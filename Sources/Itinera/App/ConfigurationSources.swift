@@ -10,7 +10,7 @@ public import Logging
 public struct ConfigurationSources: Sendable {
     public static let keys = [
         "host", "port", "tls-cert", "tls-key", "data-dir", "database-url", "migrate",
-        "session-ttl-hours", "log-level", "db-connections", "bcrypt-cost",
+        "session-ttl-hours", "log-level", "db-connections", "bcrypt-cost", "spare-schemas",
     ]
 
     public var flags: [String: String]
@@ -81,6 +81,9 @@ public struct ConfigurationSources: Sendable {
         }
         if let connections = value("db-connections") {
             configuration.databaseConnections = try integer("db-connections", connections, in: 1...1000)
+        }
+        if let spares = value("spare-schemas") {
+            configuration.spareSchemas = try integer("spare-schemas", spares, in: 0...100)
         }
         if let cost = value("bcrypt-cost") {
             configuration.bcryptCost = UInt8(try integer("bcrypt-cost", cost, in: 12...31))

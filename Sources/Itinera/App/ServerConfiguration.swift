@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Most connections the pool opens to PostgreSQL.
     public var databaseConnections = 20
+    /// Tenant schemas kept built ahead of sign-up (0 builds each at sign-up).
+    public var spareSchemas = 3
     /// bcrypt work factor for passwords.
     public var bcryptCost: UInt8 = 12
     public var loginLimits = LoginThrottle.Limits()

@@ -191,6 +191,7 @@ public struct Migrator: Sendable {
     }
 
     func migrateTenants(jobs: Int, dryRun: Bool, lockTimeout: Duration) async throws -> [TenantOutcome] {
+        if !dryRun { try await upgradeSpares() }
         let pending = try await tenantsBehind()
         let latest = migrations.latestTenantVersion
         if dryRun {
@@ -211,6 +212,33 @@ public struct Migrator: Sendable {
             }
         }
         return outcomes.sorted { $0.slug < $1.slug }
+    }
+
+    /// Brings spare tenant schemas (see `SpareSchemaPool`) to the latest version; a spare that fails
+    /// is dropped from the pool's table and left for an operator, since no tenant depends on it.
+    func upgradeSpares() async throws {
+        let latest = migrations.latestTenantVersion
+        let rows = try await client.query(
+            "SELECT schema_name, role_name, schema_version FROM itinera.spare_schemas WHERE schema_version < \(latest)",
+            logger: logger
+        )
+        var spares: [(String, String, Int)] = []
+        for try await row in rows.decode((String, String, Int).self) { spares.append(row) }
+        for (schema, role, version) in spares {
+            let script = TenantSchemaScript.upgrade(schema: schema, role: role, from: version, migrations: migrations)
+            do {
+                try await client.transaction(logger: logger) { connection in
+                    try await connection.execute("SELECT itinera.run_script(\(script))", logger: logger)
+                    try await connection.execute(
+                        "UPDATE itinera.spare_schemas SET schema_version = \(latest) WHERE schema_name = \(schema)",
+                        logger: logger
+                    )
+                }
+            } catch {
+                logger.warning("A spare tenant schema could not be migrated; it is no longer offered", metadata: ["schema": "\(schema)", "error": "\(Self.describe(error))"])
+                try await client.execute("DELETE FROM itinera.spare_schemas WHERE schema_name = \(schema)", logger: logger)
+            }
+        }
     }
 
     /// Migrates one tenant; `nil` when another migrator got there first.
