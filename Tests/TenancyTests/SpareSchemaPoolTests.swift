@@ -6,7 +6,8 @@ import Testing
 
 @Suite struct SpareSchemaPoolTests {
     static func spareNames(_ db: TestDatabase) async throws -> [String] {
-        let rows = try await db.client.query("SELECT schema_name FROM itinera.spare_schemas ORDER BY created_at", logger: db.logger)
+        let rows = try await db.client.query(
+            "SELECT schema_name FROM itinera.spare_schemas ORDER BY created_at", logger: db.logger)
         var names: [String] = []
         for try await name in rows.decode(String.self) { names.append(name) }
         return names
@@ -20,13 +21,16 @@ import Testing
             #expect(spares.count == 2)
 
             let provisioner = TenantProvisioner(
-                client: db.client, migrations: db.migrations, sessionLifetime: .seconds(60), logger: db.logger, spares: pool)
-            let result = try await provisioner.provision(validSignUp(slug: "from-spare"), ownerPasswordHash: sampleOwnerPasswordHash)
+                client: db.client, migrations: db.migrations, sessionLifetime: .seconds(60), logger: db.logger,
+                spares: pool)
+            let result = try await provisioner.provision(
+                validSignUp(slug: "from-spare"), ownerPasswordHash: sampleOwnerPasswordHash)
             #expect(result.tenant.identity.schema == spares[0])
             #expect(try await Self.spareNames(db) == [spares[1]])
 
             // The claimed schema works like a built one: its tenant reads its own settings.
-            let settings = try await TenantTransaction.run(db.client, tenant: result.tenant.identity, logger: db.logger) {
+            let settings = try await TenantTransaction.run(db.client, tenant: result.tenant.identity, logger: db.logger)
+            {
                 try await TenantSettingsStore.settings(on: $0)
             }
             #expect(String(decoding: settings, as: UTF8.self) == "{}")
@@ -45,7 +49,8 @@ import Testing
                 client: db.client, migrations: db.migrations, sessionLifetime: .seconds(60), logger: db.logger,
                 spares: pool, failAfter: .session)
             await #expect(throws: TenantProvisioner.InjectedFailure(after: .session)) {
-                _ = try await failing.provision(validSignUp(slug: "rolled-back"), ownerPasswordHash: sampleOwnerPasswordHash)
+                _ = try await failing.provision(
+                    validSignUp(slug: "rolled-back"), ownerPasswordHash: sampleOwnerPasswordHash)
             }
             #expect(try await Self.spareNames(db) == before)
             #expect(try await db.footprint().tenants == 0)
@@ -58,12 +63,15 @@ import Testing
             try await pool.refill()
             let spares = Set(try await Self.spareNames(db))
             let provisioner = TenantProvisioner(
-                client: db.client, migrations: db.migrations, sessionLifetime: .seconds(60), logger: db.logger, spares: pool)
+                client: db.client, migrations: db.migrations, sessionLifetime: .seconds(60), logger: db.logger,
+                spares: pool)
             let schemas = try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<8 {
                     group.addTask {
-                        try await provisioner.provision(validSignUp(slug: "burst-\(index)"), ownerPasswordHash: sampleOwnerPasswordHash)
-                            .tenant.identity.schema
+                        try await provisioner.provision(
+                            validSignUp(slug: "burst-\(index)"), ownerPasswordHash: sampleOwnerPasswordHash
+                        )
+                        .tenant.identity.schema
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -86,9 +94,12 @@ import Testing
             // A tenant made from an upgraded spare has the new table.
             let upgraded = SpareSchemaPool(client: db.client, migrations: migrations, target: 2, logger: db.logger)
             let provisioner = TenantProvisioner(
-                client: db.client, migrations: migrations, sessionLifetime: .seconds(60), logger: db.logger, spares: upgraded)
-            let tenant = try await provisioner.provision(validSignUp(), ownerPasswordHash: sampleOwnerPasswordHash).tenant
-            let probe = try await TenantTransaction.run(db.client, tenant: tenant.identity, logger: db.logger) { tenant in
+                client: db.client, migrations: migrations, sessionLifetime: .seconds(60), logger: db.logger,
+                spares: upgraded)
+            let tenant = try await provisioner.provision(validSignUp(), ownerPasswordHash: sampleOwnerPasswordHash)
+                .tenant
+            let probe = try await TenantTransaction.run(db.client, tenant: tenant.identity, logger: db.logger) {
+                tenant in
                 let rows = try await tenant.query("SELECT count(*) FROM probe")
                 var count = 0
                 for try await value in rows.decode(Int.self) { count = value }

@@ -235,8 +235,11 @@ public struct Migrator: Sendable {
                     )
                 }
             } catch {
-                logger.warning("A spare tenant schema could not be migrated; it is no longer offered", metadata: ["schema": "\(schema)", "error": "\(Self.describe(error))"])
-                try await client.execute("DELETE FROM itinera.spare_schemas WHERE schema_name = \(schema)", logger: logger)
+                logger.warning(
+                    "A spare tenant schema could not be migrated; it is no longer offered",
+                    metadata: ["schema": "\(schema)", "error": "\(Self.describe(error))"])
+                try await client.execute(
+                    "DELETE FROM itinera.spare_schemas WHERE schema_name = \(schema)", logger: logger)
             }
         }
     }

@@ -43,7 +43,8 @@ public final class SpareSchemaPool: Service, Sendable {
                 do {
                     try await refill()
                 } catch {
-                    logger.warning("Building spare tenant schemas failed", metadata: ["error": "\(error)"])
+                    logger.warning(
+                        "Building spare tenant schemas failed", metadata: ["error": "\(Migrator.describe(error))"])
                 }
             }
         } onGracefulShutdown: { [wake] in

@@ -115,7 +115,9 @@ public struct TenantProvisioner: Sendable {
     }
 
     static func owner(_ id: UUID, of tenant: Tenant, signUp: ValidSignUp, at date: Date) -> TenantUser {
-        TenantUser(id: id, tenantID: tenant.id, email: signUp.ownerEmail, name: signUp.ownerName, role: .owner, createdAt: date)
+        TenantUser(
+            id: id, tenantID: tenant.id, email: signUp.ownerEmail, name: signUp.ownerName, role: .owner, createdAt: date
+        )
     }
 
     private func check(_ step: Step) throws {
