@@ -4,7 +4,7 @@ import PostgresNIO
 /// The statement every session-authenticated request starts with: the live session, its user and
 /// its tenant, by the token's hash. Prepared once per connection, because planning its joins costs
 /// ten times more than running them (see docs/benchmarks.md).
-struct SessionLookup: PostgresPreparedStatement {
+struct SessionLookup: SessionLookupStatement {
     static let sql = """
         SELECT u.id, u.role, \(TenantStore.tenantColumns), NULL::text, NULL::text
         FROM itinera.sessions s
@@ -13,37 +13,32 @@ struct SessionLookup: PostgresPreparedStatement {
         WHERE s.token_hash = $1 AND s.expires_at > now()
         """
 
-    typealias Row = SessionLookupRow
-
     let tokenHash: Data
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        try bindings.append(tokenHash)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try SessionLookupRow(row) }
 }
 
 /// `SessionLookup` that also enters the session's tenant in the same statement (see `TenantTransaction`).
-struct SessionLookupEntering: PostgresPreparedStatement {
+struct SessionLookupEntering: SessionLookupStatement {
     static let sql = SessionLookup.sql.replacingOccurrences(
         of: "NULL::text, NULL::text",
         with: TenantTransaction.enterColumns(schemaColumn: "t.schema_name", roleColumn: "t.role_name")
     )
 
-    typealias Row = SessionLookupRow
-
     let tokenHash: Data
+}
 
+/// The two session lookups differ only in their SQL.
+protocol SessionLookupStatement: PostgresPreparedStatement where Row == SessionLookupRow {
+    var tokenHash: Data { get }
+}
+
+extension SessionLookupStatement {
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 1)
         try bindings.append(tokenHash)
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row { try SessionLookupRow(row) }
+    func decodeRow(_ row: PostgresRow) throws -> SessionLookupRow { try SessionLookupRow(row) }
 }
 
 /// What a session lookup returns.

@@ -73,30 +73,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         )
     }
     if configuration.benchmarkRoutes {
-        let client = parts.client
-        router.get("/bench/select1") { _, _ in
-            let rows = try await client.query("SELECT 1", logger: logger)
-            for try await _ in rows {}
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
-        }
-        router.get("/bench/tx") { _, _ in
-            try await client.transaction(logger: logger) { connection in
-                try await connection.execute("SELECT 1", logger: logger)
-            }
-            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
-        }
-        router.get("/bench/tenant-raw") { request, _ in
-            let token = try Credentials.sessionToken(from: request.headers[.authorization])
-            let settings = try await TenantTransaction.run(client, logger: logger) { connection in
-                let principal = try await SessionStore.authenticate(token, on: connection, enter: true, logger: logger)
-                return (principal.tenant.identity, principal)
-            } _: { tenant, _ in
-                try await TenantSettingsStore.settings(on: tenant)
-            }
-            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(data: settings)))
-        }
+        addBenchmarkRoutes(to: router, client: parts.client, logger: logger)
     }
     // Compact JSON: the runtime's pretty-printed default costs bytes on every response.
     try service.registerHandlers(

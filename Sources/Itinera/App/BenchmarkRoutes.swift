@@ -1,0 +1,31 @@
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// Routes that give the benchmark its ceilings; registered only when `benchmarkRoutes` is set, never
+/// by `itinera serve`. See docs/benchmarks.md.
+func addBenchmarkRoutes(to router: Router<ItineraRequestContext>, client: PostgresClient, logger: Logger) {
+    router.get("/bench/select1") { _, _ in
+        let rows = try await client.query("SELECT 1", logger: logger)
+        for try await _ in rows {}
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
+    }
+    router.get("/bench/tx") { _, _ in
+        try await client.transaction(logger: logger) { connection in
+            try await connection.execute("SELECT 1", logger: logger)
+        }
+        return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
+    }
+    router.get("/bench/tenant-raw") { request, _ in
+        let token = try Credentials.sessionToken(from: request.headers[.authorization])
+        let settings = try await TenantTransaction.run(client, logger: logger) { connection in
+            let principal = try await SessionStore.authenticate(token, on: connection, enter: true, logger: logger)
+            return (principal.tenant.identity, principal)
+        } _: { tenant, _ in
+            try await TenantSettingsStore.settings(on: tenant)
+        }
+        return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(data: settings)))
+    }
+}
