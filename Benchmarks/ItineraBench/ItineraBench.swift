@@ -46,6 +46,7 @@ struct ItineraBench: AsyncParsableCommand {
             logger.logLevel = .warning
             return logger
         }()
+        EmbeddedPostgres.reapAbandoned(prefix: "itinera-bench-", logger: logger)
         let directory = URL(fileURLWithPath: "/tmp/itinera-bench-\(getpid())")
         let embedded = try EmbeddedPostgres(directory: directory, durability: .durable, logger: logger)
         try embedded.start()

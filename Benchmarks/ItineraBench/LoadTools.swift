@@ -18,7 +18,9 @@ enum Wrk {
 
     /// Keep-alive GETs for `seconds` over `connections` connections.
     static func get(port: Int, path: String, token: String?, seconds: Int, connections: Int) throws -> Result {
-        var arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", try script(Self.reportScript)]
+        let report = try script(Self.reportScript)
+        defer { try? FileManager.default.removeItem(atPath: report) }
+        var arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", report]
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         arguments.append("https://127.0.0.1:\(port)\(path)")
         return try parse(run("wrk", arguments))
@@ -36,10 +38,9 @@ enum Wrk {
               return wrk.format("POST", "/v1/signup", {["Content-Type"] = "application/json"}, body)
             end
             """ + reportScript
-        let output = try run(
-            "wrk",
-            ["-t1", "-c1", "-d\(seconds)s", "-s", try script(lua), "https://127.0.0.1:\(port)/"]
-        )
+        let path = try script(lua)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let output = try run("wrk", ["-t1", "-c1", "-d\(seconds)s", "-s", path, "https://127.0.0.1:\(port)/"])
         return try parse(output)
     }
 

@@ -33,6 +33,7 @@ import Testing
 
     @Test func test_configFile_isJSONWithSnakeCaseKeys_andUnknownKeysAreRefused() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-\(UUID()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(#"{"port": 8444, "tls_cert": "/etc/c.pem", "tls_key": "/etc/k.pem"}"#.utf8).write(
             to: URL(fileURLWithPath: path))
         let values = try ConfigurationSources.readFile(at: path)

@@ -12,6 +12,7 @@ import Testing
 @Suite struct LiveTLSTests {
     static func application(_ db: TestDatabase) throws -> some ApplicationProtocol {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-tls-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
         let tls = try TLSIdentity.serverConfiguration(
             certificatePath: nil, keyPath: nil, dataDirectory: directory, logger: db.logger)
         var parts = db.parts()

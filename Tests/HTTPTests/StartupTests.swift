@@ -13,6 +13,7 @@ import Testing
         parts.client = try db.unstartedClient()
         parts.migrations = migrations
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-tls-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
         let tls = try TLSIdentity.serverConfiguration(
             certificatePath: nil, keyPath: nil, dataDirectory: directory, logger: db.logger)
         return try buildApplication(parts, tls: tls, migrateOnStart: migrateOnStart)

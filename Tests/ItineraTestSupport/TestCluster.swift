@@ -25,6 +25,7 @@ public actor TestCluster {
         if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
             return (nil, try DatabaseSettings(url: url))
         }
+        EmbeddedPostgres.reapAbandoned(prefix: "itinera-tests-", logger: logger)
         let directory = URL(fileURLWithPath: "/tmp/itinera-tests-\(getpid())")
         try? FileManager.default.removeItem(at: directory)
         let embedded = try EmbeddedPostgres(directory: directory, durability: .throwaway, logger: logger)
