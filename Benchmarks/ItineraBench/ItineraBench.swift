@@ -57,7 +57,7 @@ struct ItineraBench: AsyncParsableCommand {
         try await embedded.prepareApplicationDatabase()
         let settings = embedded.applicationSettings
         let migrations = try MigrationSet.embedded()
-        try await withRunningClient(try Self.client(settings, connections: 2, logger: logger)) { client in
+        try await withRunningClient(try settings.makeClient(connections: 2, logger: logger)) { client in
             _ = try await Migrator(client: client, migrations: migrations, logger: logger).run()
         }
 
@@ -75,7 +75,7 @@ struct ItineraBench: AsyncParsableCommand {
         let app = try buildApplication(
             ApplicationParts(
                 configuration: configuration,
-                client: try Self.client(settings, connections: configuration.databaseConnections, logger: logger),
+                client: try settings.makeClient(connections: configuration.databaseConnections, logger: logger),
                 migrations: migrations,
                 logger: logger
             ),
@@ -83,30 +83,22 @@ struct ItineraBench: AsyncParsableCommand {
             migrateOnStart: false,
             onServerRunning: { _ in readyContinuation.yield() }
         )
-        let report = try await withThrowingTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
             for await _ in ready { break }
-            let benchClient = try Self.client(settings, connections: 4, logger: logger)
-            let report = try await withRunningClient(benchClient) { client in
+            let benchClient = try settings.makeClient(connections: 4, logger: logger)
+            try await withRunningClient(benchClient) { client in
                 if hold {
                     let provisioner = TenantProvisioner(
                         client: client, migrations: migrations, sessionLifetime: .seconds(86_400), logger: logger)
                     let result = try await provisioner.provision(Self.signUp(slug: "held"), ownerPasswordHash: "x")
-                    print("TOKEN \(result.session.value)")
+                    Self.emit("TOKEN \(result.session.value)")
                     try await Task.sleep(for: .seconds(86_400))
                 }
-                return try await measure(client: client, migrations: migrations, embedded: embedded, logger: logger)
+                try await measure(client: client, migrations: migrations, embedded: embedded, logger: logger)
             }
             group.cancelAll()
-            return report
         }
-        _ = report
-    }
-
-    static func client(_ settings: DatabaseSettings, connections: Int, logger: Logger) throws -> PostgresClient {
-        var configuration = try settings.clientConfiguration()
-        configuration.options.maximumConnections = connections
-        return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
     func measure(
@@ -114,7 +106,7 @@ struct ItineraBench: AsyncParsableCommand {
         migrations: MigrationSet,
         embedded: EmbeddedPostgres,
         logger: Logger
-    ) async throws -> String {
+    ) async throws {
         let provisioner = TenantProvisioner(
             client: client,
             migrations: migrations,
@@ -124,8 +116,7 @@ struct ItineraBench: AsyncParsableCommand {
         let hasher = PasswordHasher(cost: 12)
         let ownerHash = try await hasher.hash("correct horse battery")
         var lines: [String] = [] {
-            // Unbuffered, so each row shows as soon as it is measured.
-            didSet { FileHandle.standardOutput.write(Data(((lines.last ?? "") + "\n").utf8)) }
+            didSet { Self.emit(lines.last ?? "") }
         }
         lines.append("## Provisioning and sign-up")
         lines.append("")
@@ -224,7 +215,6 @@ struct ItineraBench: AsyncParsableCommand {
         lines.append("| `pgbench -S` on the same PostgreSQL (transactions/s) | \(Self.format(pgbench, digits: 0)) | |")
         lines.append("")
         lines.append("Tenant read as a share of the bare endpoint: \(String(format: "%.1f", share))%.")
-        return lines.joined(separator: "\n")
     }
 
     /// Brings the database to a settled state before a measurement, as autovacuum and the
@@ -255,6 +245,11 @@ struct ItineraBench: AsyncParsableCommand {
             }
         }
         return missing
+    }
+
+    /// Writes a line to standard output unbuffered, so each result shows as soon as it is measured.
+    static func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func signUp(slug: String) throws -> ValidSignUp {

@@ -23,7 +23,7 @@ enum Wrk {
         var arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", report]
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         arguments.append("https://127.0.0.1:\(port)\(path)")
-        return try parse(run("wrk", arguments))
+        return try parse(Subprocess.run("wrk", arguments))
     }
 
     /// One sign-up at a time over one keep-alive connection, each with a fresh slug.
@@ -40,7 +40,8 @@ enum Wrk {
             """ + reportScript
         let path = try script(lua)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let output = try run("wrk", ["-t1", "-c1", "-d\(seconds)s", "-s", path, "https://127.0.0.1:\(port)/"])
+        let output = try Subprocess.run(
+            "wrk", ["-t1", "-c1", "-d\(seconds)s", "-s", path, "https://127.0.0.1:\(port)/"])
         return try parse(output)
     }
 
@@ -91,9 +92,9 @@ enum PGBench {
     static func selectOnly(embedded: EmbeddedPostgres, seconds: Int, connections: Int) throws -> Double {
         let settings = embedded.superuserSettings()
         let common = ["-h", settings.host, "-U", settings.user]
-        _ = try? run("createdb", common + ["pgbench"])
-        _ = try run("pgbench", common + ["-i", "-q", "-s", "10", "pgbench"])
-        let output = try run(
+        _ = try? Subprocess.run("createdb", common + ["pgbench"])
+        _ = try Subprocess.run("pgbench", common + ["-i", "-q", "-s", "10", "pgbench"])
+        let output = try Subprocess.run(
             "pgbench",
             common + ["-S", "-n", "-c", "\(connections)", "-j", "2", "-T", "\(seconds)", "pgbench"]
         )
@@ -104,10 +105,6 @@ enum PGBench {
         }
         return tps
     }
-}
-
-func run(_ program: String, _ arguments: [String]) throws -> String {
-    try Subprocess.run(program, arguments)
 }
 
 struct BenchError: Error, CustomStringConvertible {

@@ -24,7 +24,7 @@ struct Migrate: AsyncParsableCommand {
         let database = try await DatabaseRuntime.start(configuration, logger: logger)
         defer { database.stop() }
         let migrations = try MigrationSet.embedded()
-        let client = try database.makeClient(connections: max(2, jobs + 1), logger: logger)
+        let client = try database.settings.makeClient(connections: max(2, jobs + 1), logger: logger)
         let (report, status) = try await withRunningClient(client) { client in
             let migrator = Migrator(client: client, migrations: migrations, logger: logger)
             let report = try await migrator.run(jobs: jobs, dryRun: dryRun, lockTimeout: .seconds(lockTimeout))

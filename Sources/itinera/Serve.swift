@@ -34,7 +34,8 @@ struct Serve: AsyncParsableCommand {
         let logger = CommonOptions.bootstrapLogging(level: configuration.logLevel)
         let database = try await DatabaseRuntime.start(configuration, logger: logger)
         do {
-            let client = try database.makeClient(connections: configuration.databaseConnections, logger: logger)
+            let client = try database.settings.makeClient(
+                connections: configuration.databaseConnections, logger: logger)
             let tls = try TLSIdentity.serverConfiguration(
                 certificatePath: configuration.tlsCertificatePath,
                 keyPath: configuration.tlsKeyPath,

@@ -51,3 +51,26 @@ import Testing
         }
     }
 }
+
+@Suite struct ReadinessTests {
+    @Test func test_readyz_is503WhileATenantSchemaIsBehind_and200OnceMigrated() async throws {
+        try await TestDatabase.with { db in
+            try await StartupTests.provisionOne(db)
+            let migrations = try MigrationSet.embeddedPlusProbe()
+            var parts = db.parts()
+            parts.migrations = migrations
+            let app = Application(router: try buildRouter(parts))
+            try await app.test(.router) { client in
+                let behind = try await client.send(.get, "/readyz")
+                #expect(behind.status == .serviceUnavailable)
+                #expect(behind.headers[.contentType] == "application/problem+json")
+                let problem = try JSON.object(behind.body)
+                #expect(problem["type"] as? String == "/problems/not-ready")
+                #expect((problem["detail"] as? String)?.contains("1 tenant schemas behind") == true)
+
+                _ = try await Migrator(client: db.client, migrations: migrations, logger: db.logger).run()
+                #expect(try await client.send(.get, "/readyz").status == .ok)
+            }
+        }
+    }
+}

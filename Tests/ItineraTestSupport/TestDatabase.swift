@@ -22,25 +22,18 @@ public struct TestDatabase: Sendable {
         let logger = testLogger
         // Migrate on a pool of its own: the application role's default search path, set by the first
         // migration, reaches only connections opened after it.
-        try await withRunningClient(try makeClient(settings, connections: 2, logger: logger)) { client in
+        try await withRunningClient(try settings.makeClient(connections: 2, logger: logger)) { client in
             _ = try await Migrator(client: client, migrations: migrations, logger: logger).run()
         }
-        let client = try makeClient(settings, connections: connections, logger: logger)
+        let client = try settings.makeClient(connections: connections, logger: logger)
         return try await withRunningClient(client) { client in
             try await body(TestDatabase(settings: settings, client: client, migrations: migrations, logger: logger))
         }
     }
 
-    static func makeClient(_ settings: DatabaseSettings, connections: Int, logger: Logger) throws -> PostgresClient {
-        var configuration = try settings.clientConfiguration()
-        configuration.options.maximumConnections = connections
-        configuration.options.minimumConnections = 0
-        return PostgresClient(configuration: configuration, backgroundLogger: logger)
-    }
-
     /// A pool on the same database that is not running yet, for an application that runs its own.
     public func unstartedClient(connections: Int = 8) throws -> PostgresClient {
-        try Self.makeClient(settings, connections: connections, logger: logger)
+        try settings.makeClient(connections: connections, logger: logger)
     }
 
     /// The application parts a test server is built from, with a cheap bcrypt cost.

@@ -2,80 +2,57 @@ import Itinera
 import Testing
 
 @Suite struct SignUpValidationTests {
+    /// One sign-up input, valid unless a test changes a field; `field` names what the change breaks.
     struct Case: Sendable, CustomTestStringConvertible {
-        let field: String
-        let name: String
-        let slug: String
-        let kind: String
-        let timezone: String?
-        let currency: String?
-        let email: String
-        let password: String
-        var testDescription: String { field }
+        var field = ""
+        var name = "Acme"
+        var slug = "acme"
+        var kind = "agency"
+        var timezone: String? = nil
+        var currency: String? = nil
+        var email = "a@acme.example"
+        var password = "0123456789"
+        var testDescription: String { "\(field): \(slug) \(kind) \(timezone ?? "-") \(currency ?? "-") \(email)" }
 
-        static func valid() -> Case {
-            Case(
-                field: "", name: "Acme", slug: "acme", kind: "agency", timezone: nil, currency: nil,
-                email: "a@acme.example", password: "0123456789")
+        static func breaking(_ field: String, _ change: (inout Case) -> Void) -> Case {
+            var input = Case(field: field)
+            change(&input)
+            return input
+        }
+
+        func validate() throws(Problem) -> ValidSignUp {
+            try SignUpValidation.validate(
+                name: name, slug: slug, kind: kind, timezone: timezone, currency: currency,
+                ownerEmail: email, ownerPassword: password, ownerName: "Owner"
+            )
         }
     }
 
-    static let badInputs: [Case] = {
-        var cases: [Case] = []
-        for slug in ["ab", "1acme", "Acme", "acme_travel", "a" + String(repeating: "b", count: 40), "acme travel"] {
-            var c = Case.valid();
-            c = Case(
-                field: "tenant.slug", name: c.name, slug: slug, kind: c.kind, timezone: nil, currency: nil,
-                email: c.email, password: c.password);
-            cases.append(c)
+    static let badInputs: [Case] =
+        ["ab", "1acme", "Acme", "acme_travel", "a" + String(repeating: "b", count: 40), "acme travel"].map { slug in
+            Case.breaking("tenant.slug") { $0.slug = slug }
         }
-        let v = Case.valid()
-        cases.append(
-            Case(
-                field: "tenant.kind", name: v.name, slug: v.slug, kind: "cruise", timezone: nil, currency: nil,
-                email: v.email, password: v.password))
-        cases.append(
-            Case(
-                field: "tenant.timezone", name: v.name, slug: v.slug, kind: v.kind, timezone: "Mars/Olympus",
-                currency: nil, email: v.email, password: v.password))
-        cases.append(
-            Case(
-                field: "tenant.currency", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: "XYZ",
-                email: v.email, password: v.password))
-        cases.append(
-            Case(
-                field: "tenant.currency", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: "cny",
-                email: v.email, password: v.password))
-        for email in ["not-an-email", "a@b", "@acme.example", "a b@acme.example"] {
-            cases.append(
-                Case(
-                    field: "owner.email", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: nil,
-                    email: email, password: v.password))
+        + [
+            .breaking("tenant.kind") { $0.kind = "cruise" },
+            .breaking("tenant.timezone") { $0.timezone = "Mars/Olympus" },
+            .breaking("tenant.currency") { $0.currency = "XYZ" },
+            .breaking("tenant.currency") { $0.currency = "cny" },
+            .breaking("owner.password") { $0.password = "short9chr" },
+            .breaking("tenant.name") { $0.name = "   " },
+        ]
+        + ["not-an-email", "a@b", "@acme.example", "a b@acme.example"].map { email in
+            Case.breaking("owner.email") { $0.email = email }
         }
-        cases.append(
-            Case(
-                field: "owner.password", name: v.name, slug: v.slug, kind: v.kind, timezone: nil, currency: nil,
-                email: v.email, password: "short9chr"))
-        cases.append(
-            Case(
-                field: "tenant.name", name: "   ", slug: v.slug, kind: v.kind, timezone: nil, currency: nil,
-                email: v.email, password: v.password))
-        return cases
-    }()
+
+    @Test func test_theBaseCase_isValid() throws {
+        _ = try Case().validate()
+    }
 
     @Test(arguments: badInputs)
     func test_badInput_isRefusedNamingTheField(_ input: Case) {
-        #expect(throws: Problem.self) {
-            _ = try SignUpValidation.validate(
-                name: input.name, slug: input.slug, kind: input.kind, timezone: input.timezone,
-                currency: input.currency, ownerEmail: input.email, ownerPassword: input.password, ownerName: "Owner"
-            )
-        }
         do {
-            _ = try SignUpValidation.validate(
-                name: input.name, slug: input.slug, kind: input.kind, timezone: input.timezone,
-                currency: input.currency, ownerEmail: input.email, ownerPassword: input.password, ownerName: "Owner"
-            )
+            _ = try input.validate()
+            Issue.record("\(input.testDescription) was accepted")
         } catch {
             #expect(error.field == input.field)
             #expect(error.status == .unprocessableContent)

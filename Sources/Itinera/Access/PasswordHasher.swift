@@ -16,11 +16,19 @@ public struct PasswordHasher: Sendable {
         return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
-    public func verify(_ password: String, against hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    /// Whether `password` matches `hash`. A `nil` hash (no such account) is checked against a decoy so
+    /// that an unknown user takes as long to refuse as a wrong password; the decoy is made on first use,
+    /// on the thread pool like every bcrypt call, never on a request's task.
+    public func verify(_ password: String, against hash: String?) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive {
+            guard let hash else {
+                _ = Bcrypt.verify(password, hash: Self.decoyHash)
+                return false
+            }
+            return Bcrypt.verify(password, hash: hash)
+        }
     }
 
-    /// A hash of no one's password, verified against when the account does not exist so that an
-    /// unknown user takes as long to refuse as a wrong password.
-    static let decoyHash = Bcrypt.hash("decoy password for timing equality", cost: 12)
+    /// A hash of no one's password, at the minimum production cost.
+    private static let decoyHash = Bcrypt.hash("decoy password for timing equality", cost: 12)
 }

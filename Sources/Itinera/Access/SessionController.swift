@@ -19,7 +19,7 @@ struct SessionController: Sendable {
 
         let account = try await store.account(tenantSlug: slug, email: email)
         // An unknown tenant or user still costs a bcrypt verification, so timing does not tell them apart.
-        let matches = try await hasher.verify(body.password, against: account?.passwordHash ?? PasswordHasher.decoyHash)
+        let matches = try await hasher.verify(body.password, against: account?.passwordHash)
         guard let account, matches else {
             throttle.recordFailure(tenant: slug, email: email, address: address)
             logger.notice("Sign-in refused", metadata: ["tenant_slug": "\(slug)"])

@@ -20,12 +20,7 @@ func addBenchmarkRoutes(to router: Router<ItineraRequestContext>, client: Postgr
     }
     router.get("/bench/tenant-raw") { request, _ in
         let token = try Credentials.sessionToken(from: request.headers[.authorization])
-        let settings = try await TenantTransaction.run(client, logger: logger) { connection in
-            let principal = try await SessionStore.authenticate(token, on: connection, enter: true, logger: logger)
-            return (principal.tenant.identity, principal)
-        } _: { tenant, _ in
-            try await TenantSettingsStore.settings(on: tenant)
-        }
+        let (_, settings) = try await TenancyController.readTenant(token: token, client: client, logger: logger)
         return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(data: settings)))
     }
 }

@@ -30,13 +30,6 @@ public struct DatabaseRuntime: Sendable {
         embedded?.stop()
     }
 
-    /// A pool for these settings with at most `connections` connections.
-    public func makeClient(connections: Int, logger: Logger) throws -> PostgresClient {
-        var configuration = try settings.clientConfiguration()
-        configuration.options.maximumConnections = connections
-        configuration.options.minimumConnections = 0
-        return PostgresClient(configuration: configuration, backgroundLogger: logger)
-    }
 }
 
 /// Runs `body` with a pool that is running, and shuts the pool down afterwards.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 import Synchronization
 
@@ -8,12 +8,15 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
     let label: String
+    let write: @Sendable (Data) -> Void
 
-    private static let output = Mutex(FileHandle.standardOutput)
+    private static let standardOutput = Mutex(FileHandle.standardOutput)
 
-    public init(label: String, level: Logger.Level = .info) {
+    /// A handler writing to standard output, or to `write`, which receives one complete line per record.
+    public init(label: String, level: Logger.Level = .info, write: (@Sendable (Data) -> Void)? = nil) {
         self.label = label
         self.logLevel = level
+        self.write = write ?? { line in Self.standardOutput.withLock { $0.write(line) } }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -34,7 +37,7 @@ public struct JSONLogHandler: LogHandler {
         }
         guard var line = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
         line.append(0x0A)
-        Self.output.withLock { $0.write(line) }
+        write(line)
     }
 
     static func plain(_ value: Logger.Metadata.Value) -> Any {

@@ -1,4 +1,5 @@
 import Foundation
+public import Logging
 import NIOSSL
 public import PostgresNIO
 
@@ -115,6 +116,14 @@ public struct DatabaseSettings: Sendable, Equatable {
         }
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
         return configuration
+    }
+
+    /// A pool (not yet running) for these settings with at most `connections` connections, opened on demand.
+    public func makeClient(connections: Int, logger: Logger) throws -> PostgresClient {
+        var configuration = try clientConfiguration()
+        configuration.options.maximumConnections = connections
+        configuration.options.minimumConnections = 0
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
     private func tls() throws -> PostgresClient.Configuration.TLS {

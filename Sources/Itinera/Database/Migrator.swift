@@ -143,7 +143,7 @@ public struct Migrator: Sendable {
                     return false
                 }
                 if dryRun { return true }
-                try await connection.execute("SELECT itinera.run_script(\(migration.sql))", logger: logger)
+                try await connection.runScript(migration.sql, logger: logger)
                 try await connection.execute(
                     """
                     INSERT INTO itinera.schema_migrations (version, name, checksum)
@@ -225,10 +225,11 @@ public struct Migrator: Sendable {
         var spares: [(String, String, Int)] = []
         for try await row in rows.decode((String, String, Int).self) { spares.append(row) }
         for (schema, role, version) in spares {
-            let script = TenantSchemaScript.upgrade(schema: schema, role: role, from: version, migrations: migrations)
             do {
                 try await client.transaction(logger: logger) { connection in
-                    try await connection.execute("SELECT itinera.run_script(\(script))", logger: logger)
+                    try await TenantSchemaScript.upgrade(
+                        schema: schema, role: role, from: version, migrations: migrations, on: connection,
+                        logger: logger)
                     try await connection.execute(
                         "UPDATE itinera.spare_schemas SET schema_version = \(latest) WHERE schema_name = \(schema)",
                         logger: logger
@@ -258,13 +259,14 @@ public struct Migrator: Sendable {
                 var current: Int?
                 for try await version in rows.decode(Int.self) { current = version }
                 guard let current, current < latest else { return nil }
-                let script = TenantSchemaScript.upgrade(
+                try await TenantSchemaScript.upgrade(
                     schema: tenant.identity.schema,
                     role: tenant.identity.role,
                     from: current,
-                    migrations: migrations
+                    migrations: migrations,
+                    on: connection,
+                    logger: logger
                 )
-                try await connection.execute("SELECT itinera.run_script(\(script))", logger: logger)
                 try await connection.execute(
                     "UPDATE itinera.tenants SET schema_version = \(latest) WHERE id = \(tenant.identity.id)",
                     logger: logger

@@ -15,6 +15,14 @@ extension PostgresConnection {
     }
 }
 
+extension PostgresConnection {
+    /// Runs a multi-statement SQL script in one round trip through `itinera.run_script` (a PL/pgSQL
+    /// `EXECUTE`), since the extended protocol takes one statement per message.
+    public func runScript(_ script: String, logger: Logger) async throws {
+        try await execute("SELECT itinera.run_script(\(script))", logger: logger)
+    }
+}
+
 extension PostgresClient {
     /// Runs a statement on a pooled connection; see `PostgresConnection.execute`.
     public func execute(

@@ -1,9 +1,41 @@
+import Logging
+import PostgresNIO
+
 /// Builds the single script that brings a tenant schema from one version to the latest.
 ///
 /// Tenant DDL runs as `itinera_tenant_owner` with the tenant's schema as search path, so every
 /// table belongs to the owner role and reaches the tenant's role only through the grants below;
 /// the whole script travels in one round trip through `itinera.run_script`.
 enum TenantSchemaScript {
+    /// Creates `identity`'s role and schema with every tenant migration, on a connection inside a
+    /// transaction.
+    static func provision(
+        _ identity: TenantIdentity,
+        migrations: MigrationSet,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        try await connection.runScript(
+            provision(schema: identity.schema, role: identity.role, migrations: migrations),
+            logger: logger
+        )
+    }
+
+    /// Applies the tenant migrations after `version` to a schema, on a connection inside a transaction.
+    static func upgrade(
+        schema: String,
+        role: String,
+        from version: Int,
+        migrations: MigrationSet,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        try await connection.runScript(
+            upgrade(schema: schema, role: role, from: version, migrations: migrations),
+            logger: logger
+        )
+    }
+
     /// Creates the tenant's role and schema and applies every tenant migration.
     static func provision(schema: String, role: String, migrations: MigrationSet) -> String {
         precondition(TenantIdentity.isValidSchemaName(schema) && TenantIdentity.isValidSchemaName(role))

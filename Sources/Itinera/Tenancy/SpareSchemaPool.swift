@@ -71,9 +71,8 @@ public final class SpareSchemaPool: Service, Sendable {
     /// Builds one spare: role, schema and every tenant migration, recorded in one transaction.
     public func buildOne() async throws {
         let identity = TenantIdentity.make()
-        let script = TenantSchemaScript.provision(schema: identity.schema, role: identity.role, migrations: migrations)
         try await client.transaction(logger: logger) { connection in
-            try await connection.execute("SELECT itinera.run_script(\(script))", logger: logger)
+            try await TenantSchemaScript.provision(identity, migrations: migrations, on: connection, logger: logger)
             try await connection.execute(
                 """
                 INSERT INTO itinera.spare_schemas (schema_name, role_name, schema_version)

@@ -46,13 +46,20 @@ struct TenancyController: Sendable {
 
     func getTenant(_ input: Operations.GetTenant.Input) async throws -> Operations.GetTenant.Output {
         let token = try Credentials.sessionToken(from: RequestScope.current?.authorization)
-        let (tenant, settings) = try await TenantTransaction.run(client, logger: logger) { connection in
+        let (tenant, settings) = try await Self.readTenant(token: token, client: client, logger: logger)
+        return .ok(.init(body: .json(try tenant.api(settings: settings))))
+    }
+
+    /// The session's tenant and its settings document: authenticate-and-enter, then the settings read,
+    /// in one tenant transaction. Shared with the benchmark's `/bench/tenant-raw`, so that route
+    /// measures exactly this work.
+    static func readTenant(token: SessionToken, client: PostgresClient, logger: Logger) async throws -> (Tenant, Data) {
+        try await TenantTransaction.run(client, logger: logger) { connection in
             let principal = try await SessionStore.authenticate(token, on: connection, enter: true, logger: logger)
             return (principal.tenant.identity, principal)
         } _: { tenant, principal in
             (principal.tenant, try await TenantSettingsStore.settings(on: tenant))
         }
-        return .ok(.init(body: .json(try tenant.api(settings: settings))))
     }
 
     func updateTenant(_ input: Operations.UpdateTenant.Input) async throws -> Operations.UpdateTenant.Output {
@@ -88,14 +95,7 @@ struct TenancyController: Sendable {
             return (profile.after.identity, (principal, profile))
         } _: { tenant, context in
             let (principal, profile) = context
-            let settings: (before: Data, after: Data) =
-                if let settingsPatch {
-                    try await TenantSettingsStore.merge(settingsPatch, on: tenant)
-                } else {
-                    try await {
-                        let current = try await TenantSettingsStore.settings(on: tenant); return (current, current)
-                    }()
-                }
+            let settings = try await TenantSettingsStore.merge(settingsPatch, on: tenant)
             try await AuditLog.record(
                 AuditEvent(
                     actorType: "user",

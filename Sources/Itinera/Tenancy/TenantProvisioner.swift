@@ -88,9 +88,7 @@ public struct TenantProvisioner: Sendable {
                 tenant, schemaVersion: migrations.latestTenantVersion, on: connection, logger: logger)
             try check(.tenantRow)
             if spare == nil {
-                let script = TenantSchemaScript.provision(
-                    schema: identity.schema, role: identity.role, migrations: migrations)
-                try await connection.execute("SELECT itinera.run_script(\(script))", logger: logger)
+                try await TenantSchemaScript.provision(identity, migrations: migrations, on: connection, logger: logger)
             }
             try check(.schema)
             try await TenantStore.insert(

@@ -18,8 +18,13 @@ public enum TenantSettingsStore {
         func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
     }
 
-    /// Merges `patch` (a JSON object) into the settings, key by key; returns the settings before and after.
-    public static func merge(_ patch: Data, on tenant: TenantConnection) async throws -> (before: Data, after: Data) {
+    /// Merges `patch` (a JSON object) into the settings, key by key; returns the settings before and
+    /// after. Without a patch nothing changes and both are the current settings.
+    public static func merge(_ patch: Data?, on tenant: TenantConnection) async throws -> (before: Data, after: Data) {
+        guard let patch else {
+            let current = try await settings(on: tenant)
+            return (current, current)
+        }
         let patchText = String(decoding: patch, as: UTF8.self)
         let rows = try await tenant.query(
             """

@@ -12,7 +12,8 @@ public struct TenantStore: Sendable {
         self.logger = logger
     }
 
-    /// The columns `decodeTenant` reads, for `FROM itinera.tenants t`.
+    /// The tenant columns every tenant-returning query selects, in the order `tenant(from:)` reads
+    /// them, for `FROM itinera.tenants t`.
     static let tenantColumns =
         "t.id, t.slug, t.name, t.kind, t.timezone, t.currency, t.state, t.created_at, t.schema_name, t.role_name"
 
