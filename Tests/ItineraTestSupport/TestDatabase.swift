@@ -41,8 +41,13 @@ public struct TestDatabase: Sendable {
         var configuration = ServerConfiguration()
         configuration.bcryptCost = 4
         configuration.port = 0
+        configuration.exportDirectory =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("itinera-exports-\(ProcessInfo.processInfo.processIdentifier)").path
         adjust(&configuration)
-        return ApplicationParts(configuration: configuration, client: client, migrations: migrations, logger: logger)
+        return ApplicationParts(
+            configuration: configuration, client: client, migrations: migrations, logger: logger,
+            keyUsage: APIKeyUsage(client: client, logger: logger))
     }
 
     /// One value from a single-row, single-column query.

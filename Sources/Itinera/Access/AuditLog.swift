@@ -1,4 +1,5 @@
 public import Foundation
+public import PostgresNIO
 
 /// One admin change, as recorded in the tenant's append-only `audit_events`.
 public struct AuditEvent: Sendable {
@@ -44,5 +45,74 @@ public enum AuditLog {
                     \(before)::jsonb, \(after)::jsonb, \(requestID))
             """
         )
+    }
+}
+
+/// One recorded event, as read back.
+public struct RecordedAuditEvent: Sendable {
+    public var id: Int64
+    public var occurredAt: Date
+    public var event: AuditEvent
+    public var requestID: String?
+}
+
+/// What `GET /v1/audit-events` may filter on; every filter given must hold.
+public struct AuditFilter: Sendable {
+    public var action: String?
+    public var targetType: String?
+    public var targetID: String?
+    public var actorID: String?
+    public var since: Date?
+    public var until: Date?
+}
+
+extension AuditLog {
+    /// One page of events, newest first, after the cursor's event id; one more than `limit` when a
+    /// next page exists.
+    static func list(filter: AuditFilter, page: PageRequest, on tenant: TenantConnection) async throws
+        -> [RecordedAuditEvent]
+    {
+        var bindings = PostgresBindings()
+        var conditions: [String] = []
+        func condition(_ sql: String, _ value: some PostgresEncodable & Sendable) throws {
+            try bindings.append(value)
+            conditions.append(sql.replacingOccurrences(of: "?", with: "$\(bindings.count)"))
+        }
+        if let after = page.after {
+            guard after.count == 1, let id = Int64(after[0]) else {
+                throw Problem.invalidField("cursor", "cursor is not one this API issued; pass next_cursor from a page.")
+            }
+            try condition("id < ?", id)
+        }
+        if let action = filter.action { try condition("action = ?", action) }
+        if let targetType = filter.targetType { try condition("target_type = ?", targetType) }
+        if let targetID = filter.targetID { try condition("target_id = ?", targetID) }
+        if let actorID = filter.actorID { try condition("actor_id = ?", actorID) }
+        if let since = filter.since { try condition("occurred_at >= ?", since) }
+        if let until = filter.until { try condition("occurred_at < ?", until) }
+        bindings.append(page.limit + 1)
+        let sql = """
+            SELECT id, occurred_at, actor_type, actor_id, action, target_type, target_id, before::text, after::text,
+                   request_id
+            FROM audit_events \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY id DESC LIMIT $\(bindings.count)
+            """
+        var events: [RecordedAuditEvent] = []
+        let rows = try await tenant.query(PostgresQuery(unsafeSQL: sql, binds: bindings))
+        for try await c in rows.decode(
+            (Int64, Date, String, String?, String, String, String?, String?, String?, String?).self)
+        {
+            events.append(
+                RecordedAuditEvent(
+                    id: c.0,
+                    occurredAt: c.1,
+                    event: AuditEvent(
+                        actorType: c.2, actorID: c.3, action: c.4, targetType: c.5, targetID: c.6,
+                        before: c.7.map { Data($0.utf8) }, after: c.8.map { Data($0.utf8) }),
+                    requestID: c.9
+                )
+            )
+        }
+        return events
     }
 }

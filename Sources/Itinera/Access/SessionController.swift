@@ -5,6 +5,7 @@ import Logging
 /// Sign-in and sign-out: `POST /v1/sessions` and `DELETE /v1/sessions/current`.
 struct SessionController: Sendable {
     let store: SessionStore
+    let access: AccessControl
     let hasher: PasswordHasher
     let throttle: LoginThrottle
     let sessionLifetime: Duration
@@ -43,9 +44,11 @@ struct SessionController: Sendable {
     func deleteCurrentSession(
         _ input: Operations.DeleteCurrentSession.Input
     ) async throws -> Operations.DeleteCurrentSession.Output {
-        let token = try Credentials.sessionToken(from: RequestScope.current?.authorization)
-        guard try await store.delete(token) else {
-            throw Problem.unauthorized("The session token is unknown or has expired.")
+        guard case .session(let token) = RequestScope.current?.access?.credential else {
+            throw Problem.unauthorized("Signing out needs the session token as `Authorization: Bearer its_…`.")
+        }
+        try await access.inControl { connection, _ in
+            try await SessionStore.delete(token, on: connection, logger: logger)
         }
         return .noContent(.init())
     }

@@ -2,13 +2,6 @@ public import Foundation
 public import Logging
 public import PostgresNIO
 
-/// Who is calling: a signed-in admin of one tenant.
-public struct AdminPrincipal: Sendable {
-    public let userID: UUID
-    public let role: TenantUser.Role
-    public let tenant: Tenant
-}
-
 /// The SQL of admin sessions and sign-in (control schema).
 public struct SessionStore: Sendable {
     let client: PostgresClient
@@ -21,23 +14,19 @@ public struct SessionStore: Sendable {
 
     /// Looks the session up and, when `enter` is true, enters its tenant in the same statement, so an
     /// authenticated tenant request spends one round trip on both. Throws 401 for an unknown or expired
-    /// token and 403 for a suspended tenant.
-    public static func authenticate(
+    /// token; the tenant's state is for the caller to judge.
+    static func authenticate(
         _ token: SessionToken,
         on connection: PostgresConnection,
         enter: Bool,
         logger: Logger
-    ) async throws -> AdminPrincipal {
+    ) async throws -> Principal {
         let rows =
             enter
             ? try await connection.execute(SessionLookupEntering(tokenHash: token.hash), logger: logger)
             : try await connection.execute(SessionLookup(tokenHash: token.hash), logger: logger)
         for try await row in rows {
-            RequestScope.current?.setTenant(row.tenant.slug)
-            guard row.tenant.state == .active else {
-                throw Problem.forbidden("The tenant '\(row.tenant.slug)' is suspended.")
-            }
-            return AdminPrincipal(userID: row.userID, role: row.role, tenant: row.tenant)
+            return Principal(actor: .user(id: row.userID, role: row.role), tenant: row.tenant)
         }
         throw Problem.unauthorized("The session token is unknown or has expired.")
     }
@@ -70,17 +59,12 @@ public struct SessionStore: Sendable {
         }
     }
 
-    /// Ends the session; `false` when there was no such live session.
-    public func delete(_ token: SessionToken) async throws -> Bool {
-        let rows = try await client.query(
-            "DELETE FROM itinera.sessions WHERE token_hash = \(token.hash) AND expires_at > now() RETURNING 1",
-            logger: logger
-        )
-        for try await _ in rows { return true }
-        return false
+    /// Ends the session.
+    static func delete(_ token: SessionToken, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.execute("DELETE FROM itinera.sessions WHERE token_hash = \(token.hash)", logger: logger)
     }
 
-    /// The account a sign-in names, with its password hash; `nil` when tenant or user is unknown.
+    /// The active account a sign-in names, with its password hash; `nil` when tenant or user is unknown.
     public func account(tenantSlug: String, email: String) async throws -> (
         user: TenantUser, tenant: Tenant, passwordHash: String
     )? {
@@ -88,7 +72,7 @@ public struct SessionStore: Sendable {
             """
             SELECT u.id, u.email, u.name, u.role, u.created_at, u.password_hash, \(unescaped: TenantStore.tenantColumns)
             FROM itinera.users u JOIN itinera.tenants t ON t.id = u.tenant_id
-            WHERE t.slug = \(tenantSlug) AND u.email = \(email)
+            WHERE t.slug = \(tenantSlug) AND u.email = \(email) AND u.state = 'active'
             """,
             logger: logger
         )

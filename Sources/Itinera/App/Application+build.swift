@@ -15,19 +15,23 @@ public struct ApplicationParts: Sendable {
     public var logger: Logger
     /// Ready-made tenant schemas for sign-up; `buildApplication` runs one, tests may pass their own.
     public var spares: SpareSchemaPool?
+    /// Where API keys' last-used times wait to be written; `buildApplication` runs it as a service.
+    public var keyUsage: APIKeyUsage?
 
     public init(
         configuration: ServerConfiguration,
         client: PostgresClient,
         migrations: MigrationSet,
         logger: Logger,
-        spares: SpareSchemaPool? = nil
+        spares: SpareSchemaPool? = nil,
+        keyUsage: APIKeyUsage? = nil
     ) {
         self.configuration = configuration
         self.client = client
         self.migrations = migrations
         self.logger = logger
         self.spares = spares
+        self.keyUsage = keyUsage
     }
 }
 
@@ -37,10 +41,16 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
     let logger = parts.logger
     let hasher = PasswordHasher(cost: configuration.bcryptCost)
     let migrator = Migrator(client: parts.client, migrations: parts.migrations, logger: logger)
+    let access = AccessControl(
+        client: parts.client,
+        limiter: RateLimiter(perKey: configuration.keyRateLimit, perTenant: configuration.tenantRateLimit),
+        usage: parts.keyUsage,
+        logger: logger
+    )
     let service = APIService(
         health: HealthController(migrator: migrator, logger: logger),
         tenancy: TenancyController(
-            client: parts.client,
+            access: access,
             provisioner: TenantProvisioner(
                 client: parts.client,
                 migrations: parts.migrations,
@@ -54,9 +64,29 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         ),
         sessions: SessionController(
             store: SessionStore(client: parts.client, logger: logger),
+            access: access,
             hasher: hasher,
             throttle: LoginThrottle(limits: configuration.loginLimits),
             sessionLifetime: configuration.sessionLifetime,
+            logger: logger
+        ),
+        users: UserController(
+            access: access,
+            hasher: hasher,
+            invitationLifetime: configuration.invitationLifetime,
+            sessionLifetime: configuration.sessionLifetime,
+            logger: logger
+        ),
+        apiKeys: APIKeyController(access: access, logger: logger),
+        audit: AuditController(access: access, logger: logger),
+        platform: PlatformController(
+            client: parts.client,
+            archive: TenantArchive(
+                client: parts.client,
+                directory: URL(fileURLWithPath: configuration.resolvedExportDirectory),
+                logger: logger
+            ),
+            migrations: parts.migrations,
             logger: logger
         )
     )
@@ -73,12 +103,13 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         )
     }
     if configuration.benchmarkRoutes {
-        addBenchmarkRoutes(to: router, client: parts.client, logger: logger)
+        addBenchmarkRoutes(to: router, client: parts.client, access: access, logger: logger)
     }
     // Compact JSON: the runtime's pretty-printed default costs bytes on every response.
     try service.registerHandlers(
         on: router,
-        configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys])
+        configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys]),
+        middlewares: [AccessMiddleware(platformToken: configuration.platformToken, logger: logger)]
     )
     return router
 }
@@ -102,13 +133,17 @@ public func buildApplication(
             logger: parts.logger
         ) : nil
     parts.spares = spares
+    let keyUsage =
+        parts.keyUsage
+        ?? APIKeyUsage(client: parts.client, interval: parts.configuration.keyUsageFlushInterval, logger: parts.logger)
+    parts.keyUsage = keyUsage
     let router = try buildRouter(parts)
     var app = Application(
         router: router,
         server: try .tls(.http1(), tlsConfiguration: tls),
         configuration: .init(
             address: .hostname(parts.configuration.host, port: parts.configuration.port), serverName: nil),
-        services: [parts.client] + (spares.map { [$0] } ?? []),
+        services: [parts.client] + (spares.map { [$0] } ?? []) + [keyUsage],
         onServerRunning: onServerRunning,
         logger: parts.logger
     )

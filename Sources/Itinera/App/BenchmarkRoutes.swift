@@ -4,7 +4,12 @@ import PostgresNIO
 
 /// Routes that give the benchmark its ceilings; registered only when `benchmarkRoutes` is set, never
 /// by `itinera serve`. See docs/benchmarks.md.
-func addBenchmarkRoutes(to router: Router<ItineraRequestContext>, client: PostgresClient, logger: Logger) {
+func addBenchmarkRoutes(
+    to router: Router<ItineraRequestContext>,
+    client: PostgresClient,
+    access: AccessControl,
+    logger: Logger
+) {
     router.get("/bench/select1") { _, _ in
         let rows = try await client.query("SELECT 1", logger: logger)
         for try await _ in rows {}
@@ -19,8 +24,11 @@ func addBenchmarkRoutes(to router: Router<ItineraRequestContext>, client: Postgr
         return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
     }
     router.get("/bench/tenant-raw") { request, _ in
-        let token = try Credentials.sessionToken(from: request.headers[.authorization])
-        let (_, settings) = try await TenancyController.readTenant(token: token, client: client, logger: logger)
+        // What AccessMiddleware does for GET /v1/tenant, without the OpenAPI layer.
+        let credential = try Credential.parse(header: request.headers[.authorization])
+        RequestScope.current?.setAccess(
+            AccessRequest(operationID: "getTenant", rule: AccessTable.rules["getTenant"]!, credential: credential))
+        let (_, settings) = try await TenancyController.readTenant(access: access)
         return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(data: settings)))
     }
 }

@@ -11,6 +11,7 @@ public struct ConfigurationSources: Sendable {
     public static let keys = [
         "host", "port", "tls-cert", "tls-key", "data-dir", "database-url", "migrate",
         "session-ttl-hours", "log-level", "db-connections", "bcrypt-cost", "spare-schemas",
+        "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst",
     ]
 
     public var flags: [String: String]
@@ -87,6 +88,23 @@ public struct ConfigurationSources: Sendable {
         }
         if let cost = value("bcrypt-cost") {
             configuration.bcryptCost = UInt8(try integer("bcrypt-cost", cost, in: 12...31))
+        }
+        configuration.platformToken = value("platform-token")
+        if let token = configuration.platformToken, token.utf8.count < 32 {
+            throw ConfigurationError("platform-token must be at least 32 characters")
+        }
+        configuration.exportDirectory = value("export-dir")
+        if let rate = value("key-rate") {
+            configuration.keyRateLimit.perSecond = Double(try integer("key-rate", rate, in: 1...1_000_000))
+        }
+        if let burst = value("key-burst") {
+            configuration.keyRateLimit.burst = Double(try integer("key-burst", burst, in: 1...1_000_000))
+        }
+        if let rate = value("tenant-rate") {
+            configuration.tenantRateLimit.perSecond = Double(try integer("tenant-rate", rate, in: 1...1_000_000))
+        }
+        if let burst = value("tenant-burst") {
+            configuration.tenantRateLimit.burst = Double(try integer("tenant-burst", burst, in: 1...1_000_000))
         }
         return configuration
     }

@@ -24,8 +24,22 @@ public struct ServerConfiguration: Sendable {
     /// bcrypt work factor for passwords.
     public var bcryptCost: UInt8 = 12
     public var loginLimits = LoginThrottle.Limits()
+    /// The platform operator's token for `/v1/platform/...`; `nil` disables those operations.
+    public var platformToken: String?
+    /// Where tenant archives are written and restored from; default `<data-dir>/exports`.
+    public var exportDirectory: String?
+    /// Requests per second (sustained, and burst) per API key and per tenant.
+    public var keyRateLimit = RateLimiter.Limit(perSecond: 100, burst: 200)
+    public var tenantRateLimit = RateLimiter.Limit(perSecond: 300, burst: 600)
+    /// How long an invitation token stays valid.
+    public var invitationLifetime: Duration = .seconds(7 * 24 * 3600)
+    /// How often API keys' last-used times are written.
+    public var keyUsageFlushInterval: Duration = .seconds(15)
     /// Adds `GET /bench/select1`, the benchmark's framework-and-driver ceiling. Off in production.
     public var benchmarkRoutes = false
 
     public init() {}
+
+    /// The export directory, resolved against the data directory.
+    public var resolvedExportDirectory: String { exportDirectory ?? dataDirectory + "/exports" }
 }

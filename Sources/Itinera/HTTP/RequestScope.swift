@@ -10,8 +10,14 @@ public final class RequestScope: Sendable {
     public let clientAddress: String?
     /// The `Authorization` header, read by the operations that need a credential.
     public let authorization: String?
-    private let tenantSlug = Mutex<String?>(nil)
+    private let state = Mutex<State>(State())
     private let baseLogger: Logger
+
+    struct State {
+        var tenantSlug: String?
+        var access: AccessRequest?
+        var principal: Principal?
+    }
 
     @TaskLocal public static var current: RequestScope?
 
@@ -25,9 +31,24 @@ public final class RequestScope: Sendable {
     }
 
     /// The tenant the request turned out to act for, once credentials have named it.
-    public var tenant: String? { tenantSlug.withLock { $0 } }
+    public var tenant: String? { state.withLock { $0.tenantSlug } }
 
-    public func setTenant(_ slug: String) { tenantSlug.withLock { $0 = slug } }
+    public func setTenant(_ slug: String) { state.withLock { $0.tenantSlug = slug } }
+
+    /// The operation's access rule and the caller's credential, as `AccessMiddleware` found them.
+    var access: AccessRequest? { state.withLock { $0.access } }
+
+    func setAccess(_ access: AccessRequest) { state.withLock { $0.access = access } }
+
+    /// The caller, once `AccessControl` has authenticated and authorised them.
+    public var principal: Principal? { state.withLock { $0.principal } }
+
+    func setPrincipal(_ principal: Principal) {
+        state.withLock {
+            $0.principal = principal
+            $0.tenantSlug = principal.tenant.slug
+        }
+    }
 
     /// A logger carrying the request id and, once known, the tenant.
     public var logger: Logger {
@@ -35,4 +56,12 @@ public final class RequestScope: Sendable {
         if let tenant { logger[metadataKey: "tenant"] = "\(tenant)" }
         return logger
     }
+}
+
+/// A tenant operation's rule and the credential presented for it, still to be checked against the
+/// database.
+struct AccessRequest: Sendable {
+    let operationID: String
+    let rule: AccessRule
+    let credential: Credential
 }

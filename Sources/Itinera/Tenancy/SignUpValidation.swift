@@ -44,12 +44,7 @@ public enum SignUpValidation {
         let currency = try self.currency(currency ?? defaultCurrency, field: "tenant.currency")
         let email = try self.email(ownerEmail, field: "owner.email")
         let ownerName = try displayName(ownerName, field: "owner.name")
-        guard ownerPassword.count >= 10 else {
-            throw .invalidField("owner.password", "owner.password must be at least 10 characters.")
-        }
-        guard ownerPassword.utf8.count <= 72 else {
-            throw .invalidField("owner.password", "owner.password must be at most 72 bytes.")
-        }
+        try password(ownerPassword, field: "owner.password")
         return ValidSignUp(
             name: name,
             slug: slug,
@@ -60,6 +55,16 @@ public enum SignUpValidation {
             ownerName: ownerName,
             ownerPassword: ownerPassword
         )
+    }
+
+    /// bcrypt reads at most 72 bytes, so longer passwords are refused rather than cut.
+    public static func password(_ value: String, field: String) throws(Problem) {
+        guard value.count >= 10 else {
+            throw .invalidField(field, "\(field) must be at least 10 characters.")
+        }
+        guard value.utf8.count <= 72 else {
+            throw .invalidField(field, "\(field) must be at most 72 bytes.")
+        }
     }
 
     public static func isValidSlug(_ slug: String) -> Bool {

@@ -6,7 +6,7 @@ import PostgresNIO
 
 /// Sign-up and the caller's tenant: `POST /v1/signup`, `GET` and `PATCH /v1/tenant`.
 struct TenancyController: Sendable {
-    let client: PostgresClient
+    let access: AccessControl
     let provisioner: TenantProvisioner
     let store: TenantStore
     let hasher: PasswordHasher
@@ -45,26 +45,21 @@ struct TenancyController: Sendable {
     }
 
     func getTenant(_ input: Operations.GetTenant.Input) async throws -> Operations.GetTenant.Output {
-        let token = try Credentials.sessionToken(from: RequestScope.current?.authorization)
-        let (tenant, settings) = try await Self.readTenant(token: token, client: client, logger: logger)
+        let (tenant, settings) = try await Self.readTenant(access: access)
         return .ok(.init(body: .json(try tenant.api(settings: settings))))
     }
 
-    /// The session's tenant and its settings document: authenticate-and-enter, then the settings read,
+    /// The caller's tenant and its settings document: authenticate-and-enter, then the settings read,
     /// in one tenant transaction. Shared with the benchmark's `/bench/tenant-raw`, so that route
     /// measures exactly this work.
-    static func readTenant(token: SessionToken, client: PostgresClient, logger: Logger) async throws -> (Tenant, Data) {
-        try await TenantTransaction.run(client, logger: logger) { connection in
-            let principal = try await SessionStore.authenticate(token, on: connection, enter: true, logger: logger)
-            return (principal.tenant.identity, principal)
-        } _: { tenant, principal in
+    static func readTenant(access: AccessControl) async throws -> (Tenant, Data) {
+        try await access.inTenant { tenant, principal in
             (principal.tenant, try await TenantSettingsStore.settings(on: tenant))
         }
     }
 
     func updateTenant(_ input: Operations.UpdateTenant.Input) async throws -> Operations.UpdateTenant.Output {
         guard case .json(let patch) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
-        let token = try Credentials.sessionToken(from: RequestScope.current?.authorization)
         let name = try patch.name.map { name throws(Problem) in try SignUpValidation.displayName(name, field: "name") }
         let timezone = try patch.timezone.map { zone throws(Problem) in
             try SignUpValidation.timezone(zone, field: "timezone")
@@ -77,11 +72,7 @@ struct TenancyController: Sendable {
             throw Problem.invalidField("settings", "settings must be at most 64 KiB of JSON.")
         }
 
-        let (tenant, settings) = try await TenantTransaction.run(client, logger: logger) { connection in
-            let principal = try await SessionStore.authenticate(token, on: connection, enter: false, logger: logger)
-            guard principal.role == .owner || principal.role == .admin else {
-                throw Problem.forbidden("Only an owner or admin may change the tenant.")
-            }
+        let (tenant, settings) = try await access.inControl { connection, principal in
             // The profile lives in the control schema, so it changes before the transaction enters the tenant.
             let profile = try await TenantStore.updateProfile(
                 tenantID: principal.tenant.id,
@@ -91,15 +82,10 @@ struct TenancyController: Sendable {
                 on: connection,
                 logger: logger
             )
-            try await TenantTransaction.enter(connection, tenant: profile.after.identity, logger: logger)
-            return (profile.after.identity, (principal, profile))
-        } _: { tenant, context in
-            let (principal, profile) = context
+            let tenant = try await access.enter(connection, principal: principal)
             let settings = try await TenantSettingsStore.merge(settingsPatch, on: tenant)
             try await AuditLog.record(
-                AuditEvent(
-                    actorType: "user",
-                    actorID: principal.userID.uuidString.lowercased(),
+                principal.auditEvent(
                     action: "tenant.update",
                     targetType: "tenant",
                     targetID: profile.after.id.uuidString.lowercased(),

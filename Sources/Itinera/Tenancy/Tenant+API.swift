@@ -28,6 +28,7 @@ extension TenantUser {
             email: email,
             name: name,
             role: Components.Schemas.User.RolePayload(rawValue: role.rawValue) ?? .analyst,
+            state: state == .active ? .active : .invited,
             createdAt: createdAt
         )
     }

@@ -33,10 +33,16 @@ public struct TenantUser: Sendable, Equatable {
         case owner, admin, marketer, agent, analyst
     }
 
+    /// An invited user has no password until they accept the invitation.
+    public enum State: String, Sendable {
+        case invited, active
+    }
+
     public var id: UUID
     public var tenantID: UUID
     public var email: String
     public var name: String
     public var role: Role
+    public var state: State = .active
     public var createdAt: Date
 }

@@ -1,0 +1,79 @@
+public import Foundation
+public import Logging
+public import PostgresNIO
+
+/// Authenticates and authorises the caller of a tenant operation inside the operation's own
+/// transaction, against the rule `AccessMiddleware` found for it.
+///
+/// The first statement of the transaction looks the credential up (a live session or an unrevoked
+/// key of an existing tenant) and, in the same round trip, enters the tenant. Then, in this order:
+/// the key's secret (compared in constant time) and expiry, the tenant's state (403 when suspended),
+/// the role or scope the operation's rule asks for (403), and the rate limits (429). Any refusal
+/// rolls the transaction back.
+public struct AccessControl: Sendable {
+    let client: PostgresClient
+    let limiter: RateLimiter
+    let usage: APIKeyUsage?
+    let logger: Logger
+
+    public init(client: PostgresClient, limiter: RateLimiter, usage: APIKeyUsage?, logger: Logger) {
+        self.client = client
+        self.limiter = limiter
+        self.usage = usage
+        self.logger = logger
+    }
+
+    /// Runs `body` in the caller's tenant.
+    public func inTenant<Result: Sendable>(
+        _ body: (TenantConnection, Principal) async throws -> Result
+    ) async throws -> Result {
+        try await TenantTransaction.run(client, logger: logger) { connection in
+            let principal = try await authenticate(on: connection, enter: true)
+            return (principal.tenant.identity, principal)
+        } _: { tenant, principal in
+            try await body(tenant, principal)
+        }
+    }
+
+    /// Runs `body` in a transaction that has authenticated the caller but not yet entered the tenant,
+    /// for work on the control schema first; `body` enters with `enter(_:principal:)`.
+    public func inControl<Result: Sendable>(
+        _ body: (PostgresConnection, Principal) async throws -> Result
+    ) async throws -> Result {
+        try await client.transaction(logger: logger) { connection in
+            let principal = try await authenticate(on: connection, enter: false)
+            return try await body(connection, principal)
+        }
+    }
+
+    /// Enters the principal's tenant on a connection `inControl` handed out.
+    public func enter(_ connection: PostgresConnection, principal: Principal) async throws -> TenantConnection {
+        try await TenantTransaction.enter(connection, tenant: principal.tenant.identity, logger: logger)
+        return TenantConnection(connection: connection, tenant: principal.tenant.identity, logger: logger)
+    }
+
+    func authenticate(on connection: PostgresConnection, enter: Bool) async throws -> Principal {
+        // Without a request checked by AccessMiddleware there is nothing to authenticate: fail closed.
+        guard let scope = RequestScope.current, let access = scope.access else {
+            throw Problem.unauthorized("This operation needs an `Authorization: Bearer <token>` header.")
+        }
+        let principal: Principal
+        switch access.credential {
+        case .session(let token):
+            principal = try await SessionStore.authenticate(token, on: connection, enter: enter, logger: logger)
+        case .apiKey(let key):
+            principal = try await APIKeyStore.authenticate(key, on: connection, enter: enter, logger: logger)
+        }
+        scope.setTenant(principal.tenant.slug)
+        guard principal.tenant.state == .active else {
+            throw Problem.forbidden("The tenant '\(principal.tenant.slug)' is suspended.")
+        }
+        try access.rule.authorize(principal, operation: access.operationID)
+        var keyID: UUID?
+        if case .apiKey(let id, _) = principal.actor { keyID = id }
+        try limiter.admit(tenant: principal.tenant.id, key: keyID)
+        if let keyID { usage?.record(keyID) }
+        scope.setPrincipal(principal)
+        return principal
+    }
+}

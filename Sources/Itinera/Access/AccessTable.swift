@@ -1,0 +1,35 @@
+/// Authorisation in one place: every operation of `openapi.yaml`, by operation id, with the
+/// credentials and roles or scopes it accepts. `AccessMiddleware` refuses an operation missing from
+/// this table, and a test checks that the table and the OpenAPI document's security requirements
+/// agree operation by operation.
+public enum AccessTable {
+    public static let rules: [String: AccessRule] = [
+        // Operations
+        "getHealth": .everyone,
+        "getReadiness": .everyone,
+
+        // Tenancy and access
+        "signUp": .everyone,
+        "createSession": .everyone,
+        "acceptInvitation": .everyone,
+        "deleteCurrentSession": .tenant(.everyRole, keys: .refused),
+        "getTenant": .tenant(.everyRole, keys: .anyKey),
+        "updateTenant": .tenant(.managers, keys: .refused),
+        "listUsers": .tenant(.everyRole, keys: .refused),
+        "inviteUser": .tenant(.managers, keys: .refused),
+        "updateUser": .tenant(.managers, keys: .refused),
+        "deleteUser": .tenant(.managers, keys: .refused),
+        "listApiKeys": .tenant(.managers, keys: .refused),
+        "createApiKey": .tenant(.managers, keys: .refused),
+        "revokeApiKey": .tenant(.managers, keys: .refused),
+        "listAuditEvents": .tenant(.everyRole, keys: .refused),
+
+        // Platform operator
+        "listPlatformTenants": .platformOperator,
+        "suspendTenant": .platformOperator,
+        "resumeTenant": .platformOperator,
+        "exportTenant": .platformOperator,
+        "deleteTenant": .platformOperator,
+        "restoreTenant": .platformOperator,
+    ]
+}

@@ -1,0 +1,44 @@
+public import Foundation
+
+/// Cursor pagination: a page size within bounds and an opaque cursor naming the last item seen.
+public struct PageRequest: Sendable {
+    public static let defaultLimit = 50
+    public static let maxLimit = 200
+
+    public let limit: Int
+    /// The sort key of the last item of the previous page, as the store wrote it.
+    public let after: [String]?
+
+    /// Reads `limit` and `cursor` query parameters; 422 naming the parameter when either is wrong.
+    public init(limit: Int?, cursor: String?) throws(Problem) {
+        let limit = limit ?? Self.defaultLimit
+        guard (1...Self.maxLimit).contains(limit) else {
+            throw .invalidField("limit", "limit must be between 1 and \(Self.maxLimit).")
+        }
+        self.limit = limit
+        guard let cursor, !cursor.isEmpty else {
+            self.after = nil
+            return
+        }
+        guard let data = Data(base64URLEncoded: cursor),
+            let keys = try? JSONDecoder().decode([String].self, from: data), !keys.isEmpty
+        else {
+            throw .invalidField("cursor", "cursor is not one this API issued; pass next_cursor from a page.")
+        }
+        self.after = keys
+    }
+
+    /// The cursor for the page after one that ended with an item of sort key `keys`.
+    public static func cursor(_ keys: [String]) -> String {
+        (try? JSONEncoder().encode(keys)).map { $0.base64URLEncoded() } ?? ""
+    }
+}
+
+extension Data {
+    /// Decodes base64url with or without padding.
+    init?(base64URLEncoded text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
+    }
+}
