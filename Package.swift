@@ -116,6 +116,11 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "AccessTests",
+            dependencies: ["ItineraTestSupport"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "HTTPTests",
             dependencies: ["ItineraTestSupport"],
             swiftSettings: testSwiftSettings

@@ -92,3 +92,41 @@ extension MigrationSet {
         return try MigrationSet(control: embedded.control, tenant: embedded.tenant + [next])
     }
 }
+
+/// A credential made through the API for tests: an id and the bearer token.
+public struct IssuedCredential: Sendable {
+    public let id: String
+    public let token: String
+}
+
+extension TestClientProtocol {
+    /// Creates an API key with `scopes` as the holder of `token`.
+    public func createKey(token: String, scopes: [String], name: String = "test key") async throws -> IssuedCredential {
+        let response = try await send(.post, "/v1/api-keys", json: ["name": name, "scopes": scopes], token: token)
+        guard response.status == .created else {
+            throw TestSupportError("key creation failed with \(response.status): \(String(buffer: response.body))")
+        }
+        let body = try JSON.object(response.body)
+        return IssuedCredential(id: body["id"] as! String, token: body["secret"] as! String)
+    }
+
+    /// Invites a user with `role` as the holder of `token`, accepts the invitation, and returns the
+    /// user's id and session token.
+    public func addUser(token: String, role: String, email: String? = nil) async throws -> IssuedCredential {
+        let email = email ?? "\(role)-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        let invited = try await send(
+            .post, "/v1/users", json: ["email": email, "name": "A \(role)", "role": role], token: token)
+        guard invited.status == .created else {
+            throw TestSupportError("invitation failed with \(invited.status): \(String(buffer: invited.body))")
+        }
+        let body = try JSON.object(invited.body)
+        let id = (body["user"] as! [String: Any])["id"] as! String
+        let invitation = (body["invitation"] as! [String: Any])["token"] as! String
+        let accepted = try await send(
+            .post, "/v1/invitations/accept", json: ["token": invitation, "password": "a long enough password"])
+        guard accepted.status == .created else {
+            throw TestSupportError("acceptance failed with \(accepted.status): \(String(buffer: accepted.body))")
+        }
+        return IssuedCredential(id: id, token: try JSON.object(accepted.body)["token"] as! String)
+    }
+}

@@ -19,7 +19,7 @@ public enum AccessTable {
         "inviteUser": .tenant(.managers, keys: .refused),
         "updateUser": .tenant(.managers, keys: .refused),
         "deleteUser": .tenant(.managers, keys: .refused),
-        "listApiKeys": .tenant(.managers, keys: .refused),
+        "listApiKeys": .tenant(.everyRole, keys: .refused),
         "createApiKey": .tenant(.managers, keys: .refused),
         "revokeApiKey": .tenant(.managers, keys: .refused),
         "listAuditEvents": .tenant(.everyRole, keys: .refused),

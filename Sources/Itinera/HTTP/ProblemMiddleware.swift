@@ -23,7 +23,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 ?? {
                     scope?.logger.error(
                         "Request failed",
-                        metadata: ["error": "\(error)", "path": "\(request.uri.path)"]
+                        metadata: ["error": "\(Self.logDescription(of: error))", "path": "\(request.uri.path)"]
                     )
                     return Problem.internalError(requestID: requestID)
                 }()
@@ -35,6 +35,15 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 body: .init(byteBuffer: ByteBuffer(data: problem.body(requestID: requestID)))
             )
         }
+    }
+
+    /// What the log says of a server fault: the underlying error in full (a database error with its
+    /// server message), never the request with its headers, which carry credentials.
+    static func logDescription(of error: any Error) -> String {
+        if let serverError = error as? ServerError {
+            return "\(serverError.operationID): \(logDescription(of: serverError.underlyingError))"
+        }
+        return String(reflecting: error)
     }
 
     /// The problem an error stands for, or `nil` when it is a server fault.

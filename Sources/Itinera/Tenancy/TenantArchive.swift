@@ -70,7 +70,10 @@ public struct TenantArchive: Sendable {
                     try await connection.execute(
                         PostgresQuery(unsafeSQL: "LOCK TABLE \(list) IN SHARE MODE"), logger: logger)
                 }
+                // The control rows are read as the application role, inside the same transaction.
+                try await connection.execute("RESET ROLE", logger: logger)
                 let header = try await Self.header(tenant, on: connection, logger: logger)
+                try await Self.enterAsOwner(connection, tenant: tenant.identity, logger: logger)
                 users = (header["users"] as? [Any])?.count ?? 0
                 try writer.write(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
                 for table in names {

@@ -1,0 +1,97 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ItineraTestSupport
+import Testing
+
+@testable import Itinera
+
+/// Every role and every API-key scope against every tenant operation: each gets exactly the access
+/// `AccessTable` grants — refused means 403, granted means anything but 401 and 403.
+@Suite struct AccessMatrixTests {
+    /// A request for each tenant operation that, when allowed, does no harm to the matrix (missing
+    /// ids, fresh e-mails, empty patches). `deleteCurrentSession` runs last for each caller.
+    static func request(for operation: String) -> (HTTPRequest.Method, String, Any?) {
+        let missing = UUID().uuidString.lowercased()
+        switch operation {
+        case "getTenant": return (.get, "/v1/tenant", nil)
+        case "updateTenant": return (.patch, "/v1/tenant", [String: Any]())
+        case "listUsers": return (.get, "/v1/users", nil)
+        case "inviteUser":
+            return (
+                .post, "/v1/users", ["email": "m-\(missing.prefix(8))@example.com", "name": "M", "role": "analyst"]
+            )
+        case "updateUser": return (.patch, "/v1/users/\(missing)", ["name": "Renamed"])
+        case "deleteUser": return (.delete, "/v1/users/\(missing)", nil)
+        case "listApiKeys": return (.get, "/v1/api-keys", nil)
+        case "createApiKey": return (.post, "/v1/api-keys", ["name": "matrix", "scopes": [String]()])
+        case "revokeApiKey": return (.delete, "/v1/api-keys/\(missing)", nil)
+        case "listAuditEvents": return (.get, "/v1/audit-events", nil)
+        case "deleteCurrentSession": return (.delete, "/v1/sessions/current", nil)
+        default: return (.get, "/unknown-operation-\(operation)", nil)
+        }
+    }
+
+    @Test func test_everyRoleAndEveryScope_getExactlyTheTablesAccess() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "matrix")
+                var callers: [(String, String, Principal.Actor)] = []
+                for role in TenantUser.Role.allCases {
+                    let token =
+                        role == .owner
+                        ? tenant.token : try await client.addUser(token: tenant.token, role: role.rawValue).token
+                    callers.append(("role \(role.rawValue)", token, .user(id: UUID(), role: role)))
+                }
+                for scope in APIScope.allCases {
+                    let key = try await client.createKey(token: tenant.token, scopes: [scope.rawValue])
+                    callers.append(("scope \(scope.rawValue)", key.token, .apiKey(id: UUID(), scopes: [scope])))
+                }
+                let unscoped = try await client.createKey(token: tenant.token, scopes: [])
+                callers.append(("key without scopes", unscoped.token, .apiKey(id: UUID(), scopes: [])))
+
+                let operations = AccessTable.rules.filter { $0.value.audience == .tenant }.keys.sorted {
+                    ($0 == "deleteCurrentSession" ? 1 : 0, $0) < ($1 == "deleteCurrentSession" ? 1 : 0, $1)
+                }
+                #expect(operations.count == 11)
+                var checked = 0
+                for (name, token, actor) in callers {
+                    for operation in operations {
+                        let rule = AccessTable.rules[operation]!
+                        let allowed = Self.grants(rule, to: actor)
+                        let (method, path, body) = Self.request(for: operation)
+                        let response = try await client.send(method, path, json: body, token: token)
+                        if allowed {
+                            #expect(
+                                response.status != .forbidden && response.status != .unauthorized,
+                                "\(name) should reach \(operation), got \(response.status): \(String(buffer: response.body))"
+                            )
+                        } else {
+                            #expect(
+                                response.status == .forbidden,
+                                "\(name) should be refused \(operation), got \(response.status)")
+                        }
+                        checked += 1
+                    }
+                }
+                #expect(checked == (5 + 12) * 11)
+            }
+        }
+    }
+
+    /// What the table grants, read from its data (not through the code that enforces it).
+    static func grants(_ rule: AccessRule, to actor: Principal.Actor) -> Bool {
+        switch actor {
+        case .user(_, let role):
+            return rule.roles.contains(role)
+        case .apiKey(_, let scopes):
+            switch rule.keys {
+            case .refused: return false
+            case .anyKey: return true
+            case .scope(let scope): return scopes.contains(scope)
+            }
+        }
+    }
+}

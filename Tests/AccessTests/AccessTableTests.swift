@@ -1,0 +1,113 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ItineraTestSupport
+import OpenAPIRuntime
+import Testing
+
+@testable import Itinera
+
+/// The access table against the OpenAPI document, and the middleware's refusal of an operation the
+/// table does not know.
+@Suite struct AccessTableTests {
+    /// Each operation of `openapi.yaml` with its security requirements, read line by line: the
+    /// document is written with one `security:` block per operation.
+    static func specOperations() throws -> [String: [String: [String]]] {
+        let url = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/ItineraAPI/openapi.yaml")
+        let lines = try String(contentsOf: url, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
+        var operations: [String: [String: [String]]] = [:]
+        var current: String?
+        var inSecurity = false
+        for line in lines {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.hasPrefix("operationId:") {
+                current = String(text.dropFirst("operationId:".count)).trimmingCharacters(in: .whitespaces)
+                operations[current!] = nil
+                inSecurity = false
+            } else if let current, text == "security: []" {
+                operations[current] = [:]
+            } else if current != nil, text == "security:" {
+                inSecurity = true
+                operations[current!] = [:]
+            } else if inSecurity, let current, text.hasPrefix("- ") {
+                let entry = text.dropFirst(2)
+                let parts = entry.split(separator: ":", maxSplits: 1)
+                let values = parts[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(
+                    in: CharacterSet(charactersIn: "[]"))
+                operations[current]![String(parts[0])] =
+                    values.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            } else if inSecurity {
+                inSecurity = false
+            }
+            if text.hasPrefix("components:") { break }
+        }
+        return operations
+    }
+
+    @Test func test_everyOperation_hasARule_andTheDocumentStatesTheSameAccess() throws {
+        let spec = try Self.specOperations()
+        let withoutRule = spec.keys.filter { AccessTable.rules[$0] == nil }.sorted()
+        #expect(withoutRule.isEmpty, "operations without an access rule: \(withoutRule)")
+        let withoutOperation = AccessTable.rules.keys.filter { spec[$0] == nil && !spec.keys.contains($0) }.sorted()
+        #expect(withoutOperation.isEmpty, "rules for operations the document lacks: \(withoutOperation)")
+        #expect(spec.count == AccessTable.rules.count)
+
+        for (operation, security) in spec {
+            let rule = try #require(AccessTable.rules[operation])
+            switch rule.audience {
+            case .everyone:
+                #expect(security == [:], "\(operation) should declare `security: []`")
+            case .platformOperator:
+                #expect(security == ["platform": []], "\(operation) should declare the platform token only")
+            case .tenant:
+                #expect(
+                    Set(security["session"] ?? ["missing"]) == Set(rule.roles.map(\.rawValue)), "\(operation) roles")
+                switch rule.keys {
+                case .refused: #expect(security["apiKey"] == nil, "\(operation) must not list apiKey")
+                case .anyKey: #expect(security["apiKey"] == [], "\(operation) takes any key")
+                case .scope(let scope): #expect(security["apiKey"] == [scope.rawValue], "\(operation) scope")
+                }
+            }
+        }
+    }
+
+    @Test func test_rolesFollowAPIDocument() {
+        // API.md: analysts only read; only owners and admins administer users, keys and the tenant.
+        for (operation, rule) in AccessTable.rules where rule.audience == .tenant {
+            if operation.hasPrefix("list") || operation.hasPrefix("get") || operation == "deleteCurrentSession" {
+                #expect(rule.roles.contains(.analyst), "\(operation)")
+            } else {
+                #expect(!rule.roles.contains(.analyst), "\(operation)")
+                #expect(rule.roles.isSubset(of: [.owner, .admin]), "\(operation)")
+            }
+        }
+    }
+
+    @Test func test_operationWithoutARule_isRefused() async throws {
+        let middleware = AccessMiddleware(platformToken: nil, logger: testLogger)
+        let reached = ReachedFlag()
+        await #expect(throws: Problem.self) {
+            _ = try await middleware.intercept(
+                HTTPRequest(method: .get, scheme: "https", authority: "x", path: "/v1/new-thing"),
+                body: nil,
+                metadata: ServerRequestMetadata(),
+                operationID: "someNewOperation"
+            ) { _, _, _ in
+                reached.set()
+                return (HTTPResponse(status: .ok), nil)
+            }
+        }
+        #expect(!reached.value)
+    }
+}
+
+final class ReachedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reached = false
+    func set() { lock.withLock { reached = true } }
+    var value: Bool { lock.withLock { reached } }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Itinera
+import ItineraTestSupport
+import PostgresNIO
+import Testing
+
+@Suite struct PlatformTests {
+    static let token = "platform-operator-token-for-tests-0123456789"
+    static let auth: HTTPFields = [.authorization: "Bearer \(token)"]
+
+    @Test func test_platformOperations_needTheConfiguredToken() async throws {
+        try await TestDatabase.with { db in
+            let disabled = Application(router: try buildRouter(db.parts()))
+            try await disabled.test(.router) { client in
+                let response = try await client.send(.get, "/v1/platform/tenants", headers: Self.auth)
+                #expect(response.status == .forbidden)
+            }
+            let app = Application(router: try buildRouter(db.parts { $0.platformToken = Self.token }))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "plat")
+                #expect(try await client.send(.get, "/v1/platform/tenants").status == .unauthorized)
+                #expect(
+                    try await client.send(.get, "/v1/platform/tenants", token: tenant.token).status == .unauthorized)
+                #expect(
+                    try await client.send(.get, "/v1/platform/tenants", token: Self.token + "x").status == .unauthorized
+                )
+                #expect(try await client.send(.get, "/v1/tenant", headers: Self.auth).status == .unauthorized)
+                let list = try await client.send(.get, "/v1/platform/tenants", headers: Self.auth)
+                #expect(list.status == .ok)
+                let items = try JSON.object(list.body)["items"] as! [[String: Any]]
+                #expect(items.count == 1 && items[0]["slug"] as? String == tenant.slug)
+                #expect((items[0]["size_bytes"] as? Int ?? 0) > 0 && items[0]["users"] as? Int == 1)
+            }
+        }
+    }
+
+    @Test func test_suspension_refusesKeysAndSessions_untilResumed() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts { $0.platformToken = Self.token }))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "susp")
+                let key = try await client.createKey(token: tenant.token, scopes: [])
+                let suspended = try await client.send(
+                    .post, "/v1/platform/tenants/\(tenant.id)/suspend", headers: Self.auth)
+                try #expect(
+                    suspended.status == .ok && (try JSON.object(suspended.body)["state"] as? String) == "suspended")
+                for token in [key.token, tenant.token] {
+                    let refused = try await client.send(.get, "/v1/tenant", token: token)
+                    #expect(refused.status == .forbidden)
+                    try #expect((try JSON.object(refused.body)["detail"] as? String ?? "").contains("suspended"))
+                }
+                #expect(
+                    try await client.send(.post, "/v1/platform/tenants/\(tenant.id)/resume", headers: Self.auth).status
+                        == .ok)
+                #expect(try await client.send(.get, "/v1/tenant", token: key.token).status == .ok)
+                let events = try JSON.object(
+                    try await client.send(.get, "/v1/audit-events?target_type=tenant", token: tenant.token).body)
+                let actions = (events["items"] as! [[String: Any]]).map { $0["action"] as! String }
+                #expect(actions == ["tenant.resume", "tenant.suspend"])
+                let missing = try await client.send(.post, "/v1/platform/tenants/\(UUID())/suspend", headers: Self.auth)
+                #expect(missing.status == .notFound)
+            }
+        }
+    }
+
+    @Test func test_export_delete_restore_givesBackEveryRow() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts { $0.platformToken = Self.token }))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "archive")
+                let bystander = try await client.signUp(slugPrefix: "bystander")
+                // Some history: settings, users, keys and the audit trail they leave.
+                _ = try await client.send(
+                    .patch, "/v1/tenant", json: ["settings": ["brand": "蓝天旅行", "colors": ["blue", "white"]]],
+                    token: tenant.token)
+                _ = try await client.addUser(token: tenant.token, role: "marketer")
+                for index in 0..<25 {
+                    _ = try await client.createKey(token: tenant.token, scopes: [], name: "k\(index)")
+                }
+                let before = try await Self.rows(db, tenantID: tenant.id)
+                #expect(before["audit_events"]!.count >= 27)
+
+                let noConfirm = try await client.send(
+                    .delete, "/v1/platform/tenants/\(tenant.id)?confirm=wrong", headers: Self.auth)
+                try #expect(
+                    noConfirm.status == .unprocessableContent
+                        && (try JSON.object(noConfirm.body)["field"] as? String) == "confirm")
+
+                let schema = try await db.scalar(
+                    "SELECT schema_name FROM itinera.tenants WHERE id = \(UUID(uuidString: tenant.id)!)",
+                    as: String.self)!
+                let deleted = try await client.send(
+                    .delete, "/v1/platform/tenants/\(tenant.id)?confirm=\(tenant.slug)", headers: Self.auth)
+                #expect(deleted.status == .ok)
+                let archive = try JSON.object(deleted.body)
+                let tables = archive["tables"] as! [[String: Any]]
+                #expect(tables.map { $0["name"] as! String } == ["audit_events", "tenant_settings"])
+                #expect(archive["users"] as? Int == 2)
+                // Gone: the row, the schema, the role, the users and the sessions.
+                #expect(
+                    try await db.scalar(
+                        "SELECT count(*)::int FROM itinera.tenants WHERE id = \(UUID(uuidString: tenant.id)!)",
+                        as: Int.self) == 0)
+                #expect(
+                    try await db.scalar(
+                        "SELECT count(*)::int FROM pg_namespace WHERE nspname = \(schema)", as: Int.self) == 0)
+                #expect(
+                    try await db.scalar("SELECT count(*)::int FROM pg_roles WHERE rolname = \(schema)", as: Int.self)
+                        == 0)
+                #expect(try await client.send(.get, "/v1/tenant", token: tenant.token).status == .unauthorized)
+                #expect(try await client.send(.get, "/v1/tenant", token: bystander.token).status == .ok)
+
+                let restored = try await client.send(
+                    .post, "/v1/platform/restores",
+                    json: ["archive": archive["archive"] as! String, "slug": "restored-\(tenant.slug.suffix(8))"],
+                    headers: Self.auth)
+                #expect(restored.status == .created, "\(String(buffer: restored.body))")
+                let newID = try JSON.object(restored.body)["id"] as! String
+                var after = try await Self.rows(db, tenantID: newID)
+                // Deletion suspends the tenant first, and that is the archive's last event.
+                let suspension = after["audit_events"]!.filter { $0.contains(#""action":"tenant.suspend""#) }
+                #expect(suspension.count == 1)
+                after["audit_events"]!.removeAll { suspension.contains($0) }
+                #expect(after == before)
+                // The owner signs in to the restored tenant with the same password, and the audit
+                // trail carries on after the restored events.
+                let signIn = try await client.send(
+                    .post, "/v1/sessions",
+                    json: [
+                        "tenant": "restored-\(tenant.slug.suffix(8))", "email": "owner@\(tenant.slug).example",
+                        "password": "correct horse battery",
+                    ])
+                #expect(signIn.status == .created)
+                let token = try JSON.object(signIn.body)["token"] as! String
+                #expect(
+                    try await client.send(.patch, "/v1/tenant", json: ["name": "Restored"], token: token).status == .ok)
+                let newest = try JSON.object(try await client.send(.get, "/v1/audit-events?limit=1", token: token).body)
+                let newestID = Int((newest["items"] as! [[String: Any]])[0]["id"] as! String)!
+                #expect(newestID > before["audit_events"]!.count)
+
+                let bad = try await client.send(
+                    .post, "/v1/platform/restores", json: ["archive": "../etc/passwd", "slug": "abc"],
+                    headers: Self.auth)
+                #expect(bad.status == .unprocessableContent)
+            }
+        }
+    }
+
+    /// Every row of every table of the tenant's schema as JSON text, plus its users, by table.
+    static func rows(_ db: TestDatabase, tenantID: String) async throws -> [String: [String]] {
+        let id = UUID(uuidString: tenantID)!
+        let schema = try await db.scalar("SELECT schema_name FROM itinera.tenants WHERE id = \(id)", as: String.self)!
+        var result: [String: [String]] = [:]
+        try await db.client.withConnection { connection in
+            _ = try await connection.query("BEGIN", logger: db.logger).collect()
+            _ = try await connection.query(
+                "SELECT set_config('search_path', \(schema), true), set_config('role', \(schema), true)",
+                logger: db.logger
+            ).collect()
+            for table in ["audit_events", "tenant_settings"] {
+                let rows = try await connection.query(
+                    PostgresQuery(unsafeSQL: "SELECT row_to_json(r)::text FROM \(table) r ORDER BY 1"),
+                    logger: db.logger)
+                result[table] = try await Self.strings(rows)
+            }
+            _ = try await connection.query("COMMIT", logger: db.logger).collect()
+        }
+        let users = try await db.client.query(
+            "SELECT email || ' ' || role || ' ' || state || ' ' || coalesce(password_hash, '') FROM itinera.users WHERE tenant_id = \(id) ORDER BY email",
+            logger: db.logger)
+        result["users"] = try await Self.strings(users)
+        return result
+    }
+
+    static func strings(_ rows: PostgresRowSequence) async throws -> [String] {
+        var values: [String] = []
+        for try await value in rows.decode(String.self) { values.append(value) }
+        return values
+    }
+}
