@@ -47,7 +47,8 @@ extension ItineraBench {
                     port: port, path: "/v1/tenant", token: reader.session.value, seconds: duration,
                     connections: connections))
             keys.append(
-                try Wrk.get(port: port, path: "/v1/tenant", token: key.value, seconds: duration, connections: connections))
+                try Wrk.get(
+                    port: port, path: "/v1/tenant", token: key.value, seconds: duration, connections: connections))
         }
         let session = Wrk.median(sessions)
         let keyed = Wrk.median(keys)

@@ -141,6 +141,17 @@ import Testing
                 let newestID = Int((newest["items"] as! [[String: Any]])[0]["id"] as! String)!
                 #expect(newestID > before["audit_events"]!.count)
 
+                let taken = try await client.send(
+                    .post, "/v1/platform/restores",
+                    json: ["archive": archive["archive"] as! String, "slug": bystander.slug], headers: Self.auth)
+                #expect(taken.status == .conflict)
+                let badSlug = try await client.send(
+                    .post, "/v1/platform/restores",
+                    json: ["archive": archive["archive"] as! String, "slug": "Bad Slug"],
+                    headers: Self.auth)
+                try #expect(
+                    badSlug.status == .unprocessableContent && (JSON.object(badSlug.body)["field"] as? String) == "slug"
+                )
                 let bad = try await client.send(
                     .post, "/v1/platform/restores", json: ["archive": "../etc/passwd", "slug": "abc"],
                     headers: Self.auth)

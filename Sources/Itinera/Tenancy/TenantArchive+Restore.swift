@@ -38,20 +38,20 @@ extension TenantArchive {
                 "\(name) is at tenant schema version \(schemaVersion), newer than this server's \(migrations.latestTenantVersion)."
             )
         }
-        let signUp = try SignUpValidation.validate(
-            name: tenantName ?? (archived["name"] as? String ?? ""),
-            slug: slug,
-            kind: archived["kind"] as? String ?? "",
-            timezone: archived["timezone"] as? String,
-            currency: archived["currency"] as? String,
-            ownerEmail: "restore@example.com",
-            ownerPassword: "unused password",
-            ownerName: "unused"
-        )
+        guard SignUpValidation.isValidSlug(slug) else {
+            throw Problem.invalidField(
+                "slug",
+                "slug must be 3–40 characters of lower-case letters, digits and hyphens, starting with a letter.")
+        }
+        let displayName = try SignUpValidation.displayName(
+            tenantName ?? (archived["name"] as? String ?? ""), field: "name")
+        guard let kind = Tenant.Kind(rawValue: archived["kind"] as? String ?? ""),
+            let timezone = archived["timezone"] as? String, let currency = archived["currency"] as? String
+        else { throw Problem.invalidField("archive", "\(name) has an incomplete tenant header.") }
         let identity = TenantIdentity.make()
         let tenant = Tenant(
-            id: identity.id, slug: signUp.slug, name: signUp.name, kind: signUp.kind, timezone: signUp.timezone,
-            currency: signUp.currency, state: .active, createdAt: Date(), identity: identity)
+            id: identity.id, slug: slug, name: displayName, kind: kind, timezone: timezone, currency: currency,
+            state: .active, createdAt: Date(), identity: identity)
         let atArchive = try MigrationSet(
             control: migrations.control, tenant: migrations.tenant.filter { $0.version <= schemaVersion })
 
