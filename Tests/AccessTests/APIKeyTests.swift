@@ -47,6 +47,32 @@ import Testing
         }
     }
 
+    @Test func test_keyList_isPagedOldestFirst_withoutRevokedKeys() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "keypage")
+                var ids: [String] = []
+                for index in 0..<5 {
+                    ids.append(try await client.createKey(token: tenant.token, scopes: [], name: "k\(index)").id)
+                }
+                #expect(
+                    try await client.send(.delete, "/v1/api-keys/\(ids[2])", token: tenant.token).status == .noContent)
+                var seen: [String] = []
+                var cursor: String?
+                repeat {
+                    let page = try JSON.object(
+                        try await client.send(
+                            .get, "/v1/api-keys?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""), token: tenant.token
+                        ).body)
+                    seen += (page["items"] as! [[String: Any]]).map { $0["id"] as! String }
+                    cursor = page["next_cursor"] as? String
+                } while cursor != nil
+                #expect(seen == [ids[0], ids[1], ids[3], ids[4]])
+            }
+        }
+    }
+
     @Test func test_revocation_isRefusedOnTheVeryNextRequest_atASecondInstance() async throws {
         try await TestDatabase.with { db in
             let first = Application(router: try buildRouter(db.parts()))

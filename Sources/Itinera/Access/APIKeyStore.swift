@@ -76,22 +76,21 @@ public enum APIKeyStore {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> [APIKey] {
-        var query: PostgresQuery = """
+        var afterMicros: Int64?
+        var afterID: UUID?
+        if let after = page.after {
+            guard after.count == 2, let micros = Int64(after[0]), let id = UUID(uuidString: after[1]) else {
+                throw Problem.badCursor
+            }
+            (afterMicros, afterID) = (micros, id)
+        }
+        let query: PostgresQuery = """
             SELECT \(unescaped: columns) FROM itinera.api_keys k
             WHERE k.tenant_id = \(tenantID) AND k.revoked_at IS NULL
+              AND (\(afterMicros)::bigint IS NULL
+                   OR (k.created_at, k.id) > (timestamptz 'epoch' + \(afterMicros) * interval '1 microsecond', \(afterID)))
+            ORDER BY k.created_at, k.id LIMIT \(page.limit + 1)
             """
-        if let after = page.after, after.count == 2, let id = UUID(uuidString: after[1]),
-            let micros = Int64(after[0])
-        {
-            query = """
-                SELECT \(unescaped: columns) FROM itinera.api_keys k
-                WHERE k.tenant_id = \(tenantID) AND k.revoked_at IS NULL
-                  AND (k.created_at, k.id) > (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id))
-                """
-        } else if page.after != nil {
-            throw Problem.invalidField("cursor", "cursor is not one this API issued; pass next_cursor from a page.")
-        }
-        query.sql += " ORDER BY k.created_at, k.id LIMIT \(page.limit + 1)"
         var keys: [APIKey] = []
         for try await row in try await connection.query(query, logger: logger) {
             keys.append(try key(from: row))

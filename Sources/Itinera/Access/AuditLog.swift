@@ -80,7 +80,7 @@ extension AuditLog {
         }
         if let after = page.after {
             guard after.count == 1, let id = Int64(after[0]) else {
-                throw Problem.invalidField("cursor", "cursor is not one this API issued; pass next_cursor from a page.")
+                throw Problem.badCursor
             }
             try condition("id < ?", id)
         }

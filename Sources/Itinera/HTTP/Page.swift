@@ -23,7 +23,7 @@ public struct PageRequest: Sendable {
         guard let data = Data(base64URLEncoded: cursor),
             let keys = try? JSONDecoder().decode([String].self, from: data), !keys.isEmpty
         else {
-            throw .invalidField("cursor", "cursor is not one this API issued; pass next_cursor from a page.")
+            throw .badCursor
         }
         self.after = keys
     }
@@ -41,4 +41,10 @@ extension Data {
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         self.init(base64Encoded: base64)
     }
+}
+
+extension Problem {
+    /// A cursor that no page of this list handed out.
+    static let badCursor = Problem.invalidField(
+        "cursor", "cursor is not one this API issued; pass next_cursor from a page.")
 }
