@@ -1,5 +1,5 @@
 public import Foundation
-public import PostgresNIO
+import PostgresNIO
 
 /// One admin change, as recorded in the tenant's append-only `audit_events`.
 public struct AuditEvent: Sendable {

@@ -1,6 +1,6 @@
-public import Foundation
-public import Logging
-public import PostgresNIO
+import Foundation
+import Logging
+import PostgresNIO
 
 /// The SQL of a tenant's users and invitations (control schema).
 public enum UserStore {

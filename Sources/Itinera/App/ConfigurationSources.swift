@@ -1,5 +1,5 @@
 import Foundation
-public import Logging
+import Logging
 
 /// Merges the three places configuration comes from, in precedence order: command-line flags, then
 /// `ITINERA_*` environment variables, then an optional JSON config file; the database comes from

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Cursor pagination: a page size within bounds and an opaque cursor naming the last item seen.
 public struct PageRequest: Sendable {

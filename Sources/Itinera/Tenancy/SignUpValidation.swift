@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A sign-up whose every field has been checked and normalised.
 public struct ValidSignUp: Sendable, Equatable {
