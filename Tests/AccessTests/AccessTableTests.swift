@@ -105,6 +105,22 @@ import Testing
     }
 }
 
+extension AccessTableTests {
+    @Test func test_tenantOperationAnsweringWithoutAuthenticating_isAFault_notASuccess() async throws {
+        let middleware = AccessMiddleware(platformToken: nil, logger: testLogger)
+        let scope = RequestScope(requestID: "fail-closed", clientAddress: nil, logger: testLogger)
+        var request = HTTPRequest(method: .get, scheme: "https", authority: "x", path: "/v1/tenant")
+        request.headerFields[.authorization] = "Bearer " + SessionToken.generate().value
+        await #expect(throws: AccessFault.self) {
+            try await RequestScope.$current.withValue(scope) {
+                _ = try await middleware.intercept(
+                    request, body: nil, metadata: ServerRequestMetadata(), operationID: "getTenant"
+                ) { _, _, _ in (HTTPResponse(status: .ok), nil) }
+            }
+        }
+    }
+}
+
 final class ReachedFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var reached = false

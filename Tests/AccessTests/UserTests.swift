@@ -52,6 +52,30 @@ import Testing
         }
     }
 
+    @Test func test_expiredInvitation_isRefused_andTheUserStaysInvited() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "expired")
+                let invited = try JSON.object(
+                    try await client.send(
+                        .post, "/v1/users", json: ["email": "late@example.com", "name": "Late", "role": "analyst"],
+                        token: tenant.token
+                    ).body)
+                let invitation = (invited["invitation"] as! [String: Any])["token"] as! String
+                _ = try await db.client.query(
+                    "UPDATE itinera.invitations SET expires_at = now() - interval '1 second'", logger: db.logger
+                ).collect()
+                let accepted = try await client.send(
+                    .post, "/v1/invitations/accept", json: ["token": invitation, "password": "a long enough password"])
+                #expect(accepted.status == .unauthorized)
+                let state = try await db.scalar(
+                    "SELECT state FROM itinera.users WHERE email = 'late@example.com'", as: String.self)
+                #expect(state == "invited")
+            }
+        }
+    }
+
     @Test func test_lastOwner_cannotBeDemotedOrRemoved_andAdminsCannotTouchOwners() async throws {
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))

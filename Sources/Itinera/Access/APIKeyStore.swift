@@ -6,9 +6,12 @@ import PostgresNIO
 public enum APIKeyStore {
     static let columns = "k.id, k.name, k.prefix, k.scopes, k.created_at, k.expires_at, k.revoked_at, k.last_used_at"
 
-    static func key(from row: PostgresRow) throws -> APIKey {
-        let c = try row.decode((UUID, String, String, [String], Date, Date?, Date?, Date?).self)
-        return APIKey(
+    typealias KeyColumns = (UUID, String, String, [String], Date, Date?, Date?, Date?)
+
+    static func key(from row: PostgresRow) throws -> APIKey { key(from: try row.decode(KeyColumns.self)) }
+
+    static func key(from c: KeyColumns) -> APIKey {
+        APIKey(
             id: c.0, name: c.1, prefix: c.2, scopes: c.3, createdAt: c.4, expiresAt: c.5, revokedAt: c.6,
             lastUsedAt: c.7)
     }
@@ -108,23 +111,21 @@ public enum APIKeyStore {
     ) async throws -> (before: APIKey, after: APIKey)? {
         let rows = try await connection.query(
             """
-            SELECT \(unescaped: columns) FROM itinera.api_keys k
-            WHERE k.id = \(id) AND k.tenant_id = \(tenantID) FOR UPDATE
+            WITH before AS (
+                SELECT id, revoked_at FROM itinera.api_keys WHERE id = \(id) AND tenant_id = \(tenantID) FOR UPDATE
+            )
+            UPDATE itinera.api_keys k SET revoked_at = coalesce(b.revoked_at, now())
+            FROM before b WHERE k.id = b.id
+            RETURNING \(unescaped: columns), b.revoked_at
             """,
             logger: logger
         )
-        var before: APIKey?
-        for try await row in rows { before = try key(from: row) }
-        guard let before else { return nil }
-        guard before.revokedAt == nil else { return (before, before) }
-        let updated = try await connection.query(
-            """
-            UPDATE itinera.api_keys k SET revoked_at = now() WHERE k.id = \(id)
-            RETURNING \(unescaped: columns)
-            """,
-            logger: logger
-        )
-        for try await row in updated { return (before, try key(from: row)) }
+        for try await c in rows.decode((UUID, String, String, [String], Date, Date?, Date?, Date?, Date?).self) {
+            let after = key(from: (c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7))
+            var before = after
+            before.revokedAt = c.8
+            return (before, after)
+        }
         return nil
     }
 }

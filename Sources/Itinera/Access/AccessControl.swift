@@ -49,7 +49,6 @@ public struct AccessControl: Sendable {
     /// Enters the principal's tenant on a connection `inControl` handed out.
     public func enter(_ connection: PostgresConnection, principal: Principal) async throws -> TenantConnection {
         try await TenantTransaction.enter(connection, tenant: principal.tenant.identity, logger: logger)
-        return TenantConnection(connection: connection, tenant: principal.tenant.identity, logger: logger)
     }
 
     func authenticate(on connection: PostgresConnection, enter: Bool) async throws -> Principal {

@@ -42,9 +42,7 @@ public final class RateLimiter: Sendable {
             var refilled: [(String, Bucket)] = []
             for (name, limit, what) in checks {
                 var bucket = buckets[name] ?? Bucket(tokens: limit.burst, updated: now)
-                let elapsed =
-                    Double((now - bucket.updated).components.attoseconds) / 1e18
-                    + Double((now - bucket.updated).components.seconds)
+                let elapsed = (now - bucket.updated) / .seconds(1)
                 bucket.tokens = min(limit.burst, bucket.tokens + elapsed * limit.perSecond)
                 bucket.updated = now
                 if bucket.tokens < 1 {

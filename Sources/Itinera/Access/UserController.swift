@@ -133,12 +133,11 @@ struct UserController: Sendable {
             let expires = try await SessionStore.insert(
                 session, userID: user.id, tenantID: tenant.id, lifetime: sessionLifetime, on: connection, logger: logger
             )
-            try await TenantTransaction.enter(connection, tenant: tenant.identity, logger: logger)
             try await AuditLog.record(
                 AuditEvent(
                     actorType: "user", actorID: user.auditID, action: "user.accept_invitation", targetType: "user",
                     targetID: user.auditID, before: nil, after: user.auditJSON),
-                on: TenantConnection(connection: connection, tenant: tenant.identity, logger: logger)
+                on: try await TenantTransaction.enter(connection, tenant: tenant.identity, logger: logger)
             )
             return (user, expires)
         }
@@ -163,12 +162,5 @@ extension TenantUser {
             "id": auditID, "email": email, "name": name, "role": role.rawValue, "state": state.rawValue,
         ]
         return (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data()
-    }
-}
-
-extension Problem {
-    /// The caller's tenant has no such resource: the same answer whether it is another tenant's or none.
-    static func notFound(_ what: String, _ id: String) -> Problem {
-        Problem(status: .notFound, type: "not-found", title: "Not found", detail: "There is no \(what) '\(id)'.")
     }
 }

@@ -65,12 +65,16 @@ public enum TenantTransaction {
 }
 
 extension TenantTransaction {
-    /// Enters `tenant` on a connection already inside a transaction, for an `entering` closure that
-    /// did control-schema work first.
-    public static func enter(_ connection: PostgresConnection, tenant: TenantIdentity, logger: Logger) async throws {
+    /// Enters `tenant` on a connection already inside a transaction that did control-schema work
+    /// first, and hands back the connection as the tenant's.
+    @discardableResult
+    public static func enter(_ connection: PostgresConnection, tenant: TenantIdentity, logger: Logger) async throws
+        -> TenantConnection
+    {
         try await connection.execute(
             "SELECT set_config('search_path', \(tenant.schema), true), set_config('role', \(tenant.role), true)",
             logger: logger
         )
+        return TenantConnection(connection: connection, tenant: tenant, logger: logger)
     }
 }

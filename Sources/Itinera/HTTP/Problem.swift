@@ -56,6 +56,12 @@ public struct Problem: Error, Sendable, Equatable {
         Problem(status: .forbidden, type: "forbidden", title: "Forbidden", detail: detail)
     }
 
+    /// No such resource for the caller: the same answer whether it belongs to another tenant or to
+    /// none.
+    public static func notFound(_ what: String, _ id: String) -> Problem {
+        Problem(status: .notFound, type: "not-found", title: "Not found", detail: "There is no \(what) '\(id)'.")
+    }
+
     /// The request conflicts with existing state.
     public static func conflict(_ detail: String, field: String? = nil) -> Problem {
         Problem(status: .conflict, type: "conflict", title: "Conflict", detail: detail, field: field)

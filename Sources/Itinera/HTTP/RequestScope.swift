@@ -8,8 +8,6 @@ public final class RequestScope: Sendable {
     public let requestID: String
     /// The client's address, for throttling; `nil` for a unix socket or in-process test client.
     public let clientAddress: String?
-    /// The `Authorization` header, read by the operations that need a credential.
-    public let authorization: String?
     private let state = Mutex<State>(State())
     private let baseLogger: Logger
 
@@ -21,10 +19,9 @@ public final class RequestScope: Sendable {
 
     @TaskLocal public static var current: RequestScope?
 
-    public init(requestID: String, clientAddress: String?, authorization: String?, logger: Logger) {
+    public init(requestID: String, clientAddress: String?, logger: Logger) {
         self.requestID = requestID
         self.clientAddress = clientAddress
-        self.authorization = authorization
         var logger = logger
         logger[metadataKey: "request_id"] = "\(requestID)"
         self.baseLogger = logger

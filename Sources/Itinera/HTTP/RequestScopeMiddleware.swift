@@ -21,7 +21,6 @@ public struct RequestScopeMiddleware<Context: RequestContext & RemoteAddressRequ
         let scope = RequestScope(
             requestID: Self.requestID(from: request.headers[.requestID]),
             clientAddress: context.remoteAddress?.ipAddress,
-            authorization: request.headers[.authorization],
             logger: logger
         )
         var response: Response

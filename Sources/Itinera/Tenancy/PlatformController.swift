@@ -39,11 +39,11 @@ struct PlatformController: Sendable {
     }
 
     func suspendTenant(_ input: Operations.SuspendTenant.Input) async throws -> Operations.SuspendTenant.Output {
-        .ok(.init(body: .json(try await setState(.suspended, id: input.path.id).api)))
+        .ok(.init(body: .json(try await setState(.suspended, of: find(input.path.id)).api)))
     }
 
     func resumeTenant(_ input: Operations.ResumeTenant.Input) async throws -> Operations.ResumeTenant.Output {
-        .ok(.init(body: .json(try await setState(.active, id: input.path.id).api)))
+        .ok(.init(body: .json(try await setState(.active, of: find(input.path.id)).api)))
     }
 
     func exportTenant(_ input: Operations.ExportTenant.Input) async throws -> Operations.ExportTenant.Output {
@@ -57,7 +57,7 @@ struct PlatformController: Sendable {
             throw Problem.invalidField("confirm", "confirm must repeat the tenant's slug, '\(tenant.slug)'.")
         }
         // Suspended first, so nothing changes between the export and the drop.
-        _ = try await setState(.suspended, id: input.path.id)
+        _ = try await setState(.suspended, of: tenant)
         let summary = try await archive.export(tenant)
         try await client.transaction(logger: logger) { connection in
             try await connection.execute("DELETE FROM itinera.tenants WHERE id = \(tenant.id)", logger: logger)
@@ -100,24 +100,30 @@ struct PlatformController: Sendable {
         throw Problem.notFound("tenant", id.uuidString.lowercased())
     }
 
-    /// Sets the tenant's state and records the change in its audit trail; the next request of any of
-    /// its keys or sessions sees the new state.
-    func setState(_ state: Tenant.State, id: String) async throws -> PlatformTenantRow {
-        let tenant = try await find(id)
+    /// Sets the tenant's state and records a change in its audit trail; the next request of any of
+    /// its keys or sessions sees the new state. The state is read under lock, so of two concurrent
+    /// calls only one records the change.
+    func setState(_ state: Tenant.State, of tenant: Tenant) async throws -> PlatformTenantRow {
         try await client.transaction(logger: logger) { connection in
-            try await connection.execute(
-                "UPDATE itinera.tenants SET state = \(state.rawValue), updated_at = now() WHERE id = \(tenant.id)",
+            let rows = try await connection.query(
+                """
+                WITH before AS (SELECT id, state FROM itinera.tenants WHERE id = \(tenant.id) FOR UPDATE)
+                UPDATE itinera.tenants t SET state = \(state.rawValue), updated_at = now()
+                FROM before b WHERE t.id = b.id RETURNING b.state
+                """,
                 logger: logger)
-            guard tenant.state != state else { return }
-            try await TenantTransaction.enter(connection, tenant: tenant.identity, logger: logger)
+            var previous: String?
+            for try await value in rows.decode(String.self) { previous = value }
+            guard let previous else { throw Problem.notFound("tenant", tenant.id.uuidString.lowercased()) }
+            guard previous != state.rawValue else { return }
             try await AuditLog.record(
                 AuditEvent(
                     actorType: "platform", actorID: nil,
                     action: state == .suspended ? "tenant.suspend" : "tenant.resume",
                     targetType: "tenant", targetID: tenant.id.uuidString.lowercased(),
-                    before: Data(#"{"state":"\#(tenant.state.rawValue)"}"#.utf8),
+                    before: Data(#"{"state":"\#(previous)"}"#.utf8),
                     after: Data(#"{"state":"\#(state.rawValue)"}"#.utf8)),
-                on: TenantConnection(connection: connection, tenant: tenant.identity, logger: logger)
+                on: try await TenantTransaction.enter(connection, tenant: tenant.identity, logger: logger)
             )
         }
         return try await row(tenant.id)

@@ -19,9 +19,7 @@ extension TenantArchive {
         }
         let url = directory.appendingPathComponent(name)
         guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw Problem(
-                status: .notFound, type: "not-found", title: "Not found",
-                detail: "There is no archive '\(name)' in the export directory.")
+            throw Problem.notFound("archive", name)
         }
         defer { try? handle.close() }
         var lines = LineReader(handle: handle)

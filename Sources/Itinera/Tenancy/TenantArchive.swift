@@ -15,17 +15,12 @@ public struct TenantArchive: Sendable {
     static let fileSuffix = ".itinera-archive.ndjson"
 
     /// What an export wrote.
-    public struct Summary: Sendable, Equatable {
+    public struct Summary: Sendable {
         public var archive: String
         public var bytes: Int64
         public var sha256: String
         public var users: Int
         public var tables: [(name: String, rows: Int64)]
-
-        public static func == (a: Summary, b: Summary) -> Bool {
-            a.archive == b.archive && a.bytes == b.bytes && a.sha256 == b.sha256 && a.users == b.users
-                && a.tables.map(\.name) == b.tables.map(\.name) && a.tables.map(\.rows) == b.tables.map(\.rows)
-        }
     }
 
     let client: PostgresClient
