@@ -121,6 +121,11 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "CustomerTests",
+            dependencies: ["ItineraTestSupport"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "HTTPTests",
             dependencies: ["ItineraTestSupport"],
             swiftSettings: testSwiftSettings

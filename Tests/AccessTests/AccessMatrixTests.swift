@@ -14,7 +14,31 @@ import Testing
     /// ids, fresh e-mails, empty patches). `deleteCurrentSession` runs last for each caller.
     static func request(for operation: String) -> (HTTPRequest.Method, String, Any?) {
         let missing = UUID().uuidString.lowercased()
+        let phone = "1390000\(Int.random(in: 1000...9999))"
+        let customer = ["phone": phone]
         switch operation {
+        case "listCustomers": return (.get, "/v1/customers", nil)
+        case "createCustomer": return (.post, "/v1/customers", customer)
+        case "getCustomer": return (.get, "/v1/customers/999999999", nil)
+        case "updateCustomer": return (.patch, "/v1/customers/999999999", ["city": "杭州"])
+        case "eraseCustomer": return (.delete, "/v1/customers/999999999", nil)
+        case "mergeCustomers": return (.post, "/v1/customers/999999999/merge", ["other_id": "999999998"])
+        case "getCustomerTimeline": return (.get, "/v1/customers/999999999/timeline", nil)
+        case "createInteraction":
+            return (
+                .post, "/v1/interactions",
+                ["customer": customer, "type": "page_view", "occurred_at": "2026-11-01T00:00:00Z"]
+            )
+        case "createOrder":
+            return (
+                .post, "/v1/orders",
+                [
+                    "customer": customer, "amount_minor": 1, "currency": "CNY", "product": ["name": "Matrix"],
+                    "ordered_at": "2026-11-01T00:00:00Z",
+                ]
+            )
+        case "getOrder": return (.get, "/v1/orders/999999999", nil)
+        case "cancelOrder": return (.post, "/v1/orders/999999999/cancel", nil)
         case "getTenant": return (.get, "/v1/tenant", nil)
         case "updateTenant": return (.patch, "/v1/tenant", [String: Any]())
         case "listUsers": return (.get, "/v1/users", nil)
@@ -55,14 +79,16 @@ import Testing
                 let operations = AccessTable.rules.filter { $0.value.audience == .tenant }.keys.sorted {
                     ($0 == "deleteCurrentSession" ? 1 : 0, $0) < ($1 == "deleteCurrentSession" ? 1 : 0, $1)
                 }
-                #expect(operations.count == 11)
+                #expect(operations.count == 22)
                 var checked = 0
                 for (name, token, actor) in callers {
                     for operation in operations {
                         let rule = AccessTable.rules[operation]!
                         let allowed = Self.grants(rule, to: actor)
                         let (method, path, body) = Self.request(for: operation)
-                        let response = try await client.send(method, path, json: body, token: token)
+                        let response = try await client.send(
+                            method, path, json: body, token: token,
+                            headers: [HTTPField.Name("Idempotency-Key")!: UUID().uuidString])
                         if allowed {
                             #expect(
                                 response.status != .forbidden && response.status != .unauthorized,
@@ -76,7 +102,7 @@ import Testing
                         checked += 1
                     }
                 }
-                #expect(checked == (5 + 12) * 11)
+                #expect(checked == (5 + 12) * 22)
             }
         }
     }

@@ -76,10 +76,17 @@ import Testing
     }
 
     @Test func test_rolesFollowAPIDocument() {
-        // API.md: analysts only read; only owners and admins administer users, keys and the tenant.
+        // API.md: analysts only read; agents also write customers; only owners and admins administer
+        // users, keys and the tenant.
+        let customerWrites: Set = [
+            "createCustomer", "updateCustomer", "eraseCustomer", "mergeCustomers", "createInteraction", "createOrder",
+            "cancelOrder",
+        ]
         for (operation, rule) in AccessTable.rules where rule.audience == .tenant {
             if operation.hasPrefix("list") || operation.hasPrefix("get") || operation == "deleteCurrentSession" {
                 #expect(rule.roles.contains(.analyst), "\(operation)")
+            } else if customerWrites.contains(operation) {
+                #expect(rule.roles == [.owner, .admin, .agent], "\(operation)")
             } else {
                 #expect(!rule.roles.contains(.analyst), "\(operation)")
                 #expect(rule.roles.isSubset(of: [.owner, .admin]), "\(operation)")

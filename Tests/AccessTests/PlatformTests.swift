@@ -80,6 +80,33 @@ import Testing
                 for index in 0..<25 {
                     _ = try await client.createKey(token: tenant.token, scopes: [], name: "k\(index)")
                 }
+                // And customer data of every kind: identities, consents, orders, interactions, a merge,
+                // idempotency keys.
+                for (index, phone) in ["13800138000", "13900139000"].enumerated() {
+                    let order = try await client.send(
+                        .post, "/v1/orders",
+                        json: [
+                            "customer": ["phone": phone, "email": "c\(index)@example.com"], "amount_minor": 123_456,
+                            "currency": "CNY", "product": ["name": "黄山三日游", "category": "family"],
+                            "ordered_at": "2026-10-0\(index + 1)T08:00:00+08:00", "travel_start": "2026-12-01",
+                            "travel_end": "2026-12-03", "party_size": 2, "external_id": "BK-\(index)",
+                        ],
+                        token: tenant.token, headers: [HTTPField.Name("Idempotency-Key")!: "order-\(index)"])
+                    #expect(order.status == .created)
+                }
+                _ = try await client.send(
+                    .post, "/v1/interactions",
+                    json: [
+                        "customer": ["phone": "13800138000"], "type": "gate_entry",
+                        "occurred_at": "2026-11-01T09:00:00Z",
+                        "attributes": ["gate": "north"],
+                    ],
+                    token: tenant.token)
+                _ = try await client.send(
+                    .patch, "/v1/customers/1", json: ["consents": ["sms": ["granted": true]]], token: tenant.token)
+                #expect(
+                    try await client.send(.post, "/v1/customers/1/merge", json: ["other_id": "2"], token: tenant.token)
+                        .status == .ok)
                 let before = try await Self.rows(db, tenantID: tenant.id)
                 #expect(before["audit_events"]!.count >= 27)
 
@@ -97,7 +124,12 @@ import Testing
                 #expect(deleted.status == .ok)
                 let archive = try JSON.object(deleted.body)
                 let tables = archive["tables"] as! [[String: Any]]
-                #expect(tables.map { $0["name"] as! String } == ["audit_events", "tenant_settings"])
+                #expect(
+                    Set(tables.map { $0["name"] as! String }) == [
+                        "audit_events", "consents", "customer_identities", "customer_merges", "customers",
+                        "idempotency_keys", "interactions", "orders", "tenant_settings",
+                    ])
+                #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)
                 // Gone: the row, the schema, the role, the users and the sessions.
                 #expect(

@@ -106,3 +106,31 @@ public let testLogger: Logger = {
     logger.logLevel = .warning
     return logger
 }()
+
+extension TestDatabase {
+    /// Runs `body` in the tenant with this slug, as its own role.
+    public func inTenant<Result: Sendable>(
+        _ slug: String,
+        _ body: (TenantConnection) async throws -> Result
+    ) async throws -> Result {
+        let rows = try await client.query(
+            "SELECT id, schema_name, role_name FROM itinera.tenants WHERE slug = \(slug)", logger: logger)
+        for try await (id, schema, role) in rows.decode((UUID, String, String).self) {
+            return try await TenantTransaction.run(
+                client, tenant: TenantIdentity(id: id, schema: schema, role: role), logger: logger, body)
+        }
+        throw TestSupportError("no tenant \(slug)")
+    }
+
+    /// Rows in one of the tenant's tables (a name written in the test), read as the tenant's role.
+    public func tenantCount(_ table: String, tenant slug: String) async throws -> Int {
+        try await inTenant(slug) { tenant in
+            for try await count in try await tenant.query("SELECT count(*)::int FROM \(unescaped: table)").decode(
+                Int.self)
+            {
+                return count
+            }
+            return -1
+        }
+    }
+}

@@ -49,16 +49,11 @@ struct APIKeyLookupRow: Sendable {
     let tenant: Tenant
 
     init(_ row: PostgresRow) throws {
-        let c = try row.decode(
-            (
-                UUID, Data, [String], Date?, UUID, String, String, String, String, String, String, Date, String,
-                String, String?, String?
-            ).self
-        )
-        id = c.0
-        keyHash = c.1
-        scopes = Set(c.2.compactMap(APIScope.init(rawValue:)))
-        expiresAt = c.3
-        tenant = TenantStore.tenant(from: (c.4, c.5, c.6, c.7, c.8, c.9, c.10, c.11, c.12, c.13))
+        let columns = row.makeRandomAccess()
+        id = try columns[0].decode(UUID.self)
+        keyHash = try columns[1].decode(Data.self)
+        scopes = Set(try columns[2].decode([String].self).compactMap(APIScope.init(rawValue:)))
+        expiresAt = try columns[3].decode(Date?.self)
+        tenant = try TenantStore.tenant(from: columns, at: 4)
     }
 }

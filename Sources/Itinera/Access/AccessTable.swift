@@ -24,6 +24,19 @@ public enum AccessTable {
         "revokeApiKey": .tenant(.managers, keys: .refused),
         "listAuditEvents": .tenant(.everyRole, keys: .refused),
 
+        // Customers
+        "listCustomers": .tenant(.everyRole, keys: .scope(.customersRead)),
+        "createCustomer": .tenant(.agents, keys: .scope(.customersWrite)),
+        "getCustomer": .tenant(.everyRole, keys: .scope(.customersRead)),
+        "updateCustomer": .tenant(.agents, keys: .scope(.customersWrite)),
+        "eraseCustomer": .tenant(.agents, keys: .scope(.customersWrite)),
+        "mergeCustomers": .tenant(.agents, keys: .scope(.customersWrite)),
+        "getCustomerTimeline": .tenant(.everyRole, keys: .scope(.customersRead)),
+        "createInteraction": .tenant(.agents, keys: .scope(.customersWrite)),
+        "createOrder": .tenant(.agents, keys: .scope(.ordersWrite)),
+        "getOrder": .tenant(.everyRole, keys: .scope(.customersRead)),
+        "cancelOrder": .tenant(.agents, keys: .scope(.ordersWrite)),
+
         // Platform operator
         "listPlatformTenants": .platformOperator,
         "suspendTenant": .platformOperator,

@@ -48,12 +48,9 @@ struct SessionLookupRow: Sendable {
     let tenant: Tenant
 
     init(_ row: PostgresRow) throws {
-        let c = try row.decode(
-            (UUID, String, UUID, String, String, String, String, String, String, Date, String, String, String?, String?)
-                .self
-        )
-        userID = c.0
-        role = TenantUser.Role(rawValue: c.1) ?? .analyst
-        tenant = TenantStore.tenant(from: (c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10, c.11))
+        let columns = row.makeRandomAccess()
+        userID = try columns[0].decode(UUID.self)
+        role = TenantUser.Role(rawValue: try columns[1].decode(String.self)) ?? .analyst
+        tenant = try TenantStore.tenant(from: columns, at: 2)
     }
 }

@@ -76,24 +76,18 @@ public struct SessionStore: Sendable {
             """,
             logger: logger
         )
-        for try await row in rows.decode(
-            (
-                UUID, String, String, String, Date, String, UUID, String, String, String, String, String, String, Date,
-                String, String
-            ).self
-        ) {
-            let tenant = TenantStore.tenant(
-                from: (row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13, row.14, row.15)
-            )
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            let tenant = try TenantStore.tenant(from: columns, at: 6)
             let user = TenantUser(
-                id: row.0,
+                id: try columns[0].decode(UUID.self),
                 tenantID: tenant.id,
-                email: row.1,
-                name: row.2,
-                role: TenantUser.Role(rawValue: row.3) ?? .analyst,
-                createdAt: row.4
+                email: try columns[1].decode(String.self),
+                name: try columns[2].decode(String.self),
+                role: TenantUser.Role(rawValue: try columns[3].decode(String.self)) ?? .analyst,
+                createdAt: try columns[4].decode(Date.self)
             )
-            return (user, tenant, row.5)
+            return (user, tenant, try columns[5].decode(String.self))
         }
         return nil
     }

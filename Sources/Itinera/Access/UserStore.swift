@@ -160,9 +160,7 @@ public enum UserStore {
             "SELECT \(unescaped: TenantStore.tenantColumns) FROM itinera.tenants t WHERE t.id = \(accepted.tenantID)",
             logger: logger
         )
-        for try await row in tenants.decode(TenantStore.TenantColumns.self) {
-            return (accepted, TenantStore.tenant(from: row))
-        }
+        for try await row in tenants { return (accepted, try TenantStore.tenant(from: row)) }
         return nil
     }
 }

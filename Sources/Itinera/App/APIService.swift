@@ -9,6 +9,8 @@ struct APIService: APIProtocol {
     let apiKeys: APIKeyController
     let audit: AuditController
     let platform: PlatformController
+    let customers: CustomerController
+    let orders: OrderController
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await health.getHealth(input)
@@ -101,5 +103,53 @@ struct APIService: APIProtocol {
 
     func restoreTenant(_ input: Operations.RestoreTenant.Input) async throws -> Operations.RestoreTenant.Output {
         try await platform.restoreTenant(input)
+    }
+
+    func createCustomer(_ input: Operations.CreateCustomer.Input) async throws -> Operations.CreateCustomer.Output {
+        try await customers.createCustomer(input)
+    }
+
+    func listCustomers(_ input: Operations.ListCustomers.Input) async throws -> Operations.ListCustomers.Output {
+        try await customers.listCustomers(input)
+    }
+
+    func getCustomer(_ input: Operations.GetCustomer.Input) async throws -> Operations.GetCustomer.Output {
+        try await customers.getCustomer(input)
+    }
+
+    func updateCustomer(_ input: Operations.UpdateCustomer.Input) async throws -> Operations.UpdateCustomer.Output {
+        try await customers.updateCustomer(input)
+    }
+
+    func eraseCustomer(_ input: Operations.EraseCustomer.Input) async throws -> Operations.EraseCustomer.Output {
+        try await customers.eraseCustomer(input)
+    }
+
+    func mergeCustomers(_ input: Operations.MergeCustomers.Input) async throws -> Operations.MergeCustomers.Output {
+        try await customers.mergeCustomers(input)
+    }
+
+    func getCustomerTimeline(_ input: Operations.GetCustomerTimeline.Input) async throws
+        -> Operations.GetCustomerTimeline.Output
+    {
+        try await customers.getCustomerTimeline(input)
+    }
+
+    func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
+        try await orders.createOrder(input)
+    }
+
+    func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
+        try await orders.getOrder(input)
+    }
+
+    func cancelOrder(_ input: Operations.CancelOrder.Input) async throws -> Operations.CancelOrder.Output {
+        try await orders.cancelOrder(input)
+    }
+
+    func createInteraction(_ input: Operations.CreateInteraction.Input) async throws
+        -> Operations.CreateInteraction.Output
+    {
+        try await orders.createInteraction(input)
     }
 }

@@ -88,7 +88,9 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             ),
             migrations: parts.migrations,
             logger: logger
-        )
+        ),
+        customers: CustomerController(access: access, logger: logger),
+        orders: OrderController(access: access, logger: logger)
     )
 
     let router = Router(context: ItineraRequestContext.self)

@@ -12,6 +12,21 @@ public struct Problem: Error, Sendable, Equatable {
     public var detail: String
     public var field: String?
     public var headers: HTTPFields
+    /// Extension members (RFC 9457 §3.2) a client can act on, such as the ids a conflict names.
+    public var members: [String: Member] = [:]
+
+    /// The value of an extension member.
+    public enum Member: Sendable, Equatable {
+        case string(String)
+        case strings([String])
+
+        var json: Any {
+            switch self {
+            case .string(let value): value
+            case .strings(let values): values
+            }
+        }
+    }
 
     public init(
         status: HTTPResponse.Status,
@@ -94,6 +109,7 @@ public struct Problem: Error, Sendable, Equatable {
             "type": type, "title": title, "status": Int(status.code), "detail": detail, "request_id": requestID,
         ]
         if let field { document["field"] = field }
+        for (name, member) in members where document[name] == nil { document[name] = member.json }
         return (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data()
     }
 }

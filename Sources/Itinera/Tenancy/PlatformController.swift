@@ -88,7 +88,7 @@ struct PlatformController: Sendable {
             let rows = try await client.query(
                 "SELECT \(unescaped: TenantStore.tenantColumns) FROM itinera.tenants t WHERE t.id = \(uuid)",
                 logger: logger)
-            for try await row in rows.decode(TenantStore.TenantColumns.self) { return TenantStore.tenant(from: row) }
+            for try await row in rows { return try TenantStore.tenant(from: row) }
         }
         throw Problem.notFound("tenant", id)
     }

@@ -7,6 +7,7 @@ public struct ValidSignUp: Sendable, Equatable {
     public var kind: Tenant.Kind
     public var timezone: String
     public var currency: String
+    public var country: String
     public var ownerEmail: String
     public var ownerName: String
     public var ownerPassword: String
@@ -16,6 +17,7 @@ public struct ValidSignUp: Sendable, Equatable {
 public enum SignUpValidation {
     public static let defaultTimezone = "Asia/Shanghai"
     public static let defaultCurrency = "CNY"
+    public static let defaultCountry = "CN"
 
     public static func validate(
         name: String,
@@ -23,6 +25,7 @@ public enum SignUpValidation {
         kind: String,
         timezone: String?,
         currency: String?,
+        country: String? = nil,
         ownerEmail: String,
         ownerPassword: String,
         ownerName: String
@@ -42,6 +45,7 @@ public enum SignUpValidation {
         }
         let timezone = try self.timezone(timezone ?? defaultTimezone, field: "tenant.timezone")
         let currency = try self.currency(currency ?? defaultCurrency, field: "tenant.currency")
+        let country = try self.country(country ?? defaultCountry, field: "tenant.country")
         let email = try self.email(ownerEmail, field: "owner.email")
         let ownerName = try displayName(ownerName, field: "owner.name")
         try password(ownerPassword, field: "owner.password")
@@ -51,6 +55,7 @@ public enum SignUpValidation {
             kind: kind,
             timezone: timezone,
             currency: currency,
+            country: country,
             ownerEmail: email,
             ownerName: ownerName,
             ownerPassword: ownerPassword
@@ -102,6 +107,18 @@ public enum SignUpValidation {
             throw .invalidField(field, "\(field) must be an ISO 4217 currency code such as CNY; '\(value)' is not one.")
         }
         return value
+    }
+
+    /// An ISO 3166-1 alpha-2 country whose telephone numbering Itinera knows, such as `CN`.
+    public static func country(_ value: String, field: String) throws(Problem) -> String {
+        let code = value.uppercased()
+        guard PhoneRegion.all[code] != nil else {
+            throw .invalidField(
+                field,
+                "\(field) must be an ISO 3166-1 country code of one of \(PhoneRegion.all.keys.sorted().joined(separator: ", ")); '\(value)' is not one."
+            )
+        }
+        return code
     }
 
     /// A trimmed, case-folded address with one `@`, a local part and a dotted domain.

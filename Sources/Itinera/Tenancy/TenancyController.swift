@@ -20,6 +20,7 @@ struct TenancyController: Sendable {
             kind: body.tenant.kind,
             timezone: body.tenant.timezone,
             currency: body.tenant.currency,
+            country: body.tenant.country,
             ownerEmail: body.owner.email,
             ownerPassword: body.owner.password,
             ownerName: body.owner.name
@@ -67,6 +68,9 @@ struct TenancyController: Sendable {
         let currency = try patch.currency.map { code throws(Problem) in
             try SignUpValidation.currency(code, field: "currency")
         }
+        let country = try patch.country.map { code throws(Problem) in
+            try SignUpValidation.country(code, field: "country")
+        }
         let settingsPatch = try patch.settings.map { try JSONEncoder().encode($0) }
         if let settingsPatch, settingsPatch.count > 64 * 1024 {
             throw Problem.invalidField("settings", "settings must be at most 64 KiB of JSON.")
@@ -79,6 +83,7 @@ struct TenancyController: Sendable {
                 name: name,
                 timezone: timezone,
                 currency: currency,
+                country: country,
                 on: connection,
                 logger: logger
             )

@@ -12,6 +12,7 @@ extension Tenant {
             kind: Components.Schemas.TenantKind(rawValue: kind.rawValue) ?? .agency,
             timezone: timezone,
             currency: currency,
+            country: country,
             state: state == .active ? .active : .suspended,
             settings: .init(
                 additionalProperties: try JSONDecoder().decode(OpenAPIObjectContainer.self, from: settings)),

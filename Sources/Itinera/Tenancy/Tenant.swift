@@ -24,6 +24,8 @@ public struct Tenant: Sendable, Equatable {
     public var state: State
     public var createdAt: Date
     public var identity: TenantIdentity
+    /// ISO 3166-1 alpha-2; the default region of customers' telephone numbers.
+    public var country: String
 }
 
 /// A person who administers a tenant.

@@ -49,7 +49,9 @@ extension TenantArchive {
         let identity = TenantIdentity.make()
         let tenant = Tenant(
             id: identity.id, slug: slug, name: displayName, kind: kind, timezone: timezone, currency: currency,
-            state: .active, createdAt: Date(), identity: identity)
+            state: .active, createdAt: Date(), identity: identity,
+            // Archives from before tenants had a country are from China's.
+            country: archived["country"] as? String ?? SignUpValidation.defaultCountry)
         let atArchive = try MigrationSet(
             control: migrations.control, tenant: migrations.tenant.filter { $0.version <= schemaVersion })
 

@@ -165,7 +165,7 @@ public struct TenantArchive: Sendable {
             "schema_version": schemaVersion,
             "tenant": [
                 "slug": tenant.slug, "name": tenant.name, "kind": tenant.kind.rawValue, "timezone": tenant.timezone,
-                "currency": tenant.currency,
+                "currency": tenant.currency, "country": tenant.country,
             ],
             "users": users,
         ]

@@ -82,7 +82,8 @@ public struct TenantProvisioner: Sendable {
                 currency: signUp.currency,
                 state: .active,
                 createdAt: now,
-                identity: identity
+                identity: identity,
+                country: signUp.country
             )
             try await TenantStore.insert(
                 tenant, schemaVersion: migrations.latestTenantVersion, on: connection, logger: logger)

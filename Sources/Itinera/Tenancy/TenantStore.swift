@@ -15,22 +15,28 @@ public struct TenantStore: Sendable {
     /// The tenant columns every tenant-returning query selects, in the order `tenant(from:)` reads
     /// them, for `FROM itinera.tenants t`.
     static let tenantColumns =
-        "t.id, t.slug, t.name, t.kind, t.timezone, t.currency, t.state, t.created_at, t.schema_name, t.role_name"
+        "t.id, t.slug, t.name, t.kind, t.timezone, t.currency, t.state, t.created_at, t.schema_name, t.role_name, t.country"
 
-    typealias TenantColumns = (UUID, String, String, String, String, String, String, Date, String, String)
-
-    static func tenant(from c: TenantColumns) -> Tenant {
-        Tenant(
-            id: c.0,
-            slug: c.1,
-            name: c.2,
-            kind: Tenant.Kind(rawValue: c.3) ?? .agency,
-            timezone: c.4,
-            currency: c.5.trimmingCharacters(in: .whitespaces),
-            state: Tenant.State(rawValue: c.6) ?? .suspended,
-            createdAt: c.7,
-            identity: TenantIdentity(id: c.0, schema: c.8, role: c.9)
+    /// The tenant in `row`, whose columns from `offset` on are `tenantColumns`.
+    static func tenant(from row: PostgresRandomAccessRow, at offset: Int = 0) throws -> Tenant {
+        let id = try row[offset].decode(UUID.self)
+        return Tenant(
+            id: id,
+            slug: try row[offset + 1].decode(String.self),
+            name: try row[offset + 2].decode(String.self),
+            kind: Tenant.Kind(rawValue: try row[offset + 3].decode(String.self)) ?? .agency,
+            timezone: try row[offset + 4].decode(String.self),
+            currency: try row[offset + 5].decode(String.self).trimmingCharacters(in: .whitespaces),
+            state: Tenant.State(rawValue: try row[offset + 6].decode(String.self)) ?? .suspended,
+            createdAt: try row[offset + 7].decode(Date.self),
+            identity: TenantIdentity(
+                id: id, schema: try row[offset + 8].decode(String.self), role: try row[offset + 9].decode(String.self)),
+            country: try row[offset + 10].decode(String.self)
         )
+    }
+
+    static func tenant(from row: PostgresRow, at offset: Int = 0) throws -> Tenant {
+        try tenant(from: row.makeRandomAccess(), at: offset)
     }
 
     public func isSlugTaken(_ slug: String) async throws -> Bool {
@@ -47,11 +53,12 @@ public struct TenantStore: Sendable {
             try await connection.execute(
                 """
                 INSERT INTO itinera.tenants
-                    (id, slug, name, kind, schema_name, role_name, state, schema_version, timezone, currency, created_at)
+                    (id, slug, name, kind, schema_name, role_name, state, schema_version, timezone, currency, country,
+                     created_at)
                 VALUES
                     (\(tenant.id), \(tenant.slug), \(tenant.name), \(tenant.kind.rawValue), \(tenant.identity.schema),
                      \(tenant.identity.role), \(tenant.state.rawValue), \(schemaVersion), \(tenant.timezone),
-                     \(tenant.currency), \(tenant.createdAt))
+                     \(tenant.currency), \(tenant.country), \(tenant.createdAt))
                 """,
                 logger: logger
             )
@@ -82,6 +89,7 @@ public struct TenantStore: Sendable {
         name: String?,
         timezone: String?,
         currency: String?,
+        country: String?,
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> (before: Tenant, after: Tenant) {
@@ -92,20 +100,21 @@ public struct TenantStore: Sendable {
                 name = coalesce(\(name), t.name),
                 timezone = coalesce(\(timezone), t.timezone),
                 currency = coalesce(\(currency), t.currency),
+                country = coalesce(\(country), t.country),
                 updated_at = now()
             FROM before b WHERE t.id = b.id
-            RETURNING \(unescaped: tenantColumns), b.name, b.timezone, b.currency
+            RETURNING \(unescaped: tenantColumns), b.name, b.timezone, b.currency, b.country
             """,
             logger: logger
         )
-        for try await row in rows.decode(
-            (UUID, String, String, String, String, String, String, Date, String, String, String, String, String).self)
-        {
-            let after = tenant(from: (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9))
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            let after = try tenant(from: columns)
             var before = after
-            before.name = row.10
-            before.timezone = row.11
-            before.currency = row.12.trimmingCharacters(in: .whitespaces)
+            before.name = try columns[11].decode(String.self)
+            before.timezone = try columns[12].decode(String.self)
+            before.currency = try columns[13].decode(String.self).trimmingCharacters(in: .whitespaces)
+            before.country = try columns[14].decode(String.self)
             return (before, after)
         }
         throw Problem.unauthorized("The session's tenant no longer exists.")

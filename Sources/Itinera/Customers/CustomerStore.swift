@@ -1,0 +1,219 @@
+import Foundation
+import PostgresNIO
+
+/// The SQL of customers, their identities and consents (tenant schema).
+enum CustomerStore {
+    /// What a customer id finds.
+    enum Lookup: Sendable {
+        case found(Customer)
+        case erased(at: Date)
+        case merged(into: Int64)
+        case missing
+    }
+
+    /// The select list `customer(from:)` reads, for `FROM customers c`: the row, then its identities
+    /// and consents as JSON (times as epoch seconds) so one round trip brings the whole view.
+    static let viewColumns = """
+        c.id, c.name, c.gender, c.birth_year, c.region, c.city, c.language, c.attributes::text,
+        c.order_count, c.total_spent_minor, c.first_order_at, c.last_order_at,
+        c.rfm_recency, c.rfm_frequency, c.rfm_monetary, c.rfm_segment, c.rfm_computed_at,
+        c.created_at, c.updated_at,
+        (SELECT coalesce(json_agg(json_build_object('kind', i.kind, 'source', i.source, 'value', i.value)
+                                  ORDER BY i.kind, i.source, i.value), '[]')
+         FROM customer_identities i WHERE i.customer_id = c.id)::text,
+        (SELECT coalesce(json_agg(json_build_object('channel', k.channel, 'granted', k.granted, 'source', k.source,
+                                                    'recorded_at', extract(epoch FROM k.recorded_at))
+                                  ORDER BY k.channel), '[]')
+         FROM consents k WHERE k.customer_id = c.id)::text
+        """
+
+    static func customer(from row: PostgresRow) throws -> Customer {
+        let c = row.makeRandomAccess()
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        var rfm: RFMScore?
+        if let recency = try c[12].decode(Int?.self), let frequency = try c[13].decode(Int?.self),
+            let monetary = try c[14].decode(Int?.self), let segment = try c[15].decode(String?.self),
+            let computedAt = try c[16].decode(Date?.self)
+        {
+            rfm = RFMScore(
+                recency: recency, frequency: frequency, monetary: monetary, segment: segment, computedAt: computedAt)
+        }
+        return Customer(
+            id: try c[0].decode(Int64.self),
+            profile: CustomerProfile(
+                name: try c[1].decode(String?.self),
+                gender: try c[2].decode(String?.self).flatMap(CustomerProfile.Gender.init(rawValue:)),
+                birthYear: try c[3].decode(Int?.self),
+                region: try c[4].decode(String?.self),
+                city: try c[5].decode(String?.self),
+                language: try c[6].decode(String?.self),
+                attributes: try c[7].decode(String.self)
+            ),
+            identities: try decoder.decode([CustomerIdentity].self, from: Data(try c[19].decode(String.self).utf8)),
+            consents: try decoder.decode([Consent].self, from: Data(try c[20].decode(String.self).utf8)),
+            figures: ValueFigures(
+                orderCount: try c[8].decode(Int.self),
+                totalSpentMinor: try c[9].decode(Int64.self),
+                firstOrderAt: try c[10].decode(Date?.self),
+                lastOrderAt: try c[11].decode(Date?.self)
+            ),
+            rfm: rfm,
+            createdAt: try c[17].decode(Date.self),
+            updatedAt: try c[18].decode(Date.self)
+        )
+    }
+
+    /// The customer with this id, or what became of it.
+    static func find(_ id: Int64, on tenant: TenantConnection) async throws -> Lookup {
+        let rows = try await tenant.query(
+            "SELECT \(unescaped: viewColumns), c.erased_at FROM customers c WHERE c.id = \(id)")
+        for try await row in rows {
+            if let erasedAt = try row.makeRandomAccess()[21].decode(Date?.self) { return .erased(at: erasedAt) }
+            return .found(try customer(from: row))
+        }
+        let merges = try await tenant.query("SELECT into_id FROM customer_merges WHERE merged_id = \(id)")
+        for try await into in merges.decode(Int64.self) { return .merged(into: into) }
+        return .missing
+    }
+
+    /// The customer, or the 404 that says why there is none.
+    static func require(_ id: Int64, on tenant: TenantConnection) async throws -> Customer {
+        switch try await find(id, on: tenant) {
+        case .found(let customer): return customer
+        case .erased(let at): throw Problem.customerErased(id, at: at)
+        case .merged(let into): throw Problem.customerMerged(id, into: into)
+        case .missing: throw Problem.notFound("customer", String(id))
+        }
+    }
+
+    /// Checks that the customer exists and is not erased and, when `locking`, locks its row against a
+    /// concurrent merge or erasure for the rest of the transaction.
+    static func requireLive(_ id: Int64, locking: Bool = true, on tenant: TenantConnection) async throws {
+        let rows = try await tenant.query(
+            "SELECT erased_at FROM customers WHERE id = \(id) \(unescaped: locking ? "FOR NO KEY UPDATE" : "")")
+        for try await erasedAt in rows.decode(Date?.self) {
+            if let erasedAt { throw Problem.customerErased(id, at: erasedAt) }
+            return
+        }
+        let merges = try await tenant.query("SELECT into_id FROM customer_merges WHERE merged_id = \(id)")
+        for try await into in merges.decode(Int64.self) { throw Problem.customerMerged(id, into: into) }
+        throw Problem.notFound("customer", String(id))
+    }
+
+    /// One page of customers that are not erased, newest first.
+    static func list(page: PageRequest, on tenant: TenantConnection) async throws -> [Customer] {
+        var afterMicros: Int64?
+        var afterID: Int64?
+        if let after = page.after {
+            guard after.count == 2, let micros = Int64(after[0]), let id = Int64(after[1]) else {
+                throw Problem.badCursor
+            }
+            (afterMicros, afterID) = (micros, id)
+        }
+        let rows = try await tenant.query(
+            """
+            SELECT \(unescaped: viewColumns) FROM customers c
+            WHERE c.erased_at IS NULL
+              AND (\(afterMicros)::bigint IS NULL
+                   OR (c.created_at, c.id) < (timestamptz 'epoch' + \(afterMicros) * interval '1 microsecond', \(afterID)))
+            ORDER BY c.created_at DESC, c.id DESC LIMIT \(page.limit + 1)
+            """
+        )
+        var customers: [Customer] = []
+        for try await row in rows { customers.append(try customer(from: row)) }
+        return customers
+    }
+
+    /// A new customer with `profile`; its id.
+    static func insert(_ profile: CustomerProfile, on tenant: TenantConnection) async throws -> Int64 {
+        let rows = try await tenant.query(
+            """
+            INSERT INTO customers (name, gender, birth_year, region, city, language, attributes)
+            VALUES (\(profile.name), \(profile.gender?.rawValue), \(profile.birthYear), \(profile.region),
+                    \(profile.city), \(profile.language), coalesce(\(profile.attributes)::jsonb, '{}'::jsonb))
+            RETURNING id
+            """
+        )
+        for try await id in rows.decode(Int64.self) { return id }
+        throw Problem.internalError(requestID: RequestScope.current?.requestID ?? "unknown")
+    }
+
+    /// Gives the customer the identities it lacks; the caller holds their locks and has checked that
+    /// no other customer owns them.
+    static func attach(_ identities: [CustomerIdentity], to id: Int64, on tenant: TenantConnection) async throws {
+        guard !identities.isEmpty else { return }
+        try await tenant.execute(
+            """
+            INSERT INTO customer_identities (kind, source, value, customer_id)
+            SELECT kind, source, value, \(id)
+            FROM unnest(\(identities.map(\.kind.rawValue))::text[], \(identities.map(\.source))::text[],
+                        \(identities.map(\.value))::text[]) AS w(kind, source, value)
+            ON CONFLICT DO NOTHING
+            """
+        )
+    }
+
+    /// Writes the profile fields given: `overwrite` replaces what the customer has (a PATCH), otherwise
+    /// only the fields it lacks are filled (a match). Attribute keys merge the same way.
+    static func apply(_ profile: CustomerProfile, to id: Int64, overwrite: Bool, on tenant: TenantConnection)
+        async throws
+    {
+        let query: PostgresQuery =
+            overwrite
+            ? """
+            UPDATE customers SET
+                name = coalesce(\(profile.name), name), gender = coalesce(\(profile.gender?.rawValue), gender),
+                birth_year = coalesce(\(profile.birthYear), birth_year), region = coalesce(\(profile.region), region),
+                city = coalesce(\(profile.city), city), language = coalesce(\(profile.language), language),
+                attributes = attributes || coalesce(\(profile.attributes)::jsonb, '{}'::jsonb), updated_at = now()
+            WHERE id = \(id)
+            """
+            : """
+            UPDATE customers SET
+                name = coalesce(name, \(profile.name)), gender = coalesce(gender, \(profile.gender?.rawValue)),
+                birth_year = coalesce(birth_year, \(profile.birthYear)), region = coalesce(region, \(profile.region)),
+                city = coalesce(city, \(profile.city)), language = coalesce(language, \(profile.language)),
+                attributes = coalesce(\(profile.attributes)::jsonb, '{}'::jsonb) || attributes, updated_at = now()
+            WHERE id = \(id)
+              AND (name, gender, birth_year, region, city, language, attributes) IS DISTINCT FROM
+                  (coalesce(name, \(profile.name)), coalesce(gender, \(profile.gender?.rawValue)),
+                   coalesce(birth_year, \(profile.birthYear)), coalesce(region, \(profile.region)),
+                   coalesce(city, \(profile.city)), coalesce(language, \(profile.language)),
+                   coalesce(\(profile.attributes)::jsonb, '{}'::jsonb) || attributes)
+            """
+        try await tenant.execute(query)
+    }
+
+    /// Records consent statements; a statement older than the one on record for its channel is
+    /// ignored, so statements arriving out of order leave the latest standing.
+    static func record(_ consents: [Consent], for id: Int64, on tenant: TenantConnection) async throws {
+        for consent in consents {
+            try await tenant.execute(
+                """
+                INSERT INTO consents (customer_id, channel, granted, recorded_at, source)
+                VALUES (\(id), \(consent.channel.rawValue), \(consent.granted), \(consent.recordedAt), \(consent.source))
+                ON CONFLICT (customer_id, channel) DO UPDATE
+                SET granted = excluded.granted, recorded_at = excluded.recorded_at, source = excluded.source
+                WHERE consents.recorded_at <= excluded.recorded_at
+                """
+            )
+        }
+    }
+}
+
+extension Problem {
+    static func customerErased(_ id: Int64, at: Date) -> Problem {
+        Problem(
+            status: .notFound, type: "not-found", title: "Not found",
+            detail: "Customer '\(id)' was erased at \(at.formatted(.iso8601)); only anonymous figures remain.")
+    }
+
+    static func customerMerged(_ id: Int64, into: Int64) -> Problem {
+        var problem = Problem(
+            status: .notFound, type: "not-found", title: "Not found",
+            detail: "Customer '\(id)' was merged into customer '\(into)'.")
+        problem.members["merged_into"] = .string(String(into))
+        return problem
+    }
+}

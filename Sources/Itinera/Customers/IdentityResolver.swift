@@ -1,0 +1,95 @@
+import Foundation
+import PostgresNIO
+
+/// Finds the customer a request's identities name, or creates one, so that concurrent requests
+/// naming the same identity end with one customer.
+///
+/// Each identity has a transaction-scoped advisory lock, taken in a fixed order before the
+/// identities are looked up: a second request naming the same phone waits for the first to commit
+/// and then finds its customer. Merges and erasures take the same locks before they move or
+/// delete identities.
+enum IdentityResolver {
+    /// The customer a request resolved to.
+    struct Resolution: Sendable, Equatable {
+        public var customerID: Int64
+        public var created: Bool
+    }
+
+    /// Resolves `identities` (and the explicit `customerID`, when given) to one customer: the one
+    /// they name, given the identities it lacks and the profile fields it lacks; or a new customer
+    /// with them all. A 409 when they name two customers.
+    static func resolve(
+        _ identities: [(identity: CustomerIdentity, field: String)],
+        customerID: Int64? = nil,
+        profile: CustomerProfile,
+        consents: [Consent] = [],
+        on tenant: TenantConnection
+    ) async throws -> Resolution {
+        try await lock(identities.map(\.identity), on: tenant)
+        let owners = try await owners(of: identities.map(\.identity), on: tenant)
+        var named: [(customer: Int64, by: String)] = []
+        if let customerID {
+            try await CustomerStore.requireLive(customerID, on: tenant)
+            named.append((customerID, "id \(customerID)"))
+        }
+        for (identity, _) in identities {
+            if let owner = owners[identity] { named.append((owner, identity.described)) }
+        }
+        if let first = named.first, let other = named.first(where: { $0.customer != first.customer }) {
+            var problem = Problem.conflict(
+                "The \(first.by) belongs to customer '\(first.customer)' and the \(other.by) to customer '\(other.customer)'; merge them with POST /v1/customers/\(first.customer)/merge before using both."
+            )
+            problem.members["customer_ids"] = .strings([String(first.customer), String(other.customer)])
+            throw problem
+        }
+        let resolution: Resolution
+        if let existing = named.first?.customer {
+            if profile != CustomerProfile() {
+                try await CustomerStore.apply(profile, to: existing, overwrite: false, on: tenant)
+            }
+            resolution = Resolution(customerID: existing, created: false)
+        } else {
+            resolution = Resolution(customerID: try await CustomerStore.insert(profile, on: tenant), created: true)
+        }
+        let missing = identities.map(\.identity).filter { owners[$0] == nil }
+        try await CustomerStore.attach(missing, to: resolution.customerID, on: tenant)
+        if !consents.isEmpty { try await CustomerStore.record(consents, for: resolution.customerID, on: tenant) }
+        return resolution
+    }
+
+    /// Takes the identities' advisory locks in a fixed order (so two requests cannot each hold one
+    /// the other waits for), keyed by the tenant's schema so tenants do not wait on each other.
+    static func lock(_ identities: [CustomerIdentity], on tenant: TenantConnection) async throws {
+        guard !identities.isEmpty else { return }
+        let keys = identities.map {
+            "\(tenant.tenant.schema)\u{1F}\($0.kind.rawValue)\u{1F}\($0.source)\u{1F}\($0.value)"
+        }
+        try await tenant.execute(
+            """
+            SELECT count(pg_advisory_xact_lock(h))
+            FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(\(keys)::text[]) AS k ORDER BY 1) AS ordered
+            """
+        )
+    }
+
+    /// Which customer owns each identity that has an owner.
+    static func owners(of identities: [CustomerIdentity], on tenant: TenantConnection) async throws
+        -> [CustomerIdentity: Int64]
+    {
+        guard !identities.isEmpty else { return [:] }
+        let rows = try await tenant.query(
+            """
+            SELECT i.kind, i.source, i.value, i.customer_id FROM customer_identities i
+            JOIN unnest(\(identities.map(\.kind.rawValue))::text[], \(identities.map(\.source))::text[],
+                        \(identities.map(\.value))::text[]) AS w(kind, source, value)
+              ON (i.kind, i.source, i.value) = (w.kind, w.source, w.value)
+            """
+        )
+        var owners: [CustomerIdentity: Int64] = [:]
+        for try await (kind, source, value, customer) in rows.decode((String, String, String, Int64).self) {
+            guard let kind = CustomerIdentity.Kind(rawValue: kind) else { continue }
+            owners[CustomerIdentity(kind: kind, source: source, value: value)] = customer
+        }
+        return owners
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import ItineraAPI
+import Logging
+import OpenAPIRuntime
+
+/// Orders and interactions that partners push: idempotent, and resolved to one customer.
+struct OrderController: Sendable {
+    let access: AccessControl
+    let logger: Logger
+
+    func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
+        let key = try IdempotencyStore.key(input.headers.idempotencyKey)
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
+        let requestHash = try IdempotencyStore.requestHash(body)
+        let order = try await access.inTenant { tenant, principal in
+            let reference = try CustomerInput.reference(body.customer, region: principal.tenant.phoneRegion)
+            let new = try OrderInput.newOrder(body, tenantCurrency: principal.tenant.currency)
+            if case .replay(_, let response) = try await IdempotencyStore.claim(
+                operation: "order.create", key: key, requestHash: requestHash, on: tenant)
+            {
+                return try Self.decoder.decode(Components.Schemas.Order.self, from: Data(response.utf8))
+            }
+            let resolution = try await IdentityResolver.resolve(
+                reference.identities, customerID: reference.id, profile: reference.profile, on: tenant)
+            guard let order = try await OrderStore.insert(new, customerID: resolution.customerID, on: tenant) else {
+                throw try await Self.externalIDTaken(new.externalID, on: tenant)
+            }
+            // The order's consequences that live in other capabilities (loyalty points and tier) join
+            // here, in this transaction, after the value figures the insert has already changed.
+            let answer = order.api
+            try await IdempotencyStore.complete(
+                operation: "order.create", key: key, status: 201,
+                response: String(decoding: try Self.encoder.encode(answer), as: UTF8.self), on: tenant)
+            return answer
+        }
+        return .created(.init(body: .json(order)))
+    }
+
+    func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
+        let id = try Self.pathID(input.path.id)
+        let order = try await access.inTenant { tenant, _ in
+            guard let order = try await OrderStore.find(id: id, on: tenant) else {
+                throw Problem.notFound("order", input.path.id)
+            }
+            return order
+        }
+        return .ok(.init(body: .json(order.api)))
+    }
+
+    func cancelOrder(_ input: Operations.CancelOrder.Input) async throws -> Operations.CancelOrder.Output {
+        let id = try Self.pathID(input.path.id)
+        let order = try await access.inTenant { tenant, _ in
+            guard let change = try await OrderStore.cancel(id, on: tenant) else {
+                throw Problem.notFound("order", input.path.id)
+            }
+            if change.before.status == .refunded {
+                throw Problem.conflict("Order '\(id)' was refunded; a refunded order cannot be cancelled.")
+            }
+            // Loyalty reverses the order's points and re-evaluates the tier here, when the order
+            // counted before and no longer does.
+            return change.after
+        }
+        return .ok(.init(body: .json(order.api)))
+    }
+
+    func createInteraction(_ input: Operations.CreateInteraction.Input) async throws
+        -> Operations.CreateInteraction.Output
+    {
+        let key = try input.headers.idempotencyKey.map { text throws(Problem) in try IdempotencyStore.key(text) }
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
+        guard Interaction.types.contains(body._type) else {
+            throw Problem.invalidField(
+                "type",
+                "type must be one of \(Interaction.types.sorted().joined(separator: ", ")); '\(body._type)' is not.")
+        }
+        let channel = try body.channel.map { text throws(Problem) in
+            try OrderInput.trimmed(text, field: "channel", max: 100)
+        }
+        guard body.occurredAt <= Date().addingTimeInterval(300) else {
+            throw Problem.invalidField("occurred_at", "occurred_at must not be in the future.")
+        }
+        let attributes =
+            try body.attributes.map { attributes throws(Problem) in
+                try CustomerInput.jsonObject(attributes.additionalProperties, field: "attributes")
+            } ?? "{}"
+        let requestHash = try IdempotencyStore.requestHash(body)
+        let interaction = try await access.inTenant { tenant, principal in
+            let reference = try CustomerInput.reference(body.customer, region: principal.tenant.phoneRegion)
+            if let key,
+                case .replay(_, let response) = try await IdempotencyStore.claim(
+                    operation: "interaction.create", key: key, requestHash: requestHash, on: tenant)
+            {
+                return try Self.decoder.decode(Components.Schemas.Interaction.self, from: Data(response.utf8))
+            }
+            let resolution = try await IdentityResolver.resolve(
+                reference.identities, customerID: reference.id, profile: reference.profile, on: tenant)
+            let interaction = try await InteractionStore.insert(
+                customerID: resolution.customerID, type: body._type, channel: channel, occurredAt: body.occurredAt,
+                attributes: attributes, on: tenant)
+            let answer = Components.Schemas.Interaction(
+                id: String(interaction.id), customerId: String(interaction.customerID), _type: interaction.type,
+                channel: interaction.channel, occurredAt: interaction.occurredAt,
+                attributes: body.attributes.map { .init(additionalProperties: $0.additionalProperties) } ?? .init())
+            if let key {
+                try await IdempotencyStore.complete(
+                    operation: "interaction.create", key: key, status: 201,
+                    response: String(decoding: try Self.encoder.encode(answer), as: UTF8.self), on: tenant)
+            }
+            return answer
+        }
+        return .created(.init(body: .json(interaction)))
+    }
+
+    /// The 409 for an external id another order has.
+    static func externalIDTaken(_ externalID: String?, on tenant: TenantConnection) async throws -> Problem {
+        let existing = try await OrderStore.find(externalID: externalID, on: tenant)
+        var problem = Problem.conflict(
+            "An order with external_id '\(externalID ?? "")' is already recorded as order '\(existing.map { String($0.id) } ?? "?")'.",
+            field: "external_id")
+        if let existing { problem.members["order_id"] = .string(String(existing.id)) }
+        return problem
+    }
+
+    static func pathID(_ text: String) throws(Problem) -> Int64 {
+        guard let id = Int64(text), id > 0 else { throw Problem.notFound("order", text) }
+        return id
+    }
+
+    /// Stored answers are written and read back with the same coder, so a replay is the first answer.
+    static let encoder = JSONEncoder()
+    static let decoder = JSONDecoder()
+}

@@ -1,0 +1,220 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Itinera
+import ItineraTestSupport
+import PostgresNIO
+import Testing
+
+@Suite struct OrderTests {
+    static func order(
+        phone: String = "13800138000", amount: Int = 520_000, externalID: String? = nil,
+        orderedAt: String = "2026-10-01T09:30:00+08:00", category: String = "family"
+    ) -> [String: Any] {
+        var body: [String: Any] = [
+            "customer": ["phone": phone, "name": "张伟"],
+            "amount_minor": amount,
+            "currency": "CNY",
+            "product": ["name": "Sanya family week", "category": category],
+            "destination": "Sanya",
+            "channel": "ota",
+            "ordered_at": orderedAt,
+            "travel_start": "2026-12-20",
+            "travel_end": "2026-12-27",
+            "party_size": 3,
+        ]
+        if let externalID { body["external_id"] = externalID }
+        return body
+    }
+
+    static func key(_ value: String) -> HTTPFields { [HTTPField.Name("Idempotency-Key")!: value] }
+
+    @Test func test_anOrder_createsItsCustomer_andChangesValueFigures() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "ord")
+                let key = try await client.createKey(token: tenant.token, scopes: ["orders:write", "customers:read"])
+                let first = try await client.send(
+                    .post, "/v1/orders", json: Self.order(amount: 520_000), token: key.token, headers: Self.key("a"))
+                #expect(first.status == .created)
+                let order = try JSON.object(first.body)
+                let customer = order["customer_id"] as? String ?? ""
+                _ = try await client.send(
+                    .post, "/v1/orders",
+                    json: Self.order(phone: "+86 138 0013 8000", amount: 300_001, orderedAt: "2026-11-02T10:00:00Z"),
+                    token: key.token, headers: Self.key("b"))
+                let view = try JSON.object(
+                    try await client.send(.get, "/v1/customers/\(customer)", token: key.token).body)
+                let value = view["value"] as? [String: Any]
+                #expect(value?["order_count"] as? Int == 2)
+                #expect(value?["total_spent_minor"] as? Int == 820_001)
+                #expect(value?["average_order_value_minor"] as? Int == 410_001)
+                #expect(value?["currency"] as? String == "CNY")
+                #expect(value?["first_order_at"] as? String == "2026-10-01T01:30:00Z")
+                #expect(value?["last_order_at"] as? String == "2026-11-02T10:00:00Z")
+                #expect(view["name"] as? String == "张伟")
+            }
+        }
+    }
+
+    @Test func test_aRetryWithTheSameKey_answersTheFirstResponse_andChangesNothing() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "ord")
+                let first = try await client.send(
+                    .post, "/v1/orders", json: Self.order(), token: tenant.token, headers: Self.key("retry-1"))
+                let again = try await client.send(
+                    .post, "/v1/orders", json: Self.order(), token: tenant.token, headers: Self.key("retry-1"))
+                #expect(first.status == .created && again.status == .created)
+                #expect(String(buffer: first.body) == String(buffer: again.body))
+                #expect(try await db.tenantCount("orders", tenant: tenant.slug) == 1)
+                let figures = try await db.inTenant(tenant.slug) { t in
+                    try await t.query("SELECT order_count FROM customers").collectInts()
+                }
+                #expect(figures == [1])
+
+                let changed = try await client.send(
+                    .post, "/v1/orders", json: Self.order(amount: 1), token: tenant.token, headers: Self.key("retry-1"))
+                #expect(changed.status == .unprocessableContent)
+                try #expect(JSON.object(changed.body)["field"] as? String == "Idempotency-Key")
+                #expect(try await db.tenantCount("orders", tenant: tenant.slug) == 1)
+            }
+        }
+    }
+
+    @Test func test_twentyConcurrentOrdersWithOneKey_makeOneOrder() async throws {
+        try await TestDatabase.with(connections: 20) { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "ord")
+                let key = try await client.createKey(token: tenant.token, scopes: ["orders:write"])
+                let answers = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String).self) { group in
+                    for _ in 0..<20 {
+                        group.addTask {
+                            let response = try await client.send(
+                                .post, "/v1/orders", json: Self.order(externalID: "BK-1"), token: key.token,
+                                headers: Self.key("concurrent"))
+                            return (response.status, String(buffer: response.body))
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(answers.allSatisfy { $0.0 == .created }, "\(answers)")
+                #expect(Set(answers.map(\.1)).count == 1)
+                #expect(try await db.tenantCount("orders", tenant: tenant.slug) == 1)
+                #expect(try await db.tenantCount("customers", tenant: tenant.slug) == 1)
+            }
+        }
+    }
+
+    @Test func test_anExternalIDUnderANewKey_isAConflictNamingTheOrder() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "ord")
+                let first = try await client.send(
+                    .post, "/v1/orders", json: Self.order(externalID: "BK-9"), token: tenant.token,
+                    headers: Self.key("k1"))
+                let id = try JSON.object(first.body)["id"] as? String
+                let second = try await client.send(
+                    .post, "/v1/orders", json: Self.order(externalID: "BK-9"), token: tenant.token,
+                    headers: Self.key("k2"))
+                #expect(second.status == .conflict)
+                let problem = try JSON.object(second.body)
+                #expect(problem["order_id"] as? String == id && problem["field"] as? String == "external_id")
+                let figures = try await db.inTenant(tenant.slug) { t in
+                    try await t.query("SELECT order_count FROM customers").collectInts()
+                }
+                #expect(figures == [1])
+            }
+        }
+    }
+
+    @Test func test_cancellation_reversesTheValueFigures_andIsIdempotent() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "ord")
+                let early = try JSON.object(
+                    try await client.send(
+                        .post, "/v1/orders", json: Self.order(amount: 100_000, orderedAt: "2026-01-01T00:00:00Z"),
+                        token: tenant.token, headers: Self.key("e")
+                    ).body)
+                _ = try await client.send(
+                    .post, "/v1/orders", json: Self.order(amount: 200_000, orderedAt: "2026-03-01T00:00:00Z"),
+                    token: tenant.token, headers: Self.key("l"))
+                let orderID = early["id"] as? String ?? ""
+                for _ in 0..<2 {
+                    let cancelled = try await client.send(.post, "/v1/orders/\(orderID)/cancel", token: tenant.token)
+                    #expect(cancelled.status == .ok)
+                    try #expect(JSON.object(cancelled.body)["status"] as? String == "cancelled")
+                }
+                let view = try JSON.object(
+                    try await client.send(
+                        .get, "/v1/customers/\(early["customer_id"] as? String ?? "")", token: tenant.token
+                    ).body)
+                let value = view["value"] as? [String: Any]
+                #expect(value?["order_count"] as? Int == 1)
+                #expect(value?["total_spent_minor"] as? Int == 200_000)
+                #expect(value?["first_order_at"] as? String == "2026-03-01T00:00:00Z")
+                #expect(
+                    try await client.send(.post, "/v1/orders/999999/cancel", token: tenant.token).status == .notFound)
+            }
+        }
+    }
+
+    @Test func test_badOrders_are4xxNamingTheField_andWriteNothing() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "ord")
+                var cases: [([String: Any], String)] = []
+                func with(_ key: String, _ value: Any) -> [String: Any] {
+                    var body = Self.order()
+                    body[key] = value
+                    return body
+                }
+                cases.append((with("currency", "USD"), "currency"))
+                cases.append((with("amount_minor", -1), "amount_minor"))
+                cases.append((with("travel_end", "2026-12-01"), "travel_end"))
+                cases.append((with("travel_start", "2026-02-30"), "travel_start"))
+                cases.append((with("party_size", 0), "party_size"))
+                cases.append((with("ordered_at", "2099-01-01T00:00:00Z"), "ordered_at"))
+                cases.append((with("customer", [:] as [String: Any]), "customer"))
+                cases.append((with("customer", ["phone": "12"]), "customer.phone"))
+                cases.append((with("customer", ["id": "abc"]), "customer.id"))
+                cases.append((with("product", ["name": ""]), "product.name"))
+                var missing = Self.order()
+                missing["amount_minor"] = nil
+                cases.append((missing, "amount_minor"))
+                for (index, (body, field)) in cases.enumerated() {
+                    let response = try await client.send(
+                        .post, "/v1/orders", json: body, token: tenant.token, headers: Self.key("bad-\(index)"))
+                    #expect(response.status == .unprocessableContent, "\(field): \(String(buffer: response.body))")
+                    try #expect(JSON.object(response.body)["field"] as? String == field)
+                }
+                let unknown = try await client.send(
+                    .post, "/v1/orders", json: with("customer", ["id": "424242"]), token: tenant.token,
+                    headers: Self.key("unknown-customer"))
+                #expect(unknown.status == .notFound)
+                let noKey = try await client.send(.post, "/v1/orders", json: Self.order(), token: tenant.token)
+                #expect(noKey.status == .badRequest)
+                try #expect((JSON.object(noKey.body)["detail"] as? String ?? "").contains("Idempotency-Key"))
+                #expect(try await db.tenantCount("orders", tenant: tenant.slug) == 0)
+                #expect(try await db.tenantCount("customers", tenant: tenant.slug) == 0)
+                #expect(try await db.tenantCount("idempotency_keys", tenant: tenant.slug) == 0)
+            }
+        }
+    }
+}
+
+extension PostgresRowSequence {
+    func collectInts() async throws -> [Int] {
+        var values: [Int] = []
+        for try await value in decode(Int.self) { values.append(value) }
+        return values
+    }
+}
