@@ -206,7 +206,7 @@ import Testing
             let app = Application(
                 router: try buildRouter(
                     db.parts {
-                        $0.keyRateLimit = RateLimiter.Limit(perSecond: 0.5, burst: 3)
+                        $0.keyRateLimit = RateLimiter.Limit(perSecond: 0.01, burst: 3)
                         $0.tenantRateLimit = RateLimiter.Limit(perSecond: 1000, burst: 1000)
                     }))
             try await app.test(.router) { client in
@@ -229,7 +229,7 @@ import Testing
     @Test func test_rateLimit_perTenant_coversSessionsAndKeys() async throws {
         try await TestDatabase.with { db in
             let app = Application(
-                router: try buildRouter(db.parts { $0.tenantRateLimit = RateLimiter.Limit(perSecond: 0.5, burst: 4) }))
+                router: try buildRouter(db.parts { $0.tenantRateLimit = RateLimiter.Limit(perSecond: 0.01, burst: 4) }))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "tlimit")
                 let key = try await client.createKey(token: tenant.token, scopes: [])  // request 1

@@ -38,6 +38,13 @@ import Testing
                 ]
             )
         case "getOrder": return (.get, "/v1/orders/999999999", nil)
+        case "listCustomerTags": return (.get, "/v1/customers/999999999/tags", nil)
+        case "tagCustomer": return (.post, "/v1/customers/999999999/tags", ["tag": "vip"])
+        case "untagCustomer": return (.delete, "/v1/customers/999999999/tags/vip", nil)
+        case "listTags": return (.get, "/v1/tags", nil)
+        case "createTag": return (.post, "/v1/tags", ["name": "m-\(missing.prefix(8))"])
+        case "deleteTag": return (.delete, "/v1/tags/missing-\(missing.prefix(8))", nil)
+        case "recomputeRfm": return (.post, "/v1/rfm-runs", nil)
         case "cancelOrder": return (.post, "/v1/orders/999999999/cancel", nil)
         case "getTenant": return (.get, "/v1/tenant", nil)
         case "updateTenant": return (.patch, "/v1/tenant", [String: Any]())
@@ -79,7 +86,7 @@ import Testing
                 let operations = AccessTable.rules.filter { $0.value.audience == .tenant }.keys.sorted {
                     ($0 == "deleteCurrentSession" ? 1 : 0, $0) < ($1 == "deleteCurrentSession" ? 1 : 0, $1)
                 }
-                #expect(operations.count == 22)
+                #expect(operations.count == 29)
                 var checked = 0
                 for (name, token, actor) in callers {
                     for operation in operations {
@@ -102,7 +109,7 @@ import Testing
                         checked += 1
                     }
                 }
-                #expect(checked == (5 + 12) * 22)
+                #expect(checked == (5 + 12) * 29)
             }
         }
     }

@@ -76,17 +76,20 @@ import Testing
     }
 
     @Test func test_rolesFollowAPIDocument() {
-        // API.md: analysts only read; agents also write customers; only owners and admins administer
-        // users, keys and the tenant.
+        // API.md: analysts only read; agents also write customers; marketers also shape segments (tags,
+        // RFM); only owners and admins administer users, keys and the tenant.
         let customerWrites: Set = [
             "createCustomer", "updateCustomer", "eraseCustomer", "mergeCustomers", "createInteraction", "createOrder",
-            "cancelOrder",
+            "cancelOrder", "tagCustomer", "untagCustomer",
         ]
+        let marketing: Set = ["createTag", "deleteTag", "recomputeRfm"]
         for (operation, rule) in AccessTable.rules where rule.audience == .tenant {
             if operation.hasPrefix("list") || operation.hasPrefix("get") || operation == "deleteCurrentSession" {
                 #expect(rule.roles.contains(.analyst), "\(operation)")
             } else if customerWrites.contains(operation) {
                 #expect(rule.roles == [.owner, .admin, .agent], "\(operation)")
+            } else if marketing.contains(operation) {
+                #expect(rule.roles == [.owner, .admin, .marketer], "\(operation)")
             } else {
                 #expect(!rule.roles.contains(.analyst), "\(operation)")
                 #expect(rule.roles.isSubset(of: [.owner, .admin]), "\(operation)")

@@ -104,6 +104,9 @@ import Testing
                     token: tenant.token)
                 _ = try await client.send(
                     .patch, "/v1/customers/1", json: ["consents": ["sms": ["granted": true]]], token: tenant.token)
+                _ = try await client.send(
+                    .post, "/v1/tags", json: ["name": "family", "rule": ["product_category": "family"]],
+                    token: tenant.token)
                 #expect(
                     try await client.send(.post, "/v1/customers/1/merge", json: ["other_id": "2"], token: tenant.token)
                         .status == .ok)
@@ -127,7 +130,7 @@ import Testing
                 #expect(
                     Set(tables.map { $0["name"] as! String }) == [
                         "audit_events", "consents", "customer_identities", "customer_merges", "customers",
-                        "idempotency_keys", "interactions", "orders", "tenant_settings",
+                        "customer_tags", "idempotency_keys", "interactions", "orders", "tags", "tenant_settings",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

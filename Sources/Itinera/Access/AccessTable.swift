@@ -35,6 +35,13 @@ public enum AccessTable {
         "createInteraction": .tenant(.agents, keys: .scope(.customersWrite)),
         "createOrder": .tenant(.agents, keys: .scope(.ordersWrite)),
         "getOrder": .tenant(.everyRole, keys: .scope(.customersRead)),
+        "listCustomerTags": .tenant(.everyRole, keys: .scope(.customersRead)),
+        "tagCustomer": .tenant(.agents, keys: .scope(.customersWrite)),
+        "untagCustomer": .tenant(.agents, keys: .scope(.customersWrite)),
+        "listTags": .tenant(.everyRole, keys: .scope(.customersRead)),
+        "createTag": .tenant(.marketers, keys: .refused),
+        "deleteTag": .tenant(.marketers, keys: .refused),
+        "recomputeRfm": .tenant(.marketers, keys: .refused),
         "cancelOrder": .tenant(.agents, keys: .scope(.ordersWrite)),
 
         // Platform operator

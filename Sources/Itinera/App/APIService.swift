@@ -11,6 +11,7 @@ struct APIService: APIProtocol {
     let platform: PlatformController
     let customers: CustomerController
     let orders: OrderController
+    let tags: TagController
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await health.getHealth(input)
@@ -151,5 +152,34 @@ struct APIService: APIProtocol {
         -> Operations.CreateInteraction.Output
     {
         try await orders.createInteraction(input)
+    }
+
+    func listTags(_ input: Operations.ListTags.Input) async throws -> Operations.ListTags.Output {
+        try await tags.listTags(input)
+    }
+
+    func createTag(_ input: Operations.CreateTag.Input) async throws -> Operations.CreateTag.Output {
+        try await tags.createTag(input)
+    }
+
+    func deleteTag(_ input: Operations.DeleteTag.Input) async throws -> Operations.DeleteTag.Output {
+        try await tags.deleteTag(input)
+    }
+
+    func listCustomerTags(_ input: Operations.ListCustomerTags.Input) async throws -> Operations.ListCustomerTags.Output
+    {
+        try await tags.listCustomerTags(input)
+    }
+
+    func tagCustomer(_ input: Operations.TagCustomer.Input) async throws -> Operations.TagCustomer.Output {
+        try await tags.tagCustomer(input)
+    }
+
+    func untagCustomer(_ input: Operations.UntagCustomer.Input) async throws -> Operations.UntagCustomer.Output {
+        try await tags.untagCustomer(input)
+    }
+
+    func recomputeRfm(_ input: Operations.RecomputeRfm.Input) async throws -> Operations.RecomputeRfm.Output {
+        try await customers.recomputeRfm(input)
     }
 }

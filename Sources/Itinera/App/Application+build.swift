@@ -90,7 +90,8 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             logger: logger
         ),
         customers: CustomerController(access: access, logger: logger),
-        orders: OrderController(access: access, logger: logger)
+        orders: OrderController(access: access, logger: logger),
+        tags: TagController(access: access, logger: logger)
     )
 
     let router = Router(context: ItineraRequestContext.self)

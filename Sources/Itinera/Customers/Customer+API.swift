@@ -125,7 +125,7 @@ extension Customer {
                     value: identity.value,
                     source: identity.source.isEmpty ? nil : identity.source)
             },
-            tags: [],
+            tags: tags,
             consents: consents.map { consent in
                 Components.Schemas.Consent(
                     channel: Components.Schemas.Consent.ChannelPayload(rawValue: consent.channel.rawValue) ?? .email,

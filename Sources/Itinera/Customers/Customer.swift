@@ -6,6 +6,7 @@ public struct Customer: Sendable, Equatable {
     public var profile: CustomerProfile
     public var identities: [CustomerIdentity]
     public var consents: [Consent]
+    public var tags: [String]
     public var figures: ValueFigures
     public var rfm: RFMScore?
     public var createdAt: Date

@@ -31,8 +31,19 @@ struct CustomerController: Sendable {
 
     func listCustomers(_ input: Operations.ListCustomers.Input) async throws -> Operations.ListCustomers.Output {
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
+        var filter = CustomerStore.Filter()
+        filter.tag = try input.query.tag.map { text throws(Problem) in try Tag.name(text, field: "tag") }
+        filter.rfmSegment = input.query.rfmSegment
+        if let segment = filter.rfmSegment, !RFM.segments.contains(where: { $0.name == segment }) {
+            throw Problem.invalidField(
+                "rfm_segment", "rfm_segment must be one of \(RFM.segments.map(\.name).joined(separator: ", ")).")
+        }
+        let query = input.query.query?.trimmingCharacters(in: .whitespacesAndNewlines)
         let (customers, currency) = try await access.inTenant { tenant, principal in
-            (try await CustomerStore.list(page: page, on: tenant), principal.tenant.currency)
+            if let query, !query.isEmpty {
+                (filter.identities, filter.namePrefix) = Self.search(query, region: principal.tenant.phoneRegion)
+            }
+            return (try await CustomerStore.list(filter, page: page, on: tenant), principal.tenant.currency)
         }
         let shown = customers.prefix(page.limit)
         let next =
@@ -122,6 +133,34 @@ struct CustomerController: Sendable {
                         OpenAPIObjectContainer.self, from: Data(event.data.utf8))))
         }
         return .ok(.init(body: .json(.init(items: items, nextCursor: next))))
+    }
+
+    func recomputeRfm(_ input: Operations.RecomputeRfm.Input) async throws -> Operations.RecomputeRfm.Output {
+        let summary = try await access.inTenant { tenant, _ in try await RFMStore.recompute(on: tenant) }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        scored: summary.scored, cleared: summary.cleared,
+                        segments: .init(additionalProperties: summary.segments), computedAt: summary.computedAt))))
+    }
+
+    /// What a search text looks for: the identity it reads as (an e-mail, a telephone number, a
+    /// member card with a digit in it), or else the start of a name.
+    static func search(_ text: String, region: PhoneRegion) -> ([CustomerIdentity], String?) {
+        if text.contains("@") {
+            return (
+                (try? SignUpValidation.email(text, field: "query")).map { [CustomerIdentity(kind: .email, value: $0)] }
+                    ?? [], nil
+            )
+        }
+        if let phone = try? PhoneNumber.normalize(text, region: region, field: "query") {
+            return ([CustomerIdentity(kind: .phone, value: phone)], nil)
+        }
+        if text.contains(where: \.isNumber), let card = try? IdentityInput.memberCard(text, field: "query") {
+            return ([CustomerIdentity(kind: .memberCard, value: card)], nil)
+        }
+        return ([], String(text.prefix(200)))
     }
 
     /// A customer id in a path; one that cannot be an id is as unknown as a missing one.

@@ -8,9 +8,10 @@ public struct MergeSummary: Sendable, Equatable, Codable {
     public var orders: Int
     public var interactions: Int
     public var consents: Int
+    public var tags: Int
 
     enum CodingKeys: String, CodingKey {
-        case identities, orders, interactions, consents
+        case identities, orders, interactions, consents, tags
         case mergedID = "merged_id"
     }
 }
@@ -21,6 +22,7 @@ public struct ErasureSummary: Sendable, Equatable, Codable {
     public var consents: Int
     public var interactions: Int
     public var orders: Int
+    public var tags: Int
 }
 
 extension CustomerStore {
@@ -47,16 +49,24 @@ extension CustomerStore {
                 RETURNING 1
             ), old_consents AS (
                 DELETE FROM consents WHERE customer_id = \(other) RETURNING 1
+            ), moved_tags AS (
+                INSERT INTO customer_tags (customer_id, tag, source, added_at)
+                SELECT \(survivor), tag, source, added_at FROM customer_tags WHERE customer_id = \(other)
+                ON CONFLICT (customer_id, tag) DO NOTHING
+                RETURNING 1
+            ), old_tags AS (
+                DELETE FROM customer_tags WHERE customer_id = \(other) RETURNING 1
             )
             SELECT (SELECT count(*) FROM identities)::int, (SELECT count(*) FROM orders)::int,
-                   (SELECT count(*) FROM interactions)::int, (SELECT count(*) FROM old_consents)::int
+                   (SELECT count(*) FROM interactions)::int, (SELECT count(*) FROM old_consents)::int,
+                   (SELECT count(*) FROM old_tags)::int
             """
         )
-        var summary = MergeSummary(mergedID: String(other), identities: 0, orders: 0, interactions: 0, consents: 0)
-        for try await (identities, orders, interactions, consents) in moved.decode((Int, Int, Int, Int).self) {
+        var summary = MergeSummary(
+            mergedID: String(other), identities: 0, orders: 0, interactions: 0, consents: 0, tags: 0)
+        for try await c in moved.decode((Int, Int, Int, Int, Int).self) {
             summary = MergeSummary(
-                mergedID: String(other), identities: identities, orders: orders, interactions: interactions,
-                consents: consents)
+                mergedID: String(other), identities: c.0, orders: c.1, interactions: c.2, consents: c.3, tags: c.4)
         }
         let summaryJSON = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
         try await tenant.execute(
@@ -82,7 +92,7 @@ extension CustomerStore {
         return summary
     }
 
-    /// Erases the customer's personal data: identities, consents and interactions go, profile fields
+    /// Erases the customer's personal data: identities, consents, interactions and tags go, profile fields
     /// are emptied, orders lose the partner's order number but keep amounts, products and dates.
     /// `nil` when the customer was already erased.
     static func erase(_ id: Int64, on tenant: TenantConnection) async throws -> ErasureSummary? {
@@ -102,6 +112,8 @@ extension CustomerStore {
                 DELETE FROM consents WHERE customer_id = \(id) RETURNING 1
             ), interactions AS (
                 DELETE FROM interactions WHERE customer_id = \(id) RETURNING 1
+            ), tags AS (
+                DELETE FROM customer_tags WHERE customer_id = \(id) RETURNING 1
             ), orders AS (
                 UPDATE orders SET external_id = NULL, updated_at = now() WHERE customer_id = \(id) RETURNING 1
             ), customer AS (
@@ -112,11 +124,11 @@ extension CustomerStore {
             )
             SELECT (SELECT count(*) FROM identities)::int, (SELECT count(*) FROM consents)::int,
                    (SELECT count(*) FROM interactions)::int, (SELECT count(*) FROM orders)::int,
-                   (SELECT count(*) FROM customer)::int
+                   (SELECT count(*) FROM tags)::int, (SELECT count(*) FROM customer)::int
             """
         )
-        for try await c in erased.decode((Int, Int, Int, Int, Int).self) {
-            return ErasureSummary(identities: c.0, consents: c.1, interactions: c.2, orders: c.3)
+        for try await c in erased.decode((Int, Int, Int, Int, Int, Int).self) {
+            return ErasureSummary(identities: c.0, consents: c.1, interactions: c.2, orders: c.3, tags: c.4)
         }
         return nil
     }

@@ -24,7 +24,8 @@ enum CustomerStore {
         (SELECT coalesce(json_agg(json_build_object('channel', k.channel, 'granted', k.granted, 'source', k.source,
                                                     'recorded_at', extract(epoch FROM k.recorded_at))
                                   ORDER BY k.channel), '[]')
-         FROM consents k WHERE k.customer_id = c.id)::text
+         FROM consents k WHERE k.customer_id = c.id)::text,
+        ARRAY(SELECT t.tag FROM customer_tags t WHERE t.customer_id = c.id ORDER BY t.tag)
         """
 
     static func customer(from row: PostgresRow) throws -> Customer {
@@ -52,6 +53,7 @@ enum CustomerStore {
             ),
             identities: try decoder.decode([CustomerIdentity].self, from: Data(try c[19].decode(String.self).utf8)),
             consents: try decoder.decode([Consent].self, from: Data(try c[20].decode(String.self).utf8)),
+            tags: try c[21].decode([String].self),
             figures: ValueFigures(
                 orderCount: try c[8].decode(Int.self),
                 totalSpentMinor: try c[9].decode(Int64.self),
@@ -69,7 +71,7 @@ enum CustomerStore {
         let rows = try await tenant.query(
             "SELECT \(unescaped: viewColumns), c.erased_at FROM customers c WHERE c.id = \(id)")
         for try await row in rows {
-            if let erasedAt = try row.makeRandomAccess()[21].decode(Date?.self) { return .erased(at: erasedAt) }
+            if let erasedAt = try row.makeRandomAccess()[22].decode(Date?.self) { return .erased(at: erasedAt) }
             return .found(try customer(from: row))
         }
         let merges = try await tenant.query("SELECT into_id FROM customer_merges WHERE merged_id = \(id)")
@@ -101,8 +103,18 @@ enum CustomerStore {
         throw Problem.notFound("customer", String(id))
     }
 
-    /// One page of customers that are not erased, newest first.
-    static func list(page: PageRequest, on tenant: TenantConnection) async throws -> [Customer] {
+    /// What a customer list is narrowed to.
+    struct Filter: Sendable {
+        /// Customers holding one of these identities.
+        var identities: [CustomerIdentity] = []
+        /// Customers whose name starts with this, ignoring case.
+        var namePrefix: String?
+        var tag: String?
+        var rfmSegment: String?
+    }
+
+    /// One page of customers that are not erased and pass `filter`, newest first.
+    static func list(_ filter: Filter, page: PageRequest, on tenant: TenantConnection) async throws -> [Customer] {
         var afterMicros: Int64?
         var afterID: Int64?
         if let after = page.after {
@@ -111,10 +123,24 @@ enum CustomerStore {
             }
             (afterMicros, afterID) = (micros, id)
         }
+        let pattern = filter.namePrefix.map {
+            $0.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+        }
+        let byIdentity = !filter.identities.isEmpty
         let rows = try await tenant.query(
             """
             SELECT \(unescaped: viewColumns) FROM customers c
             WHERE c.erased_at IS NULL
+              AND (NOT \(byIdentity) OR c.id IN (
+                    SELECT i.customer_id FROM customer_identities i
+                    JOIN unnest(\(filter.identities.map(\.kind.rawValue))::text[], \(filter.identities.map(\.source))::text[],
+                                \(filter.identities.map(\.value))::text[]) AS w(kind, source, value)
+                      ON (i.kind, i.source, i.value) = (w.kind, w.source, w.value)))
+              AND (\(pattern)::text IS NULL OR lower(c.name) LIKE \(pattern))
+              AND (\(filter.tag)::text IS NULL
+                   OR EXISTS (SELECT FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = \(filter.tag)))
+              AND (\(filter.rfmSegment)::text IS NULL OR c.rfm_segment = \(filter.rfmSegment))
               AND (\(afterMicros)::bigint IS NULL
                    OR (c.created_at, c.id) < (timestamptz 'epoch' + \(afterMicros) * interval '1 microsecond', \(afterID)))
             ORDER BY c.created_at DESC, c.id DESC LIMIT \(page.limit + 1)

@@ -32,8 +32,8 @@ enum OrderStore {
         )
     }
 
-    /// Inserts the order and, when its status counts, adds it to the customer's value figures, in one
-    /// statement. `nil` when another order already has its external id.
+    /// Inserts the order and, when its status counts, adds it to the customer's value figures and
+    /// gives the customer the tags whose rules it matches, in one statement. `nil` when another order already has its external id.
     static func insert(_ new: NewOrder, customerID: Int64, on tenant: TenantConnection) async throws -> Order? {
         let rows = try await tenant.query(
             """
@@ -54,6 +54,14 @@ enum OrderStore {
                 FROM inserted o
                 WHERE c.id = o.customer_id AND o.status IN ('confirmed', 'completed')
                 RETURNING c.id
+            ), tagged AS (
+                INSERT INTO customer_tags (customer_id, tag, source)
+                SELECT o.customer_id, t.name, 'rule' FROM inserted o
+                JOIN tags t ON t.rule_product_category = o.product_category
+                           AND (t.rule_destination IS NULL OR lower(t.rule_destination) = lower(o.destination))
+                WHERE o.status IN ('confirmed', 'completed')
+                ON CONFLICT DO NOTHING
+                RETURNING 1
             )
             SELECT \(unescaped: columns) FROM inserted
             """
