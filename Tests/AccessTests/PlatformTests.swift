@@ -107,6 +107,11 @@ import Testing
                 _ = try await client.send(
                     .post, "/v1/tags", json: ["name": "family", "rule": ["product_category": "family"]],
                     token: tenant.token)
+                let imported = try await client.execute(
+                    uri: "/v1/imports?kind=customers", method: .post,
+                    headers: [.authorization: "Bearer \(tenant.token)", .contentType: "application/x-ndjson"],
+                    body: ByteBuffer(string: "{\"email\": \"imported@example.com\", \"name\": \"导入\"}\nnot json\n"))
+                #expect(imported.status == .created)
                 #expect(
                     try await client.send(.post, "/v1/customers/1/merge", json: ["other_id": "2"], token: tenant.token)
                         .status == .ok)
@@ -130,7 +135,8 @@ import Testing
                 #expect(
                     Set(tables.map { $0["name"] as! String }) == [
                         "audit_events", "consents", "customer_identities", "customer_merges", "customers",
-                        "customer_tags", "idempotency_keys", "interactions", "orders", "tags", "tenant_settings",
+                        "customer_tags", "idempotency_keys", "imports", "interactions", "orders", "tags",
+                        "tenant_settings",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

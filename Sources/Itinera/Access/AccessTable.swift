@@ -42,6 +42,8 @@ public enum AccessTable {
         "createTag": .tenant(.marketers, keys: .refused),
         "deleteTag": .tenant(.marketers, keys: .refused),
         "recomputeRfm": .tenant(.marketers, keys: .refused),
+        "createImport": .tenant(.managers, keys: .scope(.customersWrite)),
+        "getImport": .tenant(.everyRole, keys: .scope(.customersRead)),
         "cancelOrder": .tenant(.agents, keys: .scope(.ordersWrite)),
 
         // Platform operator

@@ -12,6 +12,7 @@ struct APIService: APIProtocol {
     let customers: CustomerController
     let orders: OrderController
     let tags: TagController
+    let imports: ImportController
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await health.getHealth(input)
@@ -181,5 +182,13 @@ struct APIService: APIProtocol {
 
     func recomputeRfm(_ input: Operations.RecomputeRfm.Input) async throws -> Operations.RecomputeRfm.Output {
         try await customers.recomputeRfm(input)
+    }
+
+    func createImport(_ input: Operations.CreateImport.Input) async throws -> Operations.CreateImport.Output {
+        try await imports.createImport(input)
+    }
+
+    func getImport(_ input: Operations.GetImport.Input) async throws -> Operations.GetImport.Output {
+        try await imports.getImport(input)
     }
 }

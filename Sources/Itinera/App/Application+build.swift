@@ -91,13 +91,14 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         ),
         customers: CustomerController(access: access, logger: logger),
         orders: OrderController(access: access, logger: logger),
-        tags: TagController(access: access, logger: logger)
+        tags: TagController(access: access, logger: logger),
+        imports: ImportController(access: access, logger: logger)
     )
 
     let router = Router(context: ItineraRequestContext.self)
     router.add(middleware: RequestScopeMiddleware(logger: logger))
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: BodyLimitMiddleware())
+    router.add(middleware: BodyLimitMiddleware(streamingPaths: [ImportController.path]))
     router.get("/openapi.yaml") { _, _ in
         Response(
             status: .ok,

@@ -1,14 +1,23 @@
 public import Hummingbird
 
 /// Refuses bodies over the context's `maxUploadSize` with 413, before any handler reads them.
+/// Bodies of the streaming paths (bulk imports) pass through unread: their handlers stream them
+/// and enforce their own limit.
 public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+    let streamingPaths: Set<String>
+
+    public init(streamingPaths: Set<String> = []) {
+        self.streamingPaths = streamingPaths
+    }
 
     public func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        if request.method == .post, streamingPaths.contains(request.uri.path) {
+            return try await next(request, context)
+        }
         let limit = context.maxUploadSize
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw Problem.bodyTooLarge(limit: limit)
