@@ -34,8 +34,17 @@ struct ItineraBench: AsyncParsableCommand {
     @Option(help: "Alternating rounds of the throughput runs.")
     var rounds = 3
 
-    @Option(help: "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys).")
-    var sections: [String] = ["foundation", "access"]
+    @Option(
+        help:
+            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest)."
+    )
+    var sections: [String] = ["foundation", "access", "customers"]
+
+    @Option(help: "Orders in the customer section's bulk import.")
+    var importOrders = 1_000_000
+
+    @Option(help: "Customers those orders belong to.")
+    var importCustomers = 100_000
 
     @Flag(
         help:
@@ -106,6 +115,10 @@ struct ItineraBench: AsyncParsableCommand {
                 }
                 if sections.contains("access") {
                     try await measureAccess(client: client, migrations: migrations, embedded: embedded, logger: logger)
+                }
+                if sections.contains("customers") {
+                    try await measureCustomers(
+                        client: client, migrations: migrations, embedded: embedded, logger: logger)
                 }
             }
             group.cancelAll()

@@ -26,6 +26,16 @@ enum Wrk {
         return try parse(Subprocess.run("wrk", arguments))
     }
 
+    /// Keep-alive requests that a Lua `script` makes, for `seconds` over `connections` connections.
+    static func script(_ lua: String, port: Int, token: String?, seconds: Int, connections: Int) throws -> Result {
+        let path = try script(lua + reportScript)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var arguments = ["-t\(min(2, connections))", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", path]
+        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+        arguments.append("https://127.0.0.1:\(port)/")
+        return try parse(Subprocess.run("wrk", arguments))
+    }
+
     /// One sign-up at a time over one keep-alive connection, each with a fresh slug.
     static func signUps(port: Int, seconds: Int, tag: String) throws -> Result {
         let lua =
@@ -104,6 +114,37 @@ enum PGBench {
             throw BenchError("pgbench printed no tps: \(output)")
         }
         return tps
+    }
+}
+
+extension PGBench {
+    struct Result {
+        var tps: Double
+        /// Mean transaction latency, milliseconds.
+        var latency: Double
+    }
+
+    /// Runs a custom script (`-M prepared`) as the superuser against the application database.
+    static func custom(embedded: EmbeddedPostgres, script: String, seconds: Int, connections: Int) throws -> Result {
+        let settings = embedded.superuserSettings()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-pgbench-\(UUID()).sql").path
+        try Data(script.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let output = try Subprocess.run(
+            "pgbench",
+            [
+                "-h", settings.host, "-U", settings.user, "-n", "-M", "prepared", "-f", path, "-c", "\(connections)",
+                "-j", "\(min(2, connections))", "-T", "\(seconds)", EmbeddedPostgres.applicationDatabase,
+            ]
+        )
+        func value(_ prefix: String) -> Double? {
+            output.split(separator: "\n").first { $0.hasPrefix(prefix) }
+                .flatMap { Double($0.dropFirst(prefix.count).split(separator: " ").first ?? "") }
+        }
+        guard let tps = value("tps = "), let latency = value("latency average = ") else {
+            throw BenchError("pgbench printed no tps: \(output)")
+        }
+        return Result(tps: tps, latency: latency)
     }
 }
 

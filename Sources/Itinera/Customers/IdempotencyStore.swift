@@ -43,12 +43,8 @@ enum IdempotencyStore {
         requestHash: Data,
         on tenant: TenantConnection
     ) async throws -> Claim {
-        let inserted = try await tenant.query(
-            """
-            INSERT INTO idempotency_keys (operation, key, request_hash) VALUES (\(operation), \(key), \(requestHash))
-            ON CONFLICT DO NOTHING RETURNING true
-            """
-        )
+        let inserted = try await tenant.connection.execute(
+            IdempotencyClaim(operation: operation, key: key, requestHash: requestHash), logger: tenant.logger)
         for try await _ in inserted { return .claimed }
         let stored = try await tenant.query(
             """
@@ -79,11 +75,9 @@ enum IdempotencyStore {
         response: String,
         on tenant: TenantConnection
     ) async throws {
-        try await tenant.execute(
-            """
-            UPDATE idempotency_keys SET status = \(status), response = \(response)::jsonb
-            WHERE operation = \(operation) AND key = \(key)
-            """
-        )
+        let rows = try await tenant.connection.execute(
+            IdempotencyAnswer(operation: operation, key: key, status: status, response: response),
+            logger: tenant.logger)
+        for try await _ in rows {}
     }
 }

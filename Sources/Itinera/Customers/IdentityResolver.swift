@@ -4,10 +4,12 @@ import PostgresNIO
 /// Finds the customer a request's identities name, or creates one, so that concurrent requests
 /// naming the same identity end with one customer.
 ///
-/// Each identity has a transaction-scoped advisory lock, taken in a fixed order before the
-/// identities are looked up: a second request naming the same phone waits for the first to commit
-/// and then finds its customer. Merges and erasures take the same locks before they move or
-/// delete identities.
+/// When every identity a request names is known and names one customer (an order of a returning
+/// customer), one statement finds it and share-locks its row against a merge or erasure. Otherwise
+/// each identity's transaction-scoped advisory lock is taken, in a fixed order, before the
+/// identities are looked up again: a second request naming the same new phone waits for the first to
+/// commit and then finds its customer. Merges and erasures take the same locks before they move or
+/// delete identities (decision 0005).
 enum IdentityResolver {
     /// The customer a request resolved to.
     struct Resolution: Sendable, Equatable {
@@ -25,6 +27,15 @@ enum IdentityResolver {
         consents: [Consent] = [],
         on tenant: TenantConnection
     ) async throws -> Resolution {
+        if customerID == nil, !identities.isEmpty,
+            let known = try await knownCustomer(identities.map(\.identity), on: tenant)
+        {
+            if profile != CustomerProfile() {
+                try await CustomerStore.apply(profile, to: known, overwrite: false, on: tenant)
+            }
+            if !consents.isEmpty { try await CustomerStore.record(consents, for: known, on: tenant) }
+            return Resolution(customerID: known, created: false)
+        }
         try await lock(identities.map(\.identity), on: tenant)
         let owners = try await owners(of: identities.map(\.identity), on: tenant)
         var named: [(customer: Int64, by: String)] = []
@@ -70,6 +81,17 @@ enum IdentityResolver {
             FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(\(keys)::text[]) AS k ORDER BY 1) AS ordered
             """
         )
+    }
+
+    /// The one customer that every identity belongs to, its row share-locked; `nil` when an identity
+    /// is unknown or they name several customers.
+    static func knownCustomer(_ identities: [CustomerIdentity], on tenant: TenantConnection) async throws -> Int64? {
+        let rows = try await tenant.connection.execute(
+            LockedIdentityOwners(identities: identities), logger: tenant.logger)
+        var owners: [CustomerIdentity: Int64] = [:]
+        for try await (identity, customer) in rows { owners[identity] = customer }
+        guard owners.count == Set(identities).count, Set(owners.values).count == 1 else { return nil }
+        return owners.values.first
     }
 
     /// Which customer owns each identity that has an owner.

@@ -15,8 +15,6 @@ struct ImportController: Sendable {
     static let maxBytes = 1 << 30
     /// Refused lines listed in an import's answer; all are counted.
     static let listedErrors = 1000
-    /// Copy data is sent in chunks of about this size.
-    static let copyChunkBytes = 256 * 1024
 
     func createImport(_ input: Operations.CreateImport.Input) async throws -> Operations.CreateImport.Output {
         guard let kind = ImportKind(rawValue: input.query.kind.rawValue) else {
@@ -26,39 +24,36 @@ struct ImportController: Sendable {
             throw Problem.malformedBody("Expected an application/x-ndjson body.")
         }
         let started = Date()
+        let readStarted = ContinuousClock.now
         let job = try await access.inTenant { tenant, principal in
             try await ImportStore.stage(on: tenant)
-            var refused: [ImportLineError] = []
-            var lines = 0
-            var identities = CopyText()
-            let region = principal.tenant.phoneRegion
-            let currency = principal.tenant.currency
+            let reader = ImportReader(
+                kind: kind, region: principal.tenant.phoneRegion, currency: principal.tenant.currency, now: started)
+            var read = ImportReader.Totals()
             try await tenant.connection.copyFrom(
                 table: "import_rows", columns: ImportStore.rowColumns, logger: logger
             ) { writer in
-                var rows = CopyText()
-                for try await (number, bytes) in ImportLines(body: body, maxBytes: Self.maxBytes) {
-                    lines = number
-                    switch ImportLine.read(
-                        bytes, number: number, kind: kind, region: region, currency: currency, now: started)
-                    {
-                    case .success(let line): ImportStore.write(line, rows: &rows, identities: &identities)
-                    case .failure(let error): refused.append(error)
-                    }
-                    if rows.buffer.readableBytes >= Self.copyChunkBytes { try await writer.write(rows.take()) }
+                read = try await reader.read(ImportLines(body: body, maxBytes: Self.maxBytes)) { rows in
+                    try await writer.write(rows)
                 }
-                if !rows.isEmpty { try await writer.write(rows.take()) }
             }
-            if !identities.isEmpty {
-                let data = identities.take()
+            if read.identities.readableBytes > 0 {
+                let data = read.identities
                 try await tenant.connection.copyFrom(
                     table: "import_identities", columns: ["line", "kind", "source", "value"], logger: logger
                 ) { writer in try await writer.write(data) }
             }
+            let merging = ContinuousClock.now
             let counts = try await ImportStore.merge(kind, on: tenant)
-            refused = (refused + counts.refused).sorted { $0.line < $1.line }
+            let refused = (read.refused + counts.refused).sorted { $0.line < $1.line }
+            logger.info(
+                "Import merged",
+                metadata: [
+                    "lines": "\(read.lines)", "read_ms": "\(Int((merging - readStarted).milliseconds))",
+                    "merge_ms": "\(Int((ContinuousClock.now - merging).milliseconds))",
+                ])
             let job = try await ImportJobStore.record(
-                kind: kind, lines: lines, counts: counts, refused: refused, listed: Self.listedErrors,
+                kind: kind, lines: read.lines, counts: counts, refused: refused, listed: Self.listedErrors,
                 actor: principal.auditActor, startedAt: started, on: tenant)
             try await AuditLog.record(
                 principal.auditEvent(

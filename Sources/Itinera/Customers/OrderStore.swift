@@ -35,38 +35,9 @@ enum OrderStore {
     /// Inserts the order and, when its status counts, adds it to the customer's value figures and
     /// gives the customer the tags whose rules it matches, in one statement. `nil` when another order already has its external id.
     static func insert(_ new: NewOrder, customerID: Int64, on tenant: TenantConnection) async throws -> Order? {
-        let rows = try await tenant.query(
-            """
-            WITH inserted AS (
-                INSERT INTO orders (customer_id, external_id, amount_minor, currency, product_name, product_category,
-                                    product_sku, destination, channel, ordered_at, travel_start, travel_end,
-                                    party_size, status)
-                VALUES (\(customerID), \(new.externalID), \(new.amountMinor), \(new.currency), \(new.productName),
-                        \(new.productCategory), \(new.productSKU), \(new.destination), \(new.channel), \(new.orderedAt),
-                        \(new.travelStart)::date, \(new.travelEnd)::date, \(new.partySize), \(new.status.rawValue))
-                ON CONFLICT (external_id) DO NOTHING
-                RETURNING \(unescaped: columns)
-            ), counted AS (
-                UPDATE customers c SET order_count = c.order_count + 1,
-                    total_spent_minor = c.total_spent_minor + o.amount_minor,
-                    first_order_at = least(c.first_order_at, o.ordered_at),
-                    last_order_at = greatest(c.last_order_at, o.ordered_at), updated_at = now()
-                FROM inserted o
-                WHERE c.id = o.customer_id AND o.status IN ('confirmed', 'completed')
-                RETURNING c.id
-            ), tagged AS (
-                INSERT INTO customer_tags (customer_id, tag, source)
-                SELECT o.customer_id, t.name, 'rule' FROM inserted o
-                JOIN tags t ON t.rule_product_category = o.product_category
-                           AND (t.rule_destination IS NULL OR lower(t.rule_destination) = lower(o.destination))
-                WHERE o.status IN ('confirmed', 'completed')
-                ON CONFLICT DO NOTHING
-                RETURNING 1
-            )
-            SELECT \(unescaped: columns) FROM inserted
-            """
-        )
-        for try await row in rows { return try order(from: row) }
+        let rows = try await tenant.connection.execute(
+            OrderInsert(order: new, customerID: customerID), logger: tenant.logger)
+        for try await order in rows { return order }
         return nil
     }
 

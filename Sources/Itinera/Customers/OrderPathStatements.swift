@@ -1,0 +1,141 @@
+import Foundation
+import PostgresNIO
+
+// The statements of `POST /v1/orders`, prepared once per connection (decision 0002): planning the
+// order insert costs more than running it. PostgreSQL re-parses a prepared statement when the
+// search path names another tenant's schema, so each runs against the tenant the transaction entered.
+
+/// Claims an idempotency key; a row when the key is new.
+struct IdempotencyClaim: PostgresPreparedStatement {
+    static let sql = """
+        INSERT INTO idempotency_keys (operation, key, request_hash) VALUES ($1, $2, $3)
+        ON CONFLICT DO NOTHING RETURNING true
+        """
+    typealias Row = Bool
+
+    let operation: String
+    let key: String
+    let requestHash: Data
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(operation)
+        bindings.append(key)
+        try bindings.append(requestHash)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Bool { try row.decode(Bool.self) }
+}
+
+/// Stores the answer to a claimed key.
+struct IdempotencyAnswer: PostgresPreparedStatement {
+    static let sql = """
+        UPDATE idempotency_keys SET status = $3, response = $4::jsonb WHERE operation = $1 AND key = $2
+        """
+    typealias Row = Bool
+
+    let operation: String
+    let key: String
+    let status: Int
+    let response: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 4)
+        bindings.append(operation)
+        bindings.append(key)
+        bindings.append(status)
+        bindings.append(response)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Bool { true }
+}
+
+/// The owners of identities that have one, with each owner's row share-locked against a merge or an
+/// erasure until the transaction ends.
+struct LockedIdentityOwners: PostgresPreparedStatement {
+    static let sql = """
+        SELECT i.kind, i.source, i.value, c.id FROM customer_identities i
+        JOIN unnest($1::text[], $2::text[], $3::text[]) AS w(kind, source, value)
+          ON (i.kind, i.source, i.value) = (w.kind, w.source, w.value)
+        JOIN customers c ON c.id = i.customer_id
+        FOR KEY SHARE OF c
+        """
+    typealias Row = (CustomerIdentity, Int64)
+
+    let identities: [CustomerIdentity]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(identities.map(\.kind.rawValue))
+        bindings.append(identities.map(\.source))
+        bindings.append(identities.map(\.value))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> (CustomerIdentity, Int64) {
+        let (kind, source, value, customer) = try row.decode((String, String, String, Int64).self)
+        return (
+            CustomerIdentity(kind: CustomerIdentity.Kind(rawValue: kind) ?? .external, source: source, value: value),
+            customer
+        )
+    }
+}
+
+/// Inserts an order, adds it to its customer's value figures when its status counts, and applies tag
+/// rules (see `OrderStore.insert`).
+struct OrderInsert: PostgresPreparedStatement {
+    static let sql = """
+        WITH inserted AS (
+            INSERT INTO orders (customer_id, external_id, amount_minor, currency, product_name, product_category,
+                                product_sku, destination, channel, ordered_at, travel_start, travel_end,
+                                party_size, status)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::date, $12::date, $13, $14)
+            ON CONFLICT (external_id) DO NOTHING
+            RETURNING \(OrderStore.columns)
+        ), counted AS (
+            UPDATE customers c SET order_count = c.order_count + 1,
+                total_spent_minor = c.total_spent_minor + o.amount_minor,
+                first_order_at = least(c.first_order_at, o.ordered_at),
+                last_order_at = greatest(c.last_order_at, o.ordered_at), updated_at = now()
+            FROM inserted o
+            WHERE c.id = o.customer_id AND o.status IN ('confirmed', 'completed')
+            RETURNING c.id
+        ), tagged AS (
+            INSERT INTO customer_tags (customer_id, tag, source)
+            SELECT o.customer_id, t.name, 'rule' FROM inserted o
+            JOIN tags t ON t.rule_product_category = o.product_category
+                       AND (t.rule_destination IS NULL OR lower(t.rule_destination) = lower(o.destination))
+            WHERE o.status IN ('confirmed', 'completed')
+            ON CONFLICT DO NOTHING
+            RETURNING 1
+        )
+        SELECT \(OrderStore.columns) FROM inserted
+        """
+    typealias Row = Order
+
+    let order: NewOrder
+    let customerID: Int64
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 14)
+        bindings.append(customerID)
+        bindings.append(order.externalID)
+        bindings.append(order.amountMinor)
+        bindings.append(order.currency)
+        bindings.append(order.productName)
+        bindings.append(order.productCategory)
+        bindings.append(order.productSKU)
+        bindings.append(order.destination)
+        bindings.append(order.channel)
+        bindings.append(order.orderedAt)
+        bindings.append(order.travelStart)
+        bindings.append(order.travelEnd)
+        bindings.append(order.partySize)
+        bindings.append(order.status.rawValue)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Order { try OrderStore.order(from: row) }
+}
