@@ -10,6 +10,8 @@ CREATE TABLE imports (
     duplicates          integer NOT NULL,
     error_count         integer NOT NULL,
     errors              jsonb NOT NULL CHECK (jsonb_typeof(errors) = 'array'),
+    read_ms             integer NOT NULL,
+    merge_ms            integer NOT NULL,
     actor_type          text NOT NULL,
     actor_id            text,
     started_at          timestamptz NOT NULL,

@@ -46,6 +46,17 @@ enum IdempotencyStore {
         let inserted = try await tenant.connection.execute(
             IdempotencyClaim(operation: operation, key: key, requestHash: requestHash), logger: tenant.logger)
         for try await _ in inserted { return .claimed }
+        return try await stored(operation: operation, key: key, requestHash: requestHash, on: tenant)
+    }
+
+    /// The answer stored for a key another request claimed: a 422 when that request's body was
+    /// different.
+    static func stored(
+        operation: String,
+        key: String,
+        requestHash: Data,
+        on tenant: TenantConnection
+    ) async throws -> Claim {
         let stored = try await tenant.query(
             """
             SELECT request_hash, status, response::text FROM idempotency_keys

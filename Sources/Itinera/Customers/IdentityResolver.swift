@@ -25,10 +25,11 @@ enum IdentityResolver {
         customerID: Int64? = nil,
         profile: CustomerProfile,
         consents: [Consent] = [],
+        knownOwners: [CustomerIdentity: Int64]? = nil,
         on tenant: TenantConnection
     ) async throws -> Resolution {
         if customerID == nil, !identities.isEmpty,
-            let known = try await knownCustomer(identities.map(\.identity), on: tenant)
+            let known = try await knownCustomer(identities.map(\.identity), owners: knownOwners, on: tenant)
         {
             if profile != CustomerProfile() {
                 try await CustomerStore.apply(profile, to: known, overwrite: false, on: tenant)
@@ -84,12 +85,17 @@ enum IdentityResolver {
     }
 
     /// The one customer that every identity belongs to, its row share-locked; `nil` when an identity
-    /// is unknown or they name several customers.
-    static func knownCustomer(_ identities: [CustomerIdentity], on tenant: TenantConnection) async throws -> Int64? {
-        let rows = try await tenant.connection.execute(
-            LockedIdentityOwners(identities: identities), logger: tenant.logger)
-        var owners: [CustomerIdentity: Int64] = [:]
-        for try await (identity, customer) in rows { owners[identity] = customer }
+    /// is unknown or they name several customers. `owners` found by an earlier locking lookup in
+    /// the transaction (`OrderClaim`) spare the statement.
+    static func knownCustomer(
+        _ identities: [CustomerIdentity], owners known: [CustomerIdentity: Int64]?, on tenant: TenantConnection
+    ) async throws -> Int64? {
+        var owners = known ?? [:]
+        if known == nil {
+            let rows = try await tenant.connection.execute(
+                LockedIdentityOwners(identities: identities), logger: tenant.logger)
+            for try await (identity, customer) in rows { owners[identity] = customer }
+        }
         guard owners.count == Set(identities).count, Set(owners.values).count == 1 else { return nil }
         return owners.values.first
     }

@@ -46,14 +46,9 @@ struct ImportController: Sendable {
             let merging = ContinuousClock.now
             let counts = try await ImportStore.merge(kind, on: tenant)
             let refused = (read.refused + counts.refused).sorted { $0.line < $1.line }
-            logger.info(
-                "Import merged",
-                metadata: [
-                    "lines": "\(read.lines)", "read_ms": "\(Int((merging - readStarted).milliseconds))",
-                    "merge_ms": "\(Int((ContinuousClock.now - merging).milliseconds))",
-                ])
             let job = try await ImportJobStore.record(
                 kind: kind, lines: read.lines, counts: counts, refused: refused, listed: Self.listedErrors,
+                timings: (Int((merging - readStarted).milliseconds), Int((ContinuousClock.now - merging).milliseconds)),
                 actor: principal.auditActor, startedAt: started, on: tenant)
             try await AuditLog.record(
                 principal.auditEvent(
@@ -81,17 +76,18 @@ struct ImportController: Sendable {
 enum ImportJobStore {
     static func record(
         kind: ImportKind, lines: Int, counts: ImportStore.Counts, refused: [ImportLineError], listed: Int,
-        actor: (type: String, id: String), startedAt: Date, on tenant: TenantConnection
+        timings: (read: Int, merge: Int), actor: (type: String, id: String), startedAt: Date,
+        on tenant: TenantConnection
     ) async throws -> Components.Schemas.ImportJob {
         let errors = String(decoding: try JSONEncoder().encode(Array(refused.prefix(listed))), as: UTF8.self)
         let rows = try await tenant.query(
             """
             INSERT INTO imports (kind, lines, accepted, customers_created, customers_updated, orders_created,
-                                 duplicates, error_count, errors, actor_type, actor_id, started_at)
+                                 duplicates, error_count, errors, read_ms, merge_ms, actor_type, actor_id, started_at)
             VALUES (\(kind.rawValue), \(lines), \(counts.accepted), \(counts.customersCreated),
                     \(counts.customersUpdated), \(counts.ordersCreated),
                     \(kind == .orders ? counts.accepted - counts.ordersCreated : 0), \(refused.count), \(errors)::jsonb,
-                    \(actor.type), \(actor.id), \(startedAt))
+                    \(timings.read), \(timings.merge), \(actor.type), \(actor.id), \(startedAt))
             RETURNING id
             """
         )
@@ -105,7 +101,7 @@ enum ImportJobStore {
         let rows = try await tenant.query(
             """
             SELECT id, kind, lines, accepted, customers_created, customers_updated, orders_created, duplicates,
-                   error_count, errors::text, started_at, finished_at
+                   error_count, errors::text, started_at, finished_at, read_ms, merge_ms
             FROM imports WHERE id = \(id)
             """
         )
@@ -122,6 +118,7 @@ enum ImportJobStore {
                 ordersCreated: try c[6].decode(Int.self), duplicates: try c[7].decode(Int.self),
                 errorCount: try c[8].decode(Int.self),
                 errors: errors.map { .init(line: $0.line, field: $0.field, message: $0.message) },
+                readMs: try c[12].decode(Int.self), mergeMs: try c[13].decode(Int.self),
                 startedAt: try c[10].decode(Date.self), finishedAt: try c[11].decode(Date.self))
         }
         return nil

@@ -15,23 +15,38 @@ struct OrderController: Sendable {
         let order = try await access.inTenant { tenant, principal in
             let reference = try CustomerInput.reference(body.customer, region: principal.tenant.phoneRegion)
             let new = try OrderInput.newOrder(body, tenantCurrency: principal.tenant.currency)
-            if case .replay(_, let response) = try await IdempotencyStore.claim(
-                operation: "order.create", key: key, requestHash: requestHash, on: tenant)
-            {
-                return try Self.decoder.decode(Components.Schemas.Order.self, from: Data(response.utf8))
+            let operation = "order.create"
+            // The claim and the lookup of a returning customer share a round trip.
+            let claim = try await tenant.connection.execute(
+                OrderClaim(
+                    operation: operation, key: key, requestHash: requestHash,
+                    identities: reference.id == nil ? reference.identities.map(\.identity) : []),
+                logger: tenant.logger)
+            var claimed = false
+            var owners: [CustomerIdentity: Int64] = [:]
+            for try await row in claim {
+                claimed = row.claimed
+                if let (identity, customer) = row.owner { owners[identity] = customer }
+            }
+            guard claimed else {
+                guard
+                    case .replay(_, let response) = try await IdempotencyStore.stored(
+                        operation: operation, key: key, requestHash: requestHash, on: tenant)
+                else { throw Problem.internalError(requestID: RequestScope.current?.requestID ?? "unknown") }
+                return try StoredOrder.order(from: response).api
             }
             let resolution = try await IdentityResolver.resolve(
-                reference.identities, customerID: reference.id, profile: reference.profile, on: tenant)
-            guard let order = try await OrderStore.insert(new, customerID: resolution.customerID, on: tenant) else {
+                reference.identities, customerID: reference.id, profile: reference.profile, knownOwners: owners,
+                on: tenant)
+            guard
+                let order = try await OrderStore.insert(
+                    new, customerID: resolution.customerID, idempotency: (operation, key), on: tenant)
+            else {
                 throw try await Self.externalIDTaken(new.externalID, on: tenant)
             }
             // The order's consequences that live in other capabilities (loyalty points and tier) join
             // here, in this transaction, after the value figures the insert has already changed.
-            let answer = order.api
-            try await IdempotencyStore.complete(
-                operation: "order.create", key: key, status: 201,
-                response: String(decoding: try Self.encoder.encode(answer), as: UTF8.self), on: tenant)
-            return answer
+            return order.api
         }
         return .created(.init(body: .json(order)))
     }

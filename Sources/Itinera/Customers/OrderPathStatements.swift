@@ -28,6 +28,52 @@ struct IdempotencyClaim: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Bool { try row.decode(Bool.self) }
 }
 
+/// Claims an order's idempotency key and, in the same round trip, finds the owners of the order's
+/// identities with their rows share-locked (as `LockedIdentityOwners`). One row at least: the claim,
+/// with the owners (or nulls) beside it. The owners are used only when the key is new; a lookup that
+/// waited for a concurrent claim of the same key answers that request's response instead.
+struct OrderClaim: PostgresPreparedStatement {
+    static let sql = """
+        WITH claim AS (
+            INSERT INTO idempotency_keys (operation, key, request_hash) VALUES ($1, $2, $3)
+            ON CONFLICT DO NOTHING RETURNING true
+        ), owners AS (
+            SELECT i.kind, i.source, i.value, c.id FROM customer_identities i
+            JOIN unnest($4::text[], $5::text[], $6::text[]) AS w(kind, source, value)
+              ON (i.kind, i.source, i.value) = (w.kind, w.source, w.value)
+            JOIN customers c ON c.id = i.customer_id
+            FOR KEY SHARE OF c
+        )
+        SELECT EXISTS (SELECT FROM claim), o.kind, o.source, o.value, o.id
+        FROM (SELECT) AS one LEFT JOIN owners o ON true
+        """
+    typealias Row = (claimed: Bool, owner: (CustomerIdentity, Int64)?)
+
+    let operation: String
+    let key: String
+    let requestHash: Data
+    let identities: [CustomerIdentity]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 6)
+        bindings.append(operation)
+        bindings.append(key)
+        try bindings.append(requestHash)
+        bindings.append(identities.map(\.kind.rawValue))
+        bindings.append(identities.map(\.source))
+        bindings.append(identities.map(\.value))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let (claimed, kind, source, value, customer) = try row.decode((Bool, String?, String?, String?, Int64?).self)
+        guard let kind, let source, let value, let customer, let kind = CustomerIdentity.Kind(rawValue: kind) else {
+            return (claimed, nil)
+        }
+        return (claimed, (CustomerIdentity(kind: kind, source: source, value: value), customer))
+    }
+}
+
 /// Stores the answer to a claimed key.
 struct IdempotencyAnswer: PostgresPreparedStatement {
     static let sql = """
@@ -83,8 +129,9 @@ struct LockedIdentityOwners: PostgresPreparedStatement {
     }
 }
 
-/// Inserts an order, adds it to its customer's value figures when its status counts, and applies tag
-/// rules (see `OrderStore.insert`).
+/// Inserts an order, adds it to its customer's value figures when its status counts, applies tag
+/// rules, and stores the order as first recorded as the answer to its idempotency key (see
+/// `OrderStore.insert`).
 struct OrderInsert: PostgresPreparedStatement {
     static let sql = """
         WITH inserted AS (
@@ -110,6 +157,10 @@ struct OrderInsert: PostgresPreparedStatement {
             WHERE o.status IN ('confirmed', 'completed')
             ON CONFLICT DO NOTHING
             RETURNING 1
+        ), answered AS (
+            UPDATE idempotency_keys k SET status = 201, response = to_jsonb(o)
+            FROM inserted o WHERE k.operation = $15 AND k.key = $16
+            RETURNING 1
         )
         SELECT \(OrderStore.columns) FROM inserted
         """
@@ -117,9 +168,10 @@ struct OrderInsert: PostgresPreparedStatement {
 
     let order: NewOrder
     let customerID: Int64
+    let idempotency: (operation: String, key: String)?
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 14)
+        var bindings = PostgresBindings(capacity: 16)
         bindings.append(customerID)
         bindings.append(order.externalID)
         bindings.append(order.amountMinor)
@@ -134,6 +186,8 @@ struct OrderInsert: PostgresPreparedStatement {
         bindings.append(order.travelEnd)
         bindings.append(order.partySize)
         bindings.append(order.status.rawValue)
+        bindings.append(idempotency?.operation)
+        bindings.append(idempotency?.key)
         return bindings
     }
 

@@ -33,10 +33,14 @@ enum OrderStore {
     }
 
     /// Inserts the order and, when its status counts, adds it to the customer's value figures and
-    /// gives the customer the tags whose rules it matches, in one statement. `nil` when another order already has its external id.
-    static func insert(_ new: NewOrder, customerID: Int64, on tenant: TenantConnection) async throws -> Order? {
+    /// gives the customer the tags whose rules it matches, in one statement; with `idempotency`, the
+    /// order as recorded becomes the stored answer to that key (`StoredOrder` reads it back). `nil` when another order already has its external id.
+    static func insert(
+        _ new: NewOrder, customerID: Int64, idempotency: (operation: String, key: String)? = nil,
+        on tenant: TenantConnection
+    ) async throws -> Order? {
         let rows = try await tenant.connection.execute(
-            OrderInsert(order: new, customerID: customerID), logger: tenant.logger)
+            OrderInsert(order: new, customerID: customerID, idempotency: idempotency), logger: tenant.logger)
         for try await order in rows { return order }
         return nil
     }
@@ -68,5 +72,58 @@ enum OrderStore {
         guard let after else { return try await find(id: id, on: tenant).map { ($0, $0) } }
         try await CustomerStore.refreshFigures(of: after.customerID, on: tenant)
         return (before, after)
+    }
+}
+
+/// An order as `OrderInsert` stored it for its idempotency key: the row's columns as JSON.
+struct StoredOrder: Decodable {
+    let id: Int64
+    let customerID: Int64
+    let externalID: String?
+    let amountMinor: Int64
+    let currency: String
+    let productName: String
+    let productCategory: String?
+    let productSKU: String?
+    let destination: String?
+    let channel: String?
+    let orderedAt: String
+    let travelStart: String?
+    let travelEnd: String?
+    let partySize: Int?
+    let status: String
+    let cancelledAt: String?
+    let createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, currency, destination, channel, status
+        case customerID = "customer_id"
+        case externalID = "external_id"
+        case amountMinor = "amount_minor"
+        case productName = "product_name"
+        case productCategory = "product_category"
+        case productSKU = "product_sku"
+        case orderedAt = "ordered_at"
+        case travelStart = "travel_start"
+        case travelEnd = "travel_end"
+        case partySize = "party_size"
+        case cancelledAt = "cancelled_at"
+        case createdAt = "created_at"
+    }
+
+    /// The order the stored answer describes.
+    static func order(from json: String) throws -> Order {
+        let stored = try JSONDecoder().decode(StoredOrder.self, from: Data(json.utf8))
+        let dates = RFC3339DateTranscoder()
+        return Order(
+            id: stored.id, customerID: stored.customerID, externalID: stored.externalID,
+            amountMinor: stored.amountMinor,
+            currency: stored.currency.trimmingCharacters(in: .whitespaces), productName: stored.productName,
+            productCategory: stored.productCategory, productSKU: stored.productSKU, destination: stored.destination,
+            channel: stored.channel, orderedAt: try dates.decode(stored.orderedAt), travelStart: stored.travelStart,
+            travelEnd: stored.travelEnd, partySize: stored.partySize,
+            status: Order.Status(rawValue: stored.status) ?? .confirmed,
+            cancelledAt: try stored.cancelledAt.map { try dates.decode($0) },
+            createdAt: try dates.decode(stored.createdAt))
     }
 }
