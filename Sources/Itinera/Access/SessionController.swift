@@ -13,8 +13,8 @@ struct SessionController: Sendable {
 
     func createSession(_ input: Operations.CreateSession.Input) async throws -> Operations.CreateSession.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
-        let slug = body.tenant.trimmingCharacters(in: .whitespaces).lowercased()
-        let email = body.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let slug = body.tenant.trimmed.lowercased()
+        let email = body.email.trimmed.lowercased()
         let address = RequestScope.current?.clientAddress
         try throttle.check(tenant: slug, email: email, address: address)
 

@@ -78,7 +78,7 @@ enum CustomerInput {
             guard recordedAt <= now.addingTimeInterval(300) else {
                 throw .invalidField(field + ".recorded_at", "\(field).recorded_at must not be in the future.")
             }
-            let source = (consent.source ?? "api").trimmingCharacters(in: .whitespacesAndNewlines)
+            let source = (consent.source ?? "api").trimmed
             guard (1...100).contains(source.count) else {
                 throw .invalidField(field + ".source", "\(field).source must be 1–100 characters.")
             }
@@ -89,7 +89,7 @@ enum CustomerInput {
 
     /// A trimmed place name of 1–100 characters.
     static func place(_ text: String, field: String) throws(Problem) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmed
         guard (1...100).contains(trimmed.count) else {
             throw .invalidField(field, "\(field) must be 1–100 characters.")
         }

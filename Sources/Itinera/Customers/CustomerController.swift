@@ -38,7 +38,7 @@ struct CustomerController: Sendable {
             throw Problem.invalidField(
                 "rfm_segment", "rfm_segment must be one of \(RFM.segments.map(\.name).joined(separator: ", ")).")
         }
-        let query = input.query.query?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let query = input.query.query?.trimmed
         let (customers, currency) = try await access.inTenant { tenant, principal in
             if let query, !query.isEmpty {
                 (filter.identities, filter.namePrefix) = Self.search(query, region: principal.tenant.phoneRegion)

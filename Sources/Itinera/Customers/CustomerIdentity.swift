@@ -71,14 +71,14 @@ public struct IdentityInput: Sendable {
         }
         for (index, external) in externalIDs.enumerated() {
             let field = "\(prefix)external_ids[\(index)]"
-            let source = external.source.trimmingCharacters(in: .whitespaces).lowercased()
+            let source = external.source.trimmed.lowercased()
             guard Self.isSource(source) else {
                 throw .invalidField(
                     field + ".source",
                     "\(field).source must be 1–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."
                 )
             }
-            let id = external.id.trimmingCharacters(in: .whitespacesAndNewlines)
+            let id = external.id.trimmed
             guard (1...200).contains(id.count) else {
                 throw .invalidField(field + ".id", "\(field).id must be 1–200 characters.")
             }

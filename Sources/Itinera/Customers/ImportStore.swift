@@ -75,7 +75,12 @@ enum ImportStore {
 
     /// Merges the staged lines. Live writes that add identities wait while this runs, so an import
     /// and a request naming the same new phone cannot make two customers.
+    ///
+    /// The wide staging rows are written once, by `COPY`, and never updated: each step writes a
+    /// narrow table (owners per line, new customers per key, the customer of each accepted line)
+    /// that the next joins.
     static func merge(_ kind: ImportKind, on tenant: TenantConnection) async throws -> Counts {
+        try await tenant.execute("SELECT set_config('work_mem', '256MB', true)")
         try await tenant.execute("ANALYZE import_rows")
         try await tenant.execute("ANALYZE import_identities")
         try await tenant.execute("LOCK TABLE customer_identities IN SHARE ROW EXCLUSIVE MODE")
@@ -88,28 +93,32 @@ enum ImportStore {
         )
         try await tenant.execute(
             """
-            WITH owners AS (
-                SELECT si.line, min(i.customer_id) AS first, max(i.customer_id) AS last
-                FROM import_identities si
-                JOIN customer_identities i ON (i.kind, i.source, i.value) = (si.kind, si.source, si.value)
-                GROUP BY si.line
-            )
-            UPDATE import_rows r SET
-                customer_id = coalesce(r.customer_id, o.first),
-                error = CASE WHEN o.first <> o.last OR r.customer_id <> o.first
-                             THEN format('The identities of this line belong to customers %s and %s; merge them first.',
-                                         least(o.first, r.customer_id), greatest(o.last, r.customer_id)) END,
-                error_field = CASE WHEN o.first <> o.last OR r.customer_id <> o.first THEN 'customer' END
-            FROM owners o WHERE r.line = o.line AND r.error IS NULL
+            CREATE TEMP TABLE import_owners ON COMMIT DROP AS
+            SELECT si.line, min(i.customer_id) AS first, max(i.customer_id) AS last
+            FROM import_identities si
+            JOIN customer_identities i ON (i.kind, i.source, i.value) = (si.kind, si.source, si.value)
+            GROUP BY si.line
             """
         )
-        // One new customer per key, with the profile of the key's first line.
+        try await tenant.execute(
+            """
+            UPDATE import_rows r SET
+                error = format('The identities of this line belong to customers %s and %s; merge them first.',
+                               least(o.first, r.customer_id), greatest(o.last, r.customer_id)),
+                error_field = 'customer'
+            FROM import_owners o
+            WHERE r.line = o.line AND r.error IS NULL AND (o.first <> o.last OR r.customer_id <> o.first)
+            """
+        )
+        // One new customer per key without an owner, with the profile of the key's first line.
         try await tenant.execute(
             """
             CREATE TEMP TABLE import_new ON COMMIT DROP AS
             SELECT key, line, nextval(pg_get_serial_sequence('customers', 'id')) AS id
-            FROM (SELECT DISTINCT ON (key) key, line FROM import_rows
-                  WHERE customer_id IS NULL AND error IS NULL ORDER BY key, line) first_lines
+            FROM (SELECT DISTINCT ON (r.key) r.key, r.line FROM import_rows r
+                  WHERE r.customer_id IS NULL AND r.error IS NULL
+                    AND NOT EXISTS (SELECT FROM import_owners o WHERE o.line = r.line)
+                  ORDER BY r.key, r.line) first_lines
             """
         )
         var counts = Counts()
@@ -127,16 +136,21 @@ enum ImportStore {
         ).decode(Int.self) { counts.customersCreated = created }
         try await tenant.execute(
             """
-            UPDATE import_rows r SET customer_id = n.id FROM import_new n
-            WHERE r.key = n.key AND r.customer_id IS NULL AND r.error IS NULL
+            CREATE TEMP TABLE import_customers ON COMMIT DROP AS
+            SELECT r.line, coalesce(r.customer_id, o.first, n.id) AS customer_id
+            FROM import_rows r
+            LEFT JOIN import_owners o ON o.line = r.line
+            LEFT JOIN import_new n ON n.key = r.key AND r.customer_id IS NULL AND o.line IS NULL
+            WHERE r.error IS NULL
             """
         )
+        try await tenant.execute("ANALYZE import_customers")
         try await tenant.execute(
             """
             INSERT INTO customer_identities (kind, source, value, customer_id)
-            SELECT si.kind, si.source, si.value, r.customer_id
-            FROM import_identities si JOIN import_rows r ON r.line = si.line
-            WHERE r.error IS NULL
+            SELECT DISTINCT ON (si.kind, si.source, si.value) si.kind, si.source, si.value, c.customer_id
+            FROM import_identities si JOIN import_customers c ON c.line = si.line
+            ORDER BY si.kind, si.source, si.value, si.line
             ON CONFLICT DO NOTHING
             """
         )
@@ -149,9 +163,10 @@ enum ImportStore {
         for try await (line, field, message) in refused.decode((Int, String?, String).self) {
             counts.refused.append(ImportLineError(line: line, field: field, message: message))
         }
-        for try await accepted in try await tenant.query(
-            "SELECT count(*)::int FROM import_rows WHERE error IS NULL"
-        ).decode(Int.self) { counts.accepted = accepted }
+        for try await accepted in try await tenant.query("SELECT count(*)::int FROM import_customers").decode(Int.self)
+        {
+            counts.accepted = accepted
+        }
         return counts
     }
 
@@ -161,9 +176,11 @@ enum ImportStore {
         let rows = try await tenant.query(
             """
             WITH first_lines AS (
-                SELECT DISTINCT ON (r.customer_id) r.* FROM import_rows r
-                WHERE r.error IS NULL AND NOT EXISTS (SELECT FROM import_new n WHERE n.id = r.customer_id)
-                ORDER BY r.customer_id, r.line
+                SELECT DISTINCT ON (c.customer_id) c.customer_id, r.name, r.gender, r.birth_year, r.region, r.city,
+                       r.language, r.attributes
+                FROM import_customers c JOIN import_rows r ON r.line = c.line
+                WHERE NOT EXISTS (SELECT FROM import_new n WHERE n.id = c.customer_id)
+                ORDER BY c.customer_id, c.line
             ), updated AS (
                 UPDATE customers c SET
                     name = coalesce(c.name, f.name), gender = coalesce(c.gender, f.gender),
@@ -194,11 +211,11 @@ enum ImportStore {
                 INSERT INTO orders (customer_id, external_id, amount_minor, currency, product_name, product_category,
                                     product_sku, destination, channel, ordered_at, travel_start, travel_end,
                                     party_size, status)
-                SELECT customer_id, external_id, amount_minor, currency, product_name, product_category, product_sku,
-                       destination, channel, timestamptz 'epoch' + ordered_at_us * interval '1 microsecond',
-                       travel_start, travel_end, party_size, status
-                FROM import_rows WHERE error IS NULL
-                ORDER BY line
+                SELECT c.customer_id, r.external_id, r.amount_minor, r.currency, r.product_name, r.product_category,
+                       r.product_sku, r.destination, r.channel,
+                       timestamptz 'epoch' + r.ordered_at_us * interval '1 microsecond', r.travel_start, r.travel_end,
+                       r.party_size, r.status
+                FROM import_rows r JOIN import_customers c ON c.line = r.line
                 ON CONFLICT (external_id) DO NOTHING
                 RETURNING customer_id, amount_minor, ordered_at, status, product_category, destination
             ), figures AS (

@@ -71,7 +71,7 @@ enum OrderInput {
     }
 
     static func trimmed(_ text: String, field: String, max: Int) throws(Problem) -> String {
-        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = text.trimmed
         guard (1...max).contains(value.count) else {
             throw .invalidField(field, "\(field) must be 1–\(max) characters.")
         }

@@ -118,7 +118,7 @@ struct StoredOrder: Decodable {
         return Order(
             id: stored.id, customerID: stored.customerID, externalID: stored.externalID,
             amountMinor: stored.amountMinor,
-            currency: stored.currency.trimmingCharacters(in: .whitespaces), productName: stored.productName,
+            currency: stored.currency.trimmed, productName: stored.productName,
             productCategory: stored.productCategory, productSKU: stored.productSKU, destination: stored.destination,
             channel: stored.channel, orderedAt: try dates.decode(stored.orderedAt), travelStart: stored.travelStart,
             travelEnd: stored.travelEnd, partySize: stored.partySize,

@@ -15,7 +15,9 @@ public enum PhoneNumber {
         var plus = false
         var digits = ""
         // "+44 (0)20 …": the bracketed trunk prefix is not dialled from abroad.
-        let written = text.replacingOccurrences(of: "(0)", with: "").replacingOccurrences(of: "（0）", with: "")
+        let written =
+            text.contains("0)") || text.contains("0）")
+            ? text.replacingOccurrences(of: "(0)", with: "").replacingOccurrences(of: "（0）", with: "") : text
         for character in written {
             if character == "+" || character == "＋" {
                 guard digits.isEmpty, !plus else { throw refuse("'+' may only start the number.") }

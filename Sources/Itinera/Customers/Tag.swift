@@ -16,7 +16,7 @@ public struct Tag: Sendable, Equatable {
 
     /// Tag names are what segments and searches write: lower case, digits, `_` and `-`.
     public static func name(_ text: String, field: String) throws(Problem) -> String {
-        let name = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let name = text.trimmed.lowercased()
         guard name.wholeMatch(of: /[a-z0-9][a-z0-9_-]{0,63}/) != nil else {
             throw .invalidField(
                 field, "\(field) must be 1–64 lower-case letters, digits, '_' or '-', starting with a letter or digit.")

@@ -85,7 +85,7 @@ public enum SignUpValidation {
 
     /// A trimmed, non-empty name of at most 200 characters.
     public static func displayName(_ value: String, field: String) throws(Problem) -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = value.trimmed
         guard (1...200).contains(trimmed.count) else {
             throw .invalidField(field, "\(field) must be 1–200 characters.")
         }
@@ -123,7 +123,7 @@ public enum SignUpValidation {
 
     /// A trimmed, case-folded address with one `@`, a local part and a dotted domain.
     public static func email(_ value: String, field: String) throws(Problem) -> String {
-        let email = value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let email = value.trimmed.lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
             !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),

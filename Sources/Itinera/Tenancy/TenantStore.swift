@@ -26,7 +26,7 @@ public struct TenantStore: Sendable {
             name: try row[offset + 2].decode(String.self),
             kind: Tenant.Kind(rawValue: try row[offset + 3].decode(String.self)) ?? .agency,
             timezone: try row[offset + 4].decode(String.self),
-            currency: try row[offset + 5].decode(String.self).trimmingCharacters(in: .whitespaces),
+            currency: try row[offset + 5].decode(String.self).trimmed,
             state: Tenant.State(rawValue: try row[offset + 6].decode(String.self)) ?? .suspended,
             createdAt: try row[offset + 7].decode(Date.self),
             identity: TenantIdentity(
@@ -113,7 +113,7 @@ public struct TenantStore: Sendable {
             var before = after
             before.name = try columns[11].decode(String.self)
             before.timezone = try columns[12].decode(String.self)
-            before.currency = try columns[13].decode(String.self).trimmingCharacters(in: .whitespaces)
+            before.currency = try columns[13].decode(String.self).trimmed
             before.country = try columns[14].decode(String.self)
             return (before, after)
         }
