@@ -83,10 +83,6 @@ public struct EmbeddedPostgres: Sendable {
             "-c unix_socket_directories='\(socketDirectory.path)'",
             "-c unix_socket_permissions=0700",
             "-c max_connections=200",
-            // PostgreSQL's defaults (128 MB of buffers, a checkpoint every 1 GB of WAL) are sized for
-            // a small shared host; a bulk import of a million orders writes more than both.
-            "-c shared_buffers=512MB",
-            "-c max_wal_size=4GB",
         ]
         if durability == .throwaway {
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
