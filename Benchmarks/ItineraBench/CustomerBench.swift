@@ -133,7 +133,7 @@ extension ItineraBench {
 
     /// `count` order lines spread over `customers` phones; returns the file's size.
     static func writeOrders(count: Int, customers: Int, to file: URL) throws -> Int {
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let handle = try FileHandle(forWritingTo: file)
         defer { try? handle.close() }
         var chunk = ""
