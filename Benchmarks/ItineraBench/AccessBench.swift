@@ -4,6 +4,26 @@ import Logging
 import PostgresNIO
 
 extension ItineraBench {
+    /// A new tenant and an API key of it with `scopes`, written straight to the control schema.
+    func keyedTenant(
+        slug: String, scopes: [String], client: PostgresClient, migrations: MigrationSet, logger: Logger
+    ) async throws -> (TenantProvisioner.Result, APIKeyToken) {
+        let provisioner = TenantProvisioner(
+            client: client, migrations: migrations, sessionLifetime: .seconds(86_400), logger: logger)
+        let tenant = try await provisioner.provision(Self.signUp(slug: slug), ownerPasswordHash: "x")
+        let key = APIKeyToken.generate()
+        try await client.withConnection { connection in
+            try await connection.execute(
+                """
+                INSERT INTO itinera.api_keys (id, tenant_id, prefix, key_hash, name, scopes)
+                VALUES (\(UUID()), \(tenant.tenant.id), \(key.prefix), \(key.hash), 'bench', \(scopes))
+                """,
+                logger: logger
+            )
+        }
+        return (tenant, key)
+    }
+
     /// API keys: what verifying one costs in the process, and `GET /v1/tenant` with a key next to the
     /// same request with a session token, alternating in the same run.
     func measureAccess(
@@ -12,19 +32,8 @@ extension ItineraBench {
         embedded: EmbeddedPostgres,
         logger: Logger
     ) async throws {
-        let provisioner = TenantProvisioner(
-            client: client, migrations: migrations, sessionLifetime: .seconds(86_400), logger: logger)
-        let reader = try await provisioner.provision(Self.signUp(slug: "key-reader"), ownerPasswordHash: "x")
-        let key = APIKeyToken.generate()
-        try await client.withConnection { connection in
-            try await connection.execute(
-                """
-                INSERT INTO itinera.api_keys (id, tenant_id, prefix, key_hash, name, scopes)
-                VALUES (\(UUID()), \(reader.tenant.id), \(key.prefix), \(key.hash), 'bench', \(["customers:read"]))
-                """,
-                logger: logger
-            )
-        }
+        let (reader, key) = try await keyedTenant(
+            slug: "key-reader", scopes: ["customers:read"], client: client, migrations: migrations, logger: logger)
         try await settle(embedded)
 
         // In-process verification: parse the header's key, hash it, compare with the stored hash.

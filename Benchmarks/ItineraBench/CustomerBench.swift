@@ -13,20 +13,9 @@ extension ItineraBench {
         embedded: EmbeddedPostgres,
         logger: Logger
     ) async throws {
-        let provisioner = TenantProvisioner(
-            client: client, migrations: migrations, sessionLifetime: .seconds(86_400), logger: logger)
-        let tenant = try await provisioner.provision(Self.signUp(slug: "customers"), ownerPasswordHash: "x")
-        let key = APIKeyToken.generate()
-        try await client.withConnection { connection in
-            try await connection.execute(
-                """
-                INSERT INTO itinera.api_keys (id, tenant_id, prefix, key_hash, name, scopes)
-                VALUES (\(UUID()), \(tenant.tenant.id), \(key.prefix), \(key.hash), 'bench',
-                        \(["customers:read", "customers:write", "orders:write"]))
-                """,
-                logger: logger
-            )
-        }
+        let (tenant, key) = try await keyedTenant(
+            slug: "customers", scopes: ["customers:read", "customers:write", "orders:write"], client: client,
+            migrations: migrations, logger: logger)
         var lines: [String] = [] {
             didSet { Self.emit(lines.last ?? "") }
         }
