@@ -48,6 +48,14 @@ import Testing
         // A string body is sent as NDJSON.
         case "createImport": return (.post, "/v1/imports?kind=customers", "{\"phone\": \"\(phone)\"}\n")
         case "getImport": return (.get, "/v1/imports/999999999", nil)
+        case "listSegments": return (.get, "/v1/segments", nil)
+        case "createSegment":
+            return (.post, "/v1/segments", ["name": "m-\(missing.prefix(8))", "rule": ["tag": "vip"]])
+        case "getSegment": return (.get, "/v1/segments/999999999", nil)
+        case "updateSegment":
+            return (.put, "/v1/segments/999999999", ["name": "m", "rule": ["tag": "vip"]])
+        case "deleteSegment": return (.delete, "/v1/segments/999999999", nil)
+        case "listSegmentCustomers": return (.get, "/v1/segments/999999999/customers", nil)
         case "cancelOrder": return (.post, "/v1/orders/999999999/cancel", nil)
         case "getTenant": return (.get, "/v1/tenant", nil)
         case "updateTenant": return (.patch, "/v1/tenant", [String: Any]())
@@ -89,7 +97,7 @@ import Testing
                 let operations = AccessTable.rules.filter { $0.value.audience == .tenant }.keys.sorted {
                     ($0 == "deleteCurrentSession" ? 1 : 0, $0) < ($1 == "deleteCurrentSession" ? 1 : 0, $1)
                 }
-                #expect(operations.count == 31)
+                #expect(operations.count == 37)
                 var checked = 0
                 for (name, token, actor) in callers {
                     for operation in operations {
@@ -120,7 +128,7 @@ import Testing
                         checked += 1
                     }
                 }
-                #expect(checked == (5 + 12) * 31)
+                #expect(checked == (5 + 12) * 37)
             }
         }
     }

@@ -82,7 +82,9 @@ import Testing
             "createCustomer", "updateCustomer", "eraseCustomer", "mergeCustomers", "createInteraction", "createOrder",
             "cancelOrder", "tagCustomer", "untagCustomer",
         ]
-        let marketing: Set = ["createTag", "deleteTag", "recomputeRfm"]
+        let marketing: Set = [
+            "createTag", "deleteTag", "recomputeRfm", "createSegment", "updateSegment", "deleteSegment",
+        ]
         for (operation, rule) in AccessTable.rules where rule.audience == .tenant {
             if operation.hasPrefix("list") || operation.hasPrefix("get") || operation == "deleteCurrentSession" {
                 #expect(rule.roles.contains(.analyst), "\(operation)")

@@ -112,6 +112,10 @@ import Testing
                     headers: [.authorization: "Bearer \(tenant.token)", .contentType: "application/x-ndjson"],
                     body: ByteBuffer(string: "{\"email\": \"imported@example.com\", \"name\": \"导入\"}\nnot json\n"))
                 #expect(imported.status == .created)
+                _ = try await client.send(
+                    .post, "/v1/segments",
+                    json: ["name": "Two orders", "rule": ["field": "order_count", "op": ">=", "value": 2]],
+                    token: tenant.token)
                 #expect(
                     try await client.send(.post, "/v1/customers/1/merge", json: ["other_id": "2"], token: tenant.token)
                         .status == .ok)
@@ -135,7 +139,7 @@ import Testing
                 #expect(
                     Set(tables.map { $0["name"] as! String }) == [
                         "audit_events", "consents", "customer_identities", "customer_merges", "customers",
-                        "customer_tags", "idempotency_keys", "imports", "interactions", "orders", "tags",
+                        "customer_tags", "idempotency_keys", "imports", "interactions", "orders", "segments", "tags",
                         "tenant_settings",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })

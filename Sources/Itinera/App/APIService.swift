@@ -13,6 +13,7 @@ struct APIService: APIProtocol {
     let orders: OrderController
     let tags: TagController
     let imports: ImportController
+    let segments: SegmentController
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await health.getHealth(input)
@@ -190,5 +191,31 @@ struct APIService: APIProtocol {
 
     func getImport(_ input: Operations.GetImport.Input) async throws -> Operations.GetImport.Output {
         try await imports.getImport(input)
+    }
+
+    func listSegments(_ input: Operations.ListSegments.Input) async throws -> Operations.ListSegments.Output {
+        try await segments.listSegments(input)
+    }
+
+    func createSegment(_ input: Operations.CreateSegment.Input) async throws -> Operations.CreateSegment.Output {
+        try await segments.createSegment(input)
+    }
+
+    func getSegment(_ input: Operations.GetSegment.Input) async throws -> Operations.GetSegment.Output {
+        try await segments.getSegment(input)
+    }
+
+    func updateSegment(_ input: Operations.UpdateSegment.Input) async throws -> Operations.UpdateSegment.Output {
+        try await segments.updateSegment(input)
+    }
+
+    func deleteSegment(_ input: Operations.DeleteSegment.Input) async throws -> Operations.DeleteSegment.Output {
+        try await segments.deleteSegment(input)
+    }
+
+    func listSegmentCustomers(_ input: Operations.ListSegmentCustomers.Input) async throws
+        -> Operations.ListSegmentCustomers.Output
+    {
+        try await segments.listSegmentCustomers(input)
     }
 }

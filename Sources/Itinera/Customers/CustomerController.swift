@@ -39,7 +39,14 @@ struct CustomerController: Sendable {
                 "rfm_segment", "rfm_segment must be one of \(RFM.segments.map(\.name).joined(separator: ", ")).")
         }
         let query = input.query.query?.trimmed
+        let segment = try input.query.segment.map { text throws(Problem) in
+            guard let id = Int64(text), id > 0 else {
+                throw Problem.invalidField("segment", "segment must be the id of a saved segment.")
+            }
+            return id
+        }
         let (customers, currency) = try await access.inTenant { tenant, principal in
+            if let segment { filter.rule = try await SegmentController.rule(of: segment, on: tenant) }
             if let query, !query.isEmpty {
                 (filter.identities, filter.namePrefix) = Self.search(query, region: principal.tenant.phoneRegion)
             }

@@ -111,6 +111,19 @@ enum CustomerStore {
         var namePrefix: String?
         var tag: String?
         var rfmSegment: String?
+        /// A segment's rule.
+        var rule: SegmentRule?
+    }
+
+    /// How many customers that are not erased a segment's rule holds.
+    static func count(_ rule: SegmentRule, on tenant: TenantConnection) async throws -> Int {
+        var query = PostgresQuery.StringInterpolation(literalCapacity: 256, interpolationCount: 8)
+        query.appendLiteral("SELECT count(*)::int FROM customers c WHERE c.erased_at IS NULL AND ")
+        rule.compile(into: &query)
+        for try await count in try await tenant.query(PostgresQuery(stringInterpolation: query)).decode(Int.self) {
+            return count
+        }
+        return 0
     }
 
     /// One page of customers that are not erased and pass `filter`, newest first.
@@ -128,24 +141,52 @@ enum CustomerStore {
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
         }
         let byIdentity = !filter.identities.isEmpty
-        let rows = try await tenant.query(
+        var query = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 16)
+        query.appendLiteral("SELECT \(viewColumns) FROM customers c WHERE c.erased_at IS NULL AND (NOT ")
+        query.appendInterpolation(byIdentity)
+        query.appendLiteral(
             """
-            SELECT \(unescaped: viewColumns) FROM customers c
-            WHERE c.erased_at IS NULL
-              AND (NOT \(byIdentity) OR c.id IN (
-                    SELECT i.customer_id FROM customer_identities i
-                    JOIN unnest(\(filter.identities.map(\.kind.rawValue))::text[], \(filter.identities.map(\.source))::text[],
-                                \(filter.identities.map(\.value))::text[]) AS w(kind, source, value)
-                      ON (i.kind, i.source, i.value) = (w.kind, w.source, w.value)))
-              AND (\(pattern)::text IS NULL OR lower(c.name) LIKE \(pattern))
-              AND (\(filter.tag)::text IS NULL
-                   OR EXISTS (SELECT FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = \(filter.tag)))
-              AND (\(filter.rfmSegment)::text IS NULL OR c.rfm_segment = \(filter.rfmSegment))
-              AND (\(afterMicros)::bigint IS NULL
-                   OR (c.created_at, c.id) < (timestamptz 'epoch' + \(afterMicros) * interval '1 microsecond', \(afterID)))
-            ORDER BY c.created_at DESC, c.id DESC LIMIT \(page.limit + 1)
+             OR c.id IN (SELECT i.customer_id FROM customer_identities i
+                         JOIN unnest(
+            """)
+        query.appendInterpolation(filter.identities.map(\.kind.rawValue))
+        query.appendLiteral("::text[], ")
+        query.appendInterpolation(filter.identities.map(\.source))
+        query.appendLiteral("::text[], ")
+        query.appendInterpolation(filter.identities.map(\.value))
+        query.appendLiteral(
             """
-        )
+            ::text[]) AS w(kind, source, value)
+                           ON (i.kind, i.source, i.value) = (w.kind, w.source, w.value)))
+            """)
+        query.appendLiteral(" AND (")
+        query.appendInterpolation(pattern)
+        query.appendLiteral("::text IS NULL OR lower(c.name) LIKE ")
+        query.appendInterpolation(pattern)
+        query.appendLiteral(") AND (")
+        query.appendInterpolation(filter.tag)
+        query.appendLiteral(
+            "::text IS NULL OR EXISTS (SELECT FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ")
+        query.appendInterpolation(filter.tag)
+        query.appendLiteral(")) AND (")
+        query.appendInterpolation(filter.rfmSegment)
+        query.appendLiteral("::text IS NULL OR c.rfm_segment = ")
+        query.appendInterpolation(filter.rfmSegment)
+        query.appendLiteral(")")
+        if let rule = filter.rule {
+            query.appendLiteral(" AND ")
+            rule.compile(into: &query)
+        }
+        query.appendLiteral(" AND (")
+        query.appendInterpolation(afterMicros)
+        query.appendLiteral(
+            "::bigint IS NULL OR (c.created_at, c.id) < (timestamptz 'epoch' + ")
+        query.appendInterpolation(afterMicros)
+        query.appendLiteral(" * interval '1 microsecond', ")
+        query.appendInterpolation(afterID)
+        query.appendLiteral(")) ORDER BY c.created_at DESC, c.id DESC LIMIT ")
+        query.appendInterpolation(page.limit + 1)
+        let rows = try await tenant.query(PostgresQuery(stringInterpolation: query))
         var customers: [Customer] = []
         for try await row in rows { customers.append(try customer(from: row)) }
         return customers
