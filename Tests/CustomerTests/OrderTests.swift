@@ -166,6 +166,67 @@ import Testing
         }
     }
 
+    @Test func test_aRefundedOrder_cannotBeCancelled_andStaysOutOfTheFigures() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "ord")
+                var refunded = Self.order(amount: 70_000)
+                refunded["status"] = "refunded"
+                let order = try JSON.object(
+                    try await client.send(
+                        .post, "/v1/orders", json: refunded, token: tenant.token, headers: Self.key("r")
+                    )
+                    .body)
+                let cancel = try await client.send(
+                    .post, "/v1/orders/\(order["id"] as? String ?? "")/cancel", token: tenant.token)
+                #expect(cancel.status == .conflict)
+                let view = try JSON.object(
+                    try await client.send(
+                        .get, "/v1/customers/\(order["customer_id"] as? String ?? "")", token: tenant.token
+                    )
+                    .body)
+                #expect((view["value"] as? [String: Any])?["order_count"] as? Int == 0)
+                let stored = try await db.inTenant(tenant.slug) { t in
+                    try await t.query("SELECT count(*)::int FROM orders WHERE status = 'refunded'").collectInts()
+                }
+                #expect(stored == [1])
+            }
+        }
+    }
+
+    @Test func test_anInteractionRetriedWithItsKey_isRecordedOnce() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "ord")
+                let body: [String: Any] = [
+                    "customer": ["phone": "13800138000"], "type": "gate_entry", "channel": "north-gate",
+                    "occurred_at": "2026-11-01T09:00:00Z", "attributes": ["gate": 3],
+                ]
+                let first = try await client.send(
+                    .post, "/v1/interactions", json: body, token: tenant.token, headers: Self.key("gate-1"))
+                let again = try await client.send(
+                    .post, "/v1/interactions", json: body, token: tenant.token, headers: Self.key("gate-1"))
+                #expect(first.status == .created && again.status == .created)
+                #expect(String(buffer: first.body) == String(buffer: again.body))
+                var changed = body
+                changed["channel"] = "south-gate"
+                let reused = try await client.send(
+                    .post, "/v1/interactions", json: changed, token: tenant.token, headers: Self.key("gate-1"))
+                #expect(reused.status == .unprocessableContent)
+                let unknownType = try await client.send(
+                    .post, "/v1/interactions",
+                    json: [
+                        "customer": ["phone": "13800138000"], "type": "teleport",
+                        "occurred_at": "2026-11-01T09:00:00Z",
+                    ], token: tenant.token)
+                try #expect(JSON.object(unknownType.body)["field"] as? String == "type")
+                #expect(try await db.tenantCount("interactions", tenant: tenant.slug) == 1)
+            }
+        }
+    }
+
     @Test func test_badOrders_are4xxNamingTheField_andWriteNothing() async throws {
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))

@@ -61,6 +61,37 @@ import Testing
         }
     }
 
+    @Test func test_aTagRuleWithADestination_tagsOnlyOrdersThere() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "tags")
+                #expect(
+                    try await client.send(
+                        .post, "/v1/tags",
+                        json: [
+                            "name": "sanya-family", "rule": ["product_category": "family", "destination": "sanya"],
+                        ],
+                        token: tenant.token
+                    ).status == .created)
+                var elsewhere = OrderTests.order(phone: "13800000001", category: "family")
+                elsewhere["destination"] = "Lijiang"
+                _ = try await client.send(
+                    .post, "/v1/orders", json: elsewhere, token: tenant.token, headers: OrderTests.key("l"))
+                // OrderTests.order goes to "Sanya": the rule's destination matches it whatever the case.
+                _ = try await client.send(
+                    .post, "/v1/orders", json: OrderTests.order(phone: "13800000002", category: "family"),
+                    token: tenant.token, headers: OrderTests.key("s"))
+                let tagged = try JSON.object(
+                    try await client.send(.get, "/v1/customers?tag=sanya-family", token: tenant.token).body)
+                let phones = (tagged["items"] as? [[String: Any]])?.flatMap {
+                    ($0["identities"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
+                }
+                #expect(phones == ["+8613800000002"])
+            }
+        }
+    }
+
     @Test func test_search_findsByPhoneEmailCardAndNamePrefix() async throws {
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))

@@ -60,7 +60,7 @@ struct CustomerController: Sendable {
     }
 
     func getCustomer(_ input: Operations.GetCustomer.Input) async throws -> Operations.GetCustomer.Output {
-        let id = try Self.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "customer")
         let (customer, currency) = try await access.inTenant { tenant, principal in
             (try await CustomerStore.require(id, on: tenant), principal.tenant.currency)
         }
@@ -69,7 +69,7 @@ struct CustomerController: Sendable {
 
     func updateCustomer(_ input: Operations.UpdateCustomer.Input) async throws -> Operations.UpdateCustomer.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
-        let id = try Self.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "customer")
         let profile = try CustomerInput.profile(body.value1)
         let consents = try CustomerInput.consents(body.value1.consents)
         let (customer, currency) = try await access.inTenant { tenant, principal in
@@ -89,7 +89,7 @@ struct CustomerController: Sendable {
     }
 
     func eraseCustomer(_ input: Operations.EraseCustomer.Input) async throws -> Operations.EraseCustomer.Output {
-        let id = try Self.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "customer")
         try await access.inTenant { tenant, principal in
             guard let summary = try await CustomerStore.erase(id, on: tenant) else { return }
             try await AuditLog.record(
@@ -103,7 +103,7 @@ struct CustomerController: Sendable {
 
     func mergeCustomers(_ input: Operations.MergeCustomers.Input) async throws -> Operations.MergeCustomers.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
-        let id = try Self.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "customer")
         let other = try CustomerInput.customerID(body.otherId, field: "other_id")
         guard other != id else { throw Problem.invalidField("other_id", "other_id must name another customer.") }
         let (customer, currency) = try await access.inTenant { tenant, principal in
@@ -121,7 +121,7 @@ struct CustomerController: Sendable {
     func getCustomerTimeline(_ input: Operations.GetCustomerTimeline.Input) async throws
         -> Operations.GetCustomerTimeline.Output
     {
-        let id = try Self.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "customer")
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
         let events = try await access.inTenant { tenant, _ in
             try await CustomerStore.requireLive(id, locking: false, on: tenant)
@@ -168,12 +168,6 @@ struct CustomerController: Sendable {
             return ([CustomerIdentity(kind: .memberCard, value: card)], nil)
         }
         return ([], String(text.prefix(200)))
-    }
-
-    /// A customer id in a path; one that cannot be an id is as unknown as a missing one.
-    static func pathID(_ text: String) throws(Problem) -> Int64 {
-        guard let id = Int64(text), id > 0 else { throw Problem.notFound("customer", text) }
-        return id
     }
 
     /// The audit trail's copy of a profile: what an admin changed, without identities.

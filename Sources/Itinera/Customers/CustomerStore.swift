@@ -74,9 +74,14 @@ enum CustomerStore {
             if let erasedAt = try row.makeRandomAccess()[22].decode(Date?.self) { return .erased(at: erasedAt) }
             return .found(try customer(from: row))
         }
+        return try await mergedInto(id, on: tenant).map { .merged(into: $0) } ?? .missing
+    }
+
+    /// The customer that `id` was merged into, when it was.
+    static func mergedInto(_ id: Int64, on tenant: TenantConnection) async throws -> Int64? {
         let merges = try await tenant.query("SELECT into_id FROM customer_merges WHERE merged_id = \(id)")
-        for try await into in merges.decode(Int64.self) { return .merged(into: into) }
-        return .missing
+        for try await into in merges.decode(Int64.self) { return into }
+        return nil
     }
 
     /// The customer, or the 404 that says why there is none.
@@ -98,8 +103,7 @@ enum CustomerStore {
             if let erasedAt { throw Problem.customerErased(id, at: erasedAt) }
             return
         }
-        let merges = try await tenant.query("SELECT into_id FROM customer_merges WHERE merged_id = \(id)")
-        for try await into in merges.decode(Int64.self) { throw Problem.customerMerged(id, into: into) }
+        if let into = try await mergedInto(id, on: tenant) { throw Problem.customerMerged(id, into: into) }
         throw Problem.notFound("customer", String(id))
     }
 

@@ -91,33 +91,20 @@ enum IdentityResolver {
         _ identities: [CustomerIdentity], owners known: [CustomerIdentity: Int64]?, on tenant: TenantConnection
     ) async throws -> Int64? {
         var owners = known ?? [:]
-        if known == nil {
-            let rows = try await tenant.connection.execute(
-                LockedIdentityOwners(identities: identities), logger: tenant.logger)
-            for try await (identity, customer) in rows { owners[identity] = customer }
-        }
+        if known == nil { owners = try await self.owners(of: identities, on: tenant) }
         guard owners.count == Set(identities).count, Set(owners.values).count == 1 else { return nil }
         return owners.values.first
     }
 
-    /// Which customer owns each identity that has an owner.
+    /// Which customer owns each identity that has an owner, the owners' rows share-locked.
     static func owners(of identities: [CustomerIdentity], on tenant: TenantConnection) async throws
         -> [CustomerIdentity: Int64]
     {
         guard !identities.isEmpty else { return [:] }
-        let rows = try await tenant.query(
-            """
-            SELECT i.kind, i.source, i.value, i.customer_id FROM customer_identities i
-            JOIN unnest(\(identities.map(\.kind.rawValue))::text[], \(identities.map(\.source))::text[],
-                        \(identities.map(\.value))::text[]) AS w(kind, source, value)
-              ON (i.kind, i.source, i.value) = (w.kind, w.source, w.value)
-            """
-        )
         var owners: [CustomerIdentity: Int64] = [:]
-        for try await (kind, source, value, customer) in rows.decode((String, String, String, Int64).self) {
-            guard let kind = CustomerIdentity.Kind(rawValue: kind) else { continue }
-            owners[CustomerIdentity(kind: kind, source: source, value: value)] = customer
-        }
+        let rows = try await tenant.connection.execute(
+            LockedIdentityOwners(identities: identities), logger: tenant.logger)
+        for try await (identity, customer) in rows { owners[identity] = customer }
         return owners
     }
 }

@@ -61,7 +61,7 @@ struct ImportController: Sendable {
     }
 
     func getImport(_ input: Operations.GetImport.Input) async throws -> Operations.GetImport.Output {
-        guard let id = Int64(input.path.id) else { throw Problem.notFound("import", input.path.id) }
+        let id = try Problem.pathID(input.path.id, of: "import")
         let job = try await access.inTenant { tenant, _ in
             guard let job = try await ImportJobStore.find(id, on: tenant) else {
                 throw Problem.notFound("import", input.path.id)

@@ -22,7 +22,7 @@ struct ImportLine: Sendable {
     var identities: [CustomerIdentity]
     var customerID: Int64?
     var profile: CustomerProfile
-    var order: NewOrder?
+    var order: OrderDetails?
 
     /// Reads line `number`; the error names the field as the API would.
     static func read(
@@ -48,7 +48,7 @@ struct ImportLine: Sendable {
             case .orders:
                 let body = try decoder.decode(Components.Schemas.OrderRequest.self, from: data)
                 let reference = try CustomerInput.reference(body.customer, region: region)
-                let order = try OrderInput.newOrder(body, tenantCurrency: currency, now: now)
+                let order = try OrderInput.details(body, tenantCurrency: currency, now: now)
                 guard order.externalID != nil else {
                     throw Problem.invalidField(
                         "external_id", "external_id is required in an import, so that importing again changes nothing.")

@@ -6,8 +6,8 @@ enum OrderInput {
     /// Largest amount accepted, in minor units: ten thousand billion, beyond any booking.
     static let maxAmountMinor: Int64 = 10_000_000_000_000
 
-    static func newOrder(_ body: Components.Schemas.OrderRequest, tenantCurrency: String, now: Date = Date())
-        throws(Problem) -> NewOrder
+    static func details(_ body: Components.Schemas.OrderRequest, tenantCurrency: String, now: Date = Date())
+        throws(Problem) -> OrderDetails
     {
         guard (0...maxAmountMinor).contains(body.amountMinor) else {
             throw .invalidField("amount_minor", "amount_minor must be between 0 and \(maxAmountMinor).")
@@ -28,7 +28,7 @@ enum OrderInput {
         if let party = body.partySize, !(1...10_000).contains(party) {
             throw .invalidField("party_size", "party_size must be between 1 and 10000.")
         }
-        return NewOrder(
+        return OrderDetails(
             externalID: try body.externalId.map { text throws(Problem) in
                 try trimmed(text, field: "external_id", max: 200)
             },
@@ -84,17 +84,17 @@ extension Order {
         Components.Schemas.Order(
             id: String(id),
             customerId: String(customerID),
-            externalId: externalID,
-            amountMinor: amountMinor,
-            currency: currency,
-            product: .init(name: productName, category: productCategory, sku: productSKU),
-            destination: destination,
-            channel: channel,
-            orderedAt: orderedAt,
-            travelStart: travelStart,
-            travelEnd: travelEnd,
-            partySize: partySize,
-            status: Components.Schemas.OrderStatus(rawValue: status.rawValue) ?? .confirmed,
+            externalId: details.externalID,
+            amountMinor: details.amountMinor,
+            currency: details.currency,
+            product: .init(name: details.productName, category: details.productCategory, sku: details.productSKU),
+            destination: details.destination,
+            channel: details.channel,
+            orderedAt: details.orderedAt,
+            travelStart: details.travelStart,
+            travelEnd: details.travelEnd,
+            partySize: details.partySize,
+            status: Components.Schemas.OrderStatus(rawValue: details.status.rawValue) ?? .confirmed,
             cancelledAt: cancelledAt,
             createdAt: createdAt
         )

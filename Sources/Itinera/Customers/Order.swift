@@ -12,6 +12,13 @@ public struct Order: Sendable, Equatable {
 
     public var id: Int64
     public var customerID: Int64
+    public var details: OrderDetails
+    public var cancelledAt: Date?
+    public var createdAt: Date
+}
+
+/// What a partner says of an order, checked: everything but its id, its customer and its history.
+public struct OrderDetails: Sendable, Equatable {
     public var externalID: String?
     public var amountMinor: Int64
     public var currency: String
@@ -22,25 +29,6 @@ public struct Order: Sendable, Equatable {
     public var channel: String?
     public var orderedAt: Date
     /// Calendar dates, `YYYY-MM-DD`.
-    public var travelStart: String?
-    public var travelEnd: String?
-    public var partySize: Int?
-    public var status: Status
-    public var cancelledAt: Date?
-    public var createdAt: Date
-}
-
-/// An order as a request gives it, checked, before it has an id or a customer.
-public struct NewOrder: Sendable, Equatable {
-    public var externalID: String?
-    public var amountMinor: Int64
-    public var currency: String
-    public var productName: String
-    public var productCategory: String?
-    public var productSKU: String?
-    public var destination: String?
-    public var channel: String?
-    public var orderedAt: Date
     public var travelStart: String?
     public var travelEnd: String?
     public var partySize: Int?

@@ -14,7 +14,7 @@ struct OrderController: Sendable {
         let requestHash = try IdempotencyStore.requestHash(body)
         let order = try await access.inTenant { tenant, principal in
             let reference = try CustomerInput.reference(body.customer, region: principal.tenant.phoneRegion)
-            let new = try OrderInput.newOrder(body, tenantCurrency: principal.tenant.currency)
+            let details = try OrderInput.details(body, tenantCurrency: principal.tenant.currency)
             let operation = "order.create"
             // The claim and the lookup of a returning customer share a round trip.
             let claim = try await tenant.connection.execute(
@@ -40,9 +40,9 @@ struct OrderController: Sendable {
                 on: tenant)
             guard
                 let order = try await OrderStore.insert(
-                    new, customerID: resolution.customerID, idempotency: (operation, key), on: tenant)
+                    details, customerID: resolution.customerID, idempotency: (operation, key), on: tenant)
             else {
-                throw try await Self.externalIDTaken(new.externalID, on: tenant)
+                throw try await Self.externalIDTaken(details.externalID, on: tenant)
             }
             // The order's consequences that live in other capabilities (loyalty points and tier) join
             // here, in this transaction, after the value figures the insert has already changed.
@@ -52,7 +52,7 @@ struct OrderController: Sendable {
     }
 
     func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
-        let id = try Self.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "order")
         let order = try await access.inTenant { tenant, _ in
             guard let order = try await OrderStore.find(id: id, on: tenant) else {
                 throw Problem.notFound("order", input.path.id)
@@ -63,12 +63,12 @@ struct OrderController: Sendable {
     }
 
     func cancelOrder(_ input: Operations.CancelOrder.Input) async throws -> Operations.CancelOrder.Output {
-        let id = try Self.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "order")
         let order = try await access.inTenant { tenant, _ in
             guard let change = try await OrderStore.cancel(id, on: tenant) else {
                 throw Problem.notFound("order", input.path.id)
             }
-            if change.before.status == .refunded {
+            if change.before.details.status == .refunded {
                 throw Problem.conflict("Order '\(id)' was refunded; a refunded order cannot be cancelled.")
             }
             // Loyalty reverses the order's points and re-evaluates the tier here, when the order
@@ -134,11 +134,6 @@ struct OrderController: Sendable {
             field: "external_id")
         if let existing { problem.members["order_id"] = .string(String(existing.id)) }
         return problem
-    }
-
-    static func pathID(_ text: String) throws(Problem) -> Int64 {
-        guard let id = Int64(text), id > 0 else { throw Problem.notFound("order", text) }
-        return id
     }
 
     /// Stored answers are written and read back with the same coder, so a replay is the first answer.

@@ -38,11 +38,7 @@ struct OrderClaim: PostgresPreparedStatement {
             INSERT INTO idempotency_keys (operation, key, request_hash) VALUES ($1, $2, $3)
             ON CONFLICT DO NOTHING RETURNING true
         ), owners AS (
-            SELECT i.kind, i.source, i.value, c.id FROM customer_identities i
-            JOIN unnest($4::text[], $5::text[], $6::text[]) AS w(kind, source, value)
-              ON (i.kind, i.source, i.value) = (w.kind, w.source, w.value)
-            JOIN customers c ON c.id = i.customer_id
-            FOR KEY SHARE OF c
+            \(LockedIdentityOwners.select(identitiesFrom: 4))
         )
         SELECT EXISTS (SELECT FROM claim), o.kind, o.source, o.value, o.id
         FROM (SELECT) AS one LEFT JOIN owners o ON true
@@ -101,13 +97,18 @@ struct IdempotencyAnswer: PostgresPreparedStatement {
 /// The owners of identities that have one, with each owner's row share-locked against a merge or an
 /// erasure until the transaction ends.
 struct LockedIdentityOwners: PostgresPreparedStatement {
-    static let sql = """
+    static let sql = select(identitiesFrom: 1)
+
+    /// The statement with the identities' kinds, sources and values in parameters `$n`, `$n+1`, `$n+2`.
+    static func select(identitiesFrom n: Int) -> String {
+        """
         SELECT i.kind, i.source, i.value, c.id FROM customer_identities i
-        JOIN unnest($1::text[], $2::text[], $3::text[]) AS w(kind, source, value)
+        JOIN unnest($\(n)::text[], $\(n + 1)::text[], $\(n + 2)::text[]) AS w(kind, source, value)
           ON (i.kind, i.source, i.value) = (w.kind, w.source, w.value)
         JOIN customers c ON c.id = i.customer_id
         FOR KEY SHARE OF c
         """
+    }
     typealias Row = (CustomerIdentity, Int64)
 
     let identities: [CustomerIdentity]
@@ -166,7 +167,7 @@ struct OrderInsert: PostgresPreparedStatement {
         """
     typealias Row = Order
 
-    let order: NewOrder
+    let order: OrderDetails
     let customerID: Int64
     let idempotency: (operation: String, key: String)?
 

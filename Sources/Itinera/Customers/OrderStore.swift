@@ -14,19 +14,21 @@ enum OrderStore {
         return Order(
             id: try c[0].decode(Int64.self),
             customerID: try c[1].decode(Int64.self),
-            externalID: try c[2].decode(String?.self),
-            amountMinor: try c[3].decode(Int64.self),
-            currency: try c[4].decode(String.self),
-            productName: try c[5].decode(String.self),
-            productCategory: try c[6].decode(String?.self),
-            productSKU: try c[7].decode(String?.self),
-            destination: try c[8].decode(String?.self),
-            channel: try c[9].decode(String?.self),
-            orderedAt: try c[10].decode(Date.self),
-            travelStart: try c[11].decode(String?.self),
-            travelEnd: try c[12].decode(String?.self),
-            partySize: try c[13].decode(Int?.self),
-            status: Order.Status(rawValue: try c[14].decode(String.self)) ?? .confirmed,
+            details: OrderDetails(
+                externalID: try c[2].decode(String?.self),
+                amountMinor: try c[3].decode(Int64.self),
+                currency: try c[4].decode(String.self),
+                productName: try c[5].decode(String.self),
+                productCategory: try c[6].decode(String?.self),
+                productSKU: try c[7].decode(String?.self),
+                destination: try c[8].decode(String?.self),
+                channel: try c[9].decode(String?.self),
+                orderedAt: try c[10].decode(Date.self),
+                travelStart: try c[11].decode(String?.self),
+                travelEnd: try c[12].decode(String?.self),
+                partySize: try c[13].decode(Int?.self),
+                status: Order.Status(rawValue: try c[14].decode(String.self)) ?? .confirmed
+            ),
             cancelledAt: try c[15].decode(Date?.self),
             createdAt: try c[16].decode(Date.self)
         )
@@ -34,13 +36,14 @@ enum OrderStore {
 
     /// Inserts the order and, when its status counts, adds it to the customer's value figures and
     /// gives the customer the tags whose rules it matches, in one statement; with `idempotency`, the
-    /// order as recorded becomes the stored answer to that key (`StoredOrder` reads it back). `nil` when another order already has its external id.
+    /// order as recorded becomes the stored answer to that key (`StoredOrder` reads it back).
+    /// `nil` when another order already has its external id.
     static func insert(
-        _ new: NewOrder, customerID: Int64, idempotency: (operation: String, key: String)? = nil,
+        _ details: OrderDetails, customerID: Int64, idempotency: (operation: String, key: String)? = nil,
         on tenant: TenantConnection
     ) async throws -> Order? {
         let rows = try await tenant.connection.execute(
-            OrderInsert(order: new, customerID: customerID, idempotency: idempotency), logger: tenant.logger)
+            OrderInsert(order: details, customerID: customerID, idempotency: idempotency), logger: tenant.logger)
         for try await order in rows { return order }
         return nil
     }
@@ -57,7 +60,7 @@ enum OrderStore {
     /// such order. A cancelled or refunded order comes back unchanged.
     static func cancel(_ id: Int64, on tenant: TenantConnection) async throws -> (before: Order, after: Order)? {
         guard let before = try await find(id: id, on: tenant) else { return nil }
-        guard before.status.counts else { return (before, before) }
+        guard before.details.status.counts else { return (before, before) }
         // The customer's row first, so its figures are recomputed with no order of theirs in flight.
         try await tenant.execute("SELECT 1 FROM customers WHERE id = \(before.customerID) FOR NO KEY UPDATE")
         let rows = try await tenant.query(
@@ -116,13 +119,14 @@ struct StoredOrder: Decodable {
         let stored = try JSONDecoder().decode(StoredOrder.self, from: Data(json.utf8))
         let dates = RFC3339DateTranscoder()
         return Order(
-            id: stored.id, customerID: stored.customerID, externalID: stored.externalID,
-            amountMinor: stored.amountMinor,
-            currency: stored.currency.trimmed, productName: stored.productName,
-            productCategory: stored.productCategory, productSKU: stored.productSKU, destination: stored.destination,
-            channel: stored.channel, orderedAt: try dates.decode(stored.orderedAt), travelStart: stored.travelStart,
-            travelEnd: stored.travelEnd, partySize: stored.partySize,
-            status: Order.Status(rawValue: stored.status) ?? .confirmed,
+            id: stored.id, customerID: stored.customerID,
+            details: OrderDetails(
+                externalID: stored.externalID, amountMinor: stored.amountMinor, currency: stored.currency.trimmed,
+                productName: stored.productName, productCategory: stored.productCategory,
+                productSKU: stored.productSKU, destination: stored.destination, channel: stored.channel,
+                orderedAt: try dates.decode(stored.orderedAt), travelStart: stored.travelStart,
+                travelEnd: stored.travelEnd, partySize: stored.partySize,
+                status: Order.Status(rawValue: stored.status) ?? .confirmed),
             cancelledAt: try stored.cancelledAt.map { try dates.decode($0) },
             createdAt: try dates.decode(stored.createdAt))
     }

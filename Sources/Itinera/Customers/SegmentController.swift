@@ -30,19 +30,18 @@ struct SegmentController: Sendable {
                 let saved = try await SegmentStore.save(
                     id: nil, name: name, description: description, rule: rule, on: tenant)
             else { throw Problem.internalError(requestID: RequestScope.current?.requestID ?? "unknown") }
-            let api = try await Self.api(saved, on: tenant)
             try await AuditLog.record(
                 principal.auditEvent(
-                    action: "segment.create", targetType: "segment", targetID: api.id, before: nil,
-                    after: try JSONEncoder().encode(api)),
+                    action: "segment.create", targetType: "segment", targetID: String(saved.id), before: nil,
+                    after: saved.auditJSON),
                 on: tenant)
-            return api
+            return try await Self.api(saved, on: tenant)
         }
         return .created(.init(body: .json(segment)))
     }
 
     func getSegment(_ input: Operations.GetSegment.Input) async throws -> Operations.GetSegment.Output {
-        let id = try Self.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "segment")
         let segment = try await access.inTenant { tenant, _ in
             guard let segment = try await SegmentStore.find(id, on: tenant) else {
                 throw Problem.notFound("segment", input.path.id)
@@ -54,27 +53,25 @@ struct SegmentController: Sendable {
 
     func updateSegment(_ input: Operations.UpdateSegment.Input) async throws -> Operations.UpdateSegment.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
-        let id = try Self.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "segment")
         let (name, description, rule) = try Self.read(body)
         let segment = try await access.inTenant { tenant, principal in
             guard let before = try await SegmentStore.find(id, on: tenant),
                 let after = try await SegmentStore.save(
                     id: id, name: name, description: description, rule: rule, on: tenant)
             else { throw Problem.notFound("segment", input.path.id) }
-            let api = try await Self.api(after, on: tenant)
             try await AuditLog.record(
                 principal.auditEvent(
-                    action: "segment.update", targetType: "segment", targetID: api.id,
-                    before: try JSONEncoder().encode(try await Self.api(before, on: tenant)),
-                    after: try JSONEncoder().encode(api)),
+                    action: "segment.update", targetType: "segment", targetID: String(id), before: before.auditJSON,
+                    after: after.auditJSON),
                 on: tenant)
-            return api
+            return try await Self.api(after, on: tenant)
         }
         return .ok(.init(body: .json(segment)))
     }
 
     func deleteSegment(_ input: Operations.DeleteSegment.Input) async throws -> Operations.DeleteSegment.Output {
-        let id = try Self.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "segment")
         try await access.inTenant { tenant, principal in
             guard let segment = try await SegmentStore.find(id, on: tenant),
                 try await SegmentStore.delete(id, on: tenant)
@@ -82,7 +79,7 @@ struct SegmentController: Sendable {
             try await AuditLog.record(
                 principal.auditEvent(
                     action: "segment.delete", targetType: "segment", targetID: String(id),
-                    before: Data(segment.rule.utf8), after: nil),
+                    before: segment.auditJSON, after: nil),
                 on: tenant)
         }
         return .noContent(.init())
@@ -91,7 +88,7 @@ struct SegmentController: Sendable {
     func listSegmentCustomers(_ input: Operations.ListSegmentCustomers.Input) async throws
         -> Operations.ListSegmentCustomers.Output
     {
-        let id = try Self.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "segment")
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
         let (customers, currency) = try await access.inTenant { tenant, principal in
             var filter = CustomerStore.Filter()
@@ -137,8 +134,4 @@ struct SegmentController: Sendable {
             updatedAt: segment.updatedAt)
     }
 
-    static func pathID(_ text: String) throws(Problem) -> Int64 {
-        guard let id = Int64(text), id > 0 else { throw Problem.notFound("segment", text) }
-        return id
-    }
 }

@@ -10,6 +10,15 @@ struct Segment: Sendable {
     var rule: String
     var createdAt: Date
     var updatedAt: Date
+
+    /// The audit trail's copy: name, description and rule, without the member count, which changes
+    /// with the customers rather than with the segment.
+    var auditJSON: Data {
+        var document: [String: Any] = ["name": name]
+        document["description"] = description
+        document["rule"] = (try? JSONSerialization.jsonObject(with: Data(rule.utf8))) ?? [:]
+        return (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data()
+    }
 }
 
 /// The SQL of saved segments (tenant schema).

@@ -60,7 +60,7 @@ struct TagController: Sendable {
     func listCustomerTags(_ input: Operations.ListCustomerTags.Input) async throws
         -> Operations.ListCustomerTags.Output
     {
-        let id = try CustomerController.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "customer")
         let tags = try await access.inTenant { tenant, _ in
             try await CustomerStore.requireLive(id, locking: false, on: tenant)
             return try await TagStore.tags(of: id, on: tenant)
@@ -70,7 +70,7 @@ struct TagController: Sendable {
 
     func tagCustomer(_ input: Operations.TagCustomer.Input) async throws -> Operations.TagCustomer.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
-        let id = try CustomerController.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "customer")
         let name = try Tag.name(body.tag, field: "tag")
         let (tag, created) = try await access.inTenant { tenant, _ in
             try await CustomerStore.requireLive(id, on: tenant)
@@ -80,7 +80,7 @@ struct TagController: Sendable {
     }
 
     func untagCustomer(_ input: Operations.UntagCustomer.Input) async throws -> Operations.UntagCustomer.Output {
-        let id = try CustomerController.pathID(input.path.id)
+        let id = try Problem.pathID(input.path.id, of: "customer")
         try await access.inTenant { tenant, _ in
             try await CustomerStore.requireLive(id, on: tenant)
             guard try await TagStore.untag(id, input.path.tag, on: tenant) else {

@@ -77,6 +77,13 @@ public struct Problem: Error, Sendable, Equatable {
         Problem(status: .notFound, type: "not-found", title: "Not found", detail: "There is no \(what) '\(id)'.")
     }
 
+    /// The numeric id of a `what` in a path; text that cannot be one is as unknown as an id that
+    /// names nothing.
+    static func pathID(_ text: String, of what: String) throws(Problem) -> Int64 {
+        guard let id = Int64(text), id > 0 else { throw Problem.notFound(what, text) }
+        return id
+    }
+
     /// The request conflicts with existing state.
     public static func conflict(_ detail: String, field: String? = nil) -> Problem {
         Problem(status: .conflict, type: "conflict", title: "Conflict", detail: detail, field: field)
