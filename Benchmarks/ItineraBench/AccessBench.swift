@@ -52,11 +52,11 @@ extension ItineraBench {
         var keys: [Wrk.Result] = []
         for _ in 0..<rounds {
             sessions.append(
-                try Wrk.get(
+                try await Wrk.get(
                     port: port, path: "/v1/tenant", token: reader.session.value, seconds: duration,
                     connections: connections))
             keys.append(
-                try Wrk.get(
+                try await Wrk.get(
                     port: port, path: "/v1/tenant", token: key.value, seconds: duration, connections: connections))
         }
         let session = Wrk.median(sessions)

@@ -27,7 +27,7 @@ extension ItineraBench {
         defer { try? FileManager.default.removeItem(at: file) }
         let bytes = try Self.writeOrders(count: importOrders, customers: importCustomers, to: file)
         try await settle(embedded)
-        let upload = try Curl.post(
+        let upload = try await Curl.post(
             port: port, path: "/v1/imports?kind=orders", file: file.path, contentType: "application/x-ndjson",
             token: key.value)
         guard upload.status == 201, upload.body.contains("\"orders_created\":\(importOrders)") else {
@@ -45,14 +45,14 @@ extension ItineraBench {
 
         // The customer view in a tenant with those orders.
         let schema = tenant.tenant.identity.schema
-        let views = try Wrk.script(
+        let views = try await Wrk.script(
             """
             request = function()
               return wrk.format("GET", "/v1/customers/" .. math.random(1, \(importCustomers)))
             end
             """,
             port: port, token: key.value, seconds: duration, connections: 1)
-        let viewSQL = try PGBench.custom(
+        let viewSQL = try await PGBench.custom(
             embedded: embedded,
             script: """
                 \\set id random(1, \(importCustomers))
@@ -78,13 +78,17 @@ extension ItineraBench {
         var ingests: [Wrk.Result] = []
         var sqls: [PGBench.Result] = []
         for round in 0..<rounds {
+            // Each run starts vacuumed and checkpointed, so autovacuum and checkpoints of the last
+            // run's orders do not land in the next.
+            try await settle(embedded)
             ingests.append(
-                try Wrk.script(
+                try await Wrk.script(
                     Self.orderScript(customers: importCustomers, round: round, token: key.value), port: port,
                     token: nil,
                     seconds: duration, connections: connections))
+            try await settle(embedded)
             sqls.append(
-                try PGBench.custom(
+                try await PGBench.custom(
                     embedded: embedded,
                     script: Self.orderSQL(schema: schema, keyPrefix: key.prefix, customers: importCustomers),
                     seconds: duration, connections: connections))
@@ -193,10 +197,10 @@ enum Curl {
         var body: String
     }
 
-    static func post(port: Int, path: String, file: String, contentType: String, token: String) throws -> Result {
+    static func post(port: Int, path: String, file: String, contentType: String, token: String) async throws -> Result {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-curl-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let printed = try Subprocess.run(
+        let printed = try await BenchProcess.run(
             "curl",
             [
                 "-sk", "-o", output, "-w", "%{http_code} %{time_total}", "-H", "Authorization: Bearer \(token)", "-H",

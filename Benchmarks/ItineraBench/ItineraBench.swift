@@ -13,6 +13,11 @@ struct ItineraBench: AsyncParsableCommand {
         abstract: "Measure Itinera's foundation: provisioning, sign-up, and the tenant read against its ceilings."
     )
 
+    static func main() async {
+        EventLoopExecutor.install()
+        await main(nil)
+    }
+
     @Option(help: "HTTPS port of the server under test.")
     var port = 18443
 
@@ -180,7 +185,7 @@ struct ItineraBench: AsyncParsableCommand {
                 _ = try await hasher.hash("correct horse battery")
                 bcrypt.append((ContinuousClock.now - started).milliseconds)
             }
-            let signUps = try Wrk.signUps(port: port, seconds: signUpSeconds, tag: "n\(count)")
+            let signUps = try await Wrk.signUps(port: port, seconds: signUpSeconds, tag: "n\(count)")
             populated += signUps.requests
             lines.append(
                 "| \(count) | \(Self.format(percentile(claimed, 50))) / \(Self.format(percentile(claimed, 95))) "
@@ -200,19 +205,21 @@ struct ItineraBench: AsyncParsableCommand {
         var raws: [Wrk.Result] = []
         for _ in 0..<rounds {
             reads.append(
-                try Wrk.get(port: port, path: "/v1/tenant", token: token, seconds: duration, connections: connections))
+                try await Wrk.get(
+                    port: port, path: "/v1/tenant", token: token, seconds: duration, connections: connections))
             bares.append(
-                try Wrk.get(port: port, path: "/bench/select1", token: nil, seconds: duration, connections: connections)
+                try await Wrk.get(
+                    port: port, path: "/bench/select1", token: nil, seconds: duration, connections: connections)
             )
             raws.append(
-                try Wrk.get(
+                try await Wrk.get(
                     port: port, path: "/bench/tenant-raw", token: token, seconds: duration, connections: connections)
             )
         }
         let tenantRead = Wrk.median(reads)
         let bare = Wrk.median(bares)
         let raw = Wrk.median(raws)
-        let pgbench = try PGBench.selectOnly(embedded: embedded, seconds: duration, connections: connections)
+        let pgbench = try await PGBench.selectOnly(embedded: embedded, seconds: duration, connections: connections)
         let share = tenantRead.requestsPerSecond / bare.requestsPerSecond * 100
         let perRound = zip(reads, bares).map {
             String(format: "%.0f%%", $0.requestsPerSecond / $1.requestsPerSecond * 100)

@@ -1,5 +1,6 @@
 import Foundation
 import Itinera
+import NIOPosix
 
 /// Runs `wrk` against the server under test and reads its figures.
 enum Wrk {
@@ -17,27 +18,28 @@ enum Wrk {
     }
 
     /// Keep-alive GETs for `seconds` over `connections` connections.
-    static func get(port: Int, path: String, token: String?, seconds: Int, connections: Int) throws -> Result {
+    static func get(port: Int, path: String, token: String?, seconds: Int, connections: Int) async throws -> Result {
         let report = try script(Self.reportScript)
         defer { try? FileManager.default.removeItem(atPath: report) }
         var arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", report]
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         arguments.append("https://127.0.0.1:\(port)\(path)")
-        return try parse(Subprocess.run("wrk", arguments))
+        return try await parse(BenchProcess.run("wrk", arguments))
     }
 
     /// Keep-alive requests that a Lua `script` makes, for `seconds` over `connections` connections.
-    static func script(_ lua: String, port: Int, token: String?, seconds: Int, connections: Int) throws -> Result {
+    static func script(_ lua: String, port: Int, token: String?, seconds: Int, connections: Int) async throws -> Result
+    {
         let path = try script(lua + reportScript)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var arguments = ["-t\(min(2, connections))", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", path]
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         arguments.append("https://127.0.0.1:\(port)/")
-        return try parse(Subprocess.run("wrk", arguments))
+        return try await parse(BenchProcess.run("wrk", arguments))
     }
 
     /// One sign-up at a time over one keep-alive connection, each with a fresh slug.
-    static func signUps(port: Int, seconds: Int, tag: String) throws -> Result {
+    static func signUps(port: Int, seconds: Int, tag: String) async throws -> Result {
         let lua =
             """
             local counter = 0
@@ -50,7 +52,7 @@ enum Wrk {
             """ + reportScript
         let path = try script(lua)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let output = try Subprocess.run(
+        let output = try await BenchProcess.run(
             "wrk", ["-t1", "-c1", "-d\(seconds)s", "-s", path, "https://127.0.0.1:\(port)/"])
         return try parse(output)
     }
@@ -99,12 +101,12 @@ enum Wrk {
 
 /// Runs `pgbench -S` (select-only) against the embedded cluster.
 enum PGBench {
-    static func selectOnly(embedded: EmbeddedPostgres, seconds: Int, connections: Int) throws -> Double {
+    static func selectOnly(embedded: EmbeddedPostgres, seconds: Int, connections: Int) async throws -> Double {
         let settings = embedded.superuserSettings()
         let common = ["-h", settings.host, "-U", settings.user]
-        _ = try? Subprocess.run("createdb", common + ["pgbench"])
-        _ = try Subprocess.run("pgbench", common + ["-i", "-q", "-s", "10", "pgbench"])
-        let output = try Subprocess.run(
+        _ = try? await BenchProcess.run("createdb", common + ["pgbench"])
+        _ = try await BenchProcess.run("pgbench", common + ["-i", "-q", "-s", "10", "pgbench"])
+        let output = try await BenchProcess.run(
             "pgbench",
             common + ["-S", "-n", "-c", "\(connections)", "-j", "2", "-T", "\(seconds)", "pgbench"]
         )
@@ -125,12 +127,14 @@ extension PGBench {
     }
 
     /// Runs a custom script (`-M prepared`) as the superuser against the application database.
-    static func custom(embedded: EmbeddedPostgres, script: String, seconds: Int, connections: Int) throws -> Result {
+    static func custom(embedded: EmbeddedPostgres, script: String, seconds: Int, connections: Int) async throws
+        -> Result
+    {
         let settings = embedded.superuserSettings()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-pgbench-\(UUID()).sql").path
         try Data(script.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let output = try Subprocess.run(
+        let output = try await BenchProcess.run(
             "pgbench",
             [
                 "-h", settings.host, "-U", settings.user, "-n", "-M", "prepared", "-f", path, "-c", "\(connections)",
@@ -153,5 +157,15 @@ struct BenchError: Error, CustomStringConvertible {
 
     init(_ description: String) {
         self.description = description
+    }
+}
+
+/// Runs the load tools off the event loops: the server under test shares this process, and its
+/// loops are Swift concurrency's executor (`EventLoopExecutor`), so a loop blocked waiting for `wrk`
+/// could not answer `wrk`.
+enum BenchProcess {
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { try Subprocess.run(executable, arguments) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Itinera
 
 @main
 struct ItineraCommand: AsyncParsableCommand {
@@ -8,4 +9,9 @@ struct ItineraCommand: AsyncParsableCommand {
         subcommands: [Serve.self, Migrate.self],
         defaultSubcommand: Serve.self
     )
+
+    static func main() async {
+        EventLoopExecutor.install()
+        await main(nil)
+    }
 }

@@ -59,6 +59,46 @@ import Testing
         }
     }
 
+    @Test func test_ordersNamingTheCustomerByOneOrSeveralIdentitiesOrByID_reachTheSameCustomer() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "ordid")
+                let key = try await client.createKey(token: tenant.token, scopes: ["orders:write", "customers:read"])
+                func order(_ customer: [String: Any], key idempotency: String) async throws -> TestResponse {
+                    var body = Self.order()
+                    body["customer"] = customer
+                    return try await client.send(
+                        .post, "/v1/orders", json: body, token: key.token, headers: Self.key(idempotency))
+                }
+                let first = try await order(["phone": "13800138000"], key: "one")
+                #expect(first.status == .created)
+                let customer = try JSON.object(first.body)["customer_id"] as? String ?? ""
+                // A known phone with a new e-mail: the e-mail joins the customer.
+                let both = try await order(["phone": "13800138000", "email": " Wei@Example.com "], key: "two")
+                #expect(try JSON.object(both.body)["customer_id"] as? String == customer)
+                // Each identity alone, both together, and the id.
+                for (index, reference) in [
+                    ["email": "wei@example.com"], ["phone": "+86 138-0013-8000", "email": "WEI@example.com"],
+                    ["id": customer],
+                ].enumerated() {
+                    let response = try await order(reference, key: "again-\(index)")
+                    #expect(response.status == .created)
+                    #expect(try JSON.object(response.body)["customer_id"] as? String == customer)
+                }
+                // Another customer's phone beside this one's e-mail names two customers.
+                let other = try await order(["phone": "13900139000"], key: "other")
+                let otherID = try JSON.object(other.body)["customer_id"] as? String ?? ""
+                let conflict = try await order(["phone": "13900139000", "email": "wei@example.com"], key: "two-people")
+                #expect(conflict.status == .conflict)
+                #expect(try JSON.object(conflict.body)["customer_ids"] as? [String] == [otherID, customer])
+                let view = try JSON.object(
+                    try await client.send(.get, "/v1/customers/\(customer)", token: key.token).body)
+                #expect((view["value"] as? [String: Any])?["order_count"] as? Int == 5)
+            }
+        }
+    }
+
     @Test func test_aRetryWithTheSameKey_answersTheFirstResponse_andChangesNothing() async throws {
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))

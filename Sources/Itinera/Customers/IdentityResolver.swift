@@ -101,10 +101,6 @@ enum IdentityResolver {
         -> [CustomerIdentity: Int64]
     {
         guard !identities.isEmpty else { return [:] }
-        var owners: [CustomerIdentity: Int64] = [:]
-        let rows = try await tenant.connection.execute(
-            LockedIdentityOwners(identities: identities), logger: tenant.logger)
-        for try await (identity, customer) in rows { owners[identity] = customer }
-        return owners
+        return try await LockedIdentityOwners.run(identities, on: tenant)
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import NIOCore
+import NIOPosix
 
-/// Reads an import's lines into `COPY` data: lines are checked in batches on up to
-/// `parallelBatches` tasks at once (decoding JSON is the costly part), and the batches' rows are
+/// Reads an import's lines into `COPY` data: lines are checked in batches, up to `parallelBatches`
+/// at once on NIO's thread pool (decoding JSON is the costly part), and the batches' rows are
 /// handed on in file order.
 struct ImportReader: Sendable {
     let kind: ImportKind
@@ -52,7 +53,8 @@ struct ImportReader: Sendable {
                 let index = submitted
                 pending.removeAll(keepingCapacity: true)
                 submitted += 1
-                group.addTask { (index, self.check(lines)) }
+                // Off the event loops (see `EventLoopExecutor`): a batch is milliseconds of CPU.
+                group.addTask { (index, try await NIOThreadPool.singleton.runIfActive { self.check(lines) }) }
                 if submitted - written > Self.parallelBatches, let (done, batch) = try await group.next() {
                     try await hand(done, batch)
                 }

@@ -17,17 +17,9 @@ struct OrderController: Sendable {
             let details = try OrderInput.details(body, tenantCurrency: principal.tenant.currency)
             let operation = "order.create"
             // The claim and the lookup of a returning customer share a round trip.
-            let claim = try await tenant.connection.execute(
-                OrderClaim(
-                    operation: operation, key: key, requestHash: requestHash,
-                    identities: reference.id == nil ? reference.identities.map(\.identity) : []),
-                logger: tenant.logger)
-            var claimed = false
-            var owners: [CustomerIdentity: Int64] = [:]
-            for try await row in claim {
-                claimed = row.claimed
-                if let (identity, customer) = row.owner { owners[identity] = customer }
-            }
+            let (claimed, owners) = try await OrderClaim.run(
+                operation: operation, key: key, requestHash: requestHash,
+                identities: reference.id == nil ? reference.identities.map(\.identity) : [], on: tenant)
             guard claimed else {
                 guard
                     case .replay(_, let response) = try await IdempotencyStore.stored(

@@ -32,32 +32,81 @@ struct IdempotencyClaim: PostgresPreparedStatement {
 /// identities with their rows share-locked (as `LockedIdentityOwners`). One row at least: the claim,
 /// with the owners (or nulls) beside it. The owners are used only when the key is new; a lookup that
 /// waited for a concurrent claim of the same key answers that request's response instead.
-struct OrderClaim: PostgresPreparedStatement {
-    static let sql = """
-        WITH claim AS (
-            INSERT INTO idempotency_keys (operation, key, request_hash) VALUES ($1, $2, $3)
-            ON CONFLICT DO NOTHING RETURNING true
-        ), owners AS (
-            \(LockedIdentityOwners.select(identitiesFrom: 4))
-        )
-        SELECT EXISTS (SELECT FROM claim), o.kind, o.source, o.value, o.id
-        FROM (SELECT) AS one LEFT JOIN owners o ON true
-        """
-    typealias Row = (claimed: Bool, owner: (CustomerIdentity, Int64)?)
+///
+/// `OrderClaim.run` picks the statement: `OrderClaimOne` when the order names one identity (the
+/// common case), `OrderClaim` otherwise.
+struct OrderClaim: OrderClaimStatement {
+    static let sql = claimSQL(owners: LockedIdentityOwners.select(identitiesFrom: 4))
 
     let operation: String
     let key: String
     let requestHash: Data
     let identities: [CustomerIdentity]
 
+    func bindIdentities(_ bindings: inout PostgresBindings) {
+        LockedIdentityOwners(identities: identities).bind(&bindings)
+    }
+
+    /// Claims the key and finds the identities' owners with whichever statement fits.
+    static func run(
+        operation: String, key: String, requestHash: Data, identities: [CustomerIdentity], on tenant: TenantConnection
+    ) async throws -> (claimed: Bool, owners: [CustomerIdentity: Int64]) {
+        if identities.count == 1 {
+            return try await OrderClaimOne(
+                operation: operation, key: key, requestHash: requestHash, identity: identities[0]
+            ).collect(on: tenant)
+        }
+        return try await OrderClaim(
+            operation: operation, key: key, requestHash: requestHash, identities: identities
+        ).collect(on: tenant)
+    }
+}
+
+/// `OrderClaim` for an order naming one identity. Its parameters are plain values, so PostgreSQL
+/// keeps one generic plan for it; the array form's generic plan is costed for ten identities, so
+/// PostgreSQL would plan that statement again at every execution.
+struct OrderClaimOne: OrderClaimStatement {
+    static let sql = claimSQL(owners: LockedIdentityOwner.select(identityFrom: 4))
+
+    let operation: String
+    let key: String
+    let requestHash: Data
+    let identity: CustomerIdentity
+
+    func bindIdentities(_ bindings: inout PostgresBindings) {
+        LockedIdentityOwner(identity: identity).bind(&bindings)
+    }
+}
+
+/// What the two forms of the order claim share.
+protocol OrderClaimStatement: PostgresPreparedStatement
+where Row == (claimed: Bool, owner: (CustomerIdentity, Int64)?) {
+    var operation: String { get }
+    var key: String { get }
+    var requestHash: Data { get }
+    func bindIdentities(_ bindings: inout PostgresBindings)
+}
+
+extension OrderClaimStatement {
+    static func claimSQL(owners: String) -> String {
+        """
+        WITH claim AS (
+            INSERT INTO idempotency_keys (operation, key, request_hash) VALUES ($1, $2, $3)
+            ON CONFLICT DO NOTHING RETURNING true
+        ), owners AS (
+            \(owners)
+        )
+        SELECT EXISTS (SELECT FROM claim), o.kind, o.source, o.value, o.id
+        FROM (SELECT) AS one LEFT JOIN owners o ON true
+        """
+    }
+
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 6)
         bindings.append(operation)
         bindings.append(key)
         try bindings.append(requestHash)
-        bindings.append(identities.map(\.kind.rawValue))
-        bindings.append(identities.map(\.source))
-        bindings.append(identities.map(\.value))
+        bindIdentities(&bindings)
         return bindings
     }
 
@@ -67,6 +116,17 @@ struct OrderClaim: PostgresPreparedStatement {
             return (claimed, nil)
         }
         return (claimed, (CustomerIdentity(kind: kind, source: source, value: value), customer))
+    }
+
+    /// Runs the claim: whether the key was new, and the owners found.
+    func collect(on tenant: TenantConnection) async throws -> (claimed: Bool, owners: [CustomerIdentity: Int64]) {
+        var claimed = false
+        var owners: [CustomerIdentity: Int64] = [:]
+        for try await row in try await tenant.connection.execute(self, logger: tenant.logger) {
+            claimed = row.claimed
+            if let (identity, customer) = row.owner { owners[identity] = customer }
+        }
+        return (claimed, owners)
     }
 }
 
@@ -95,11 +155,12 @@ struct IdempotencyAnswer: PostgresPreparedStatement {
 }
 
 /// The owners of identities that have one, with each owner's row share-locked against a merge or an
-/// erasure until the transaction ends.
+/// erasure until the transaction ends. `LockedIdentityOwner` is the form for one identity.
 struct LockedIdentityOwners: PostgresPreparedStatement {
     static let sql = select(identitiesFrom: 1)
 
-    /// The statement with the identities' kinds, sources and values in parameters `$n`, `$n+1`, `$n+2`.
+    /// The statement with the identities' kinds, sources and values in array parameters `$n`,
+    /// `$n+1`, `$n+2`.
     static func select(identitiesFrom n: Int) -> String {
         """
         SELECT i.kind, i.source, i.value, c.id FROM customer_identities i
@@ -113,20 +174,80 @@ struct LockedIdentityOwners: PostgresPreparedStatement {
 
     let identities: [CustomerIdentity]
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
+    func bind(_ bindings: inout PostgresBindings) {
         bindings.append(identities.map(\.kind.rawValue))
         bindings.append(identities.map(\.source))
         bindings.append(identities.map(\.value))
+    }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bind(&bindings)
         return bindings
     }
 
     func decodeRow(_ row: PostgresRow) throws -> (CustomerIdentity, Int64) {
+        try Self.decodeOwner(row)
+    }
+
+    static func decodeOwner(_ row: PostgresRow) throws -> (CustomerIdentity, Int64) {
         let (kind, source, value, customer) = try row.decode((String, String, String, Int64).self)
         return (
             CustomerIdentity(kind: CustomerIdentity.Kind(rawValue: kind) ?? .external, source: source, value: value),
             customer
         )
+    }
+
+    /// The owners of `identities`, with the statement that fits their number.
+    static func run(_ identities: [CustomerIdentity], on tenant: TenantConnection) async throws
+        -> [CustomerIdentity: Int64]
+    {
+        var owners: [CustomerIdentity: Int64] = [:]
+        if identities.count == 1 {
+            let rows = try await tenant.connection.execute(
+                LockedIdentityOwner(identity: identities[0]), logger: tenant.logger)
+            for try await (identity, customer) in rows { owners[identity] = customer }
+        } else {
+            let rows = try await tenant.connection.execute(
+                LockedIdentityOwners(identities: identities), logger: tenant.logger)
+            for try await (identity, customer) in rows { owners[identity] = customer }
+        }
+        return owners
+    }
+}
+
+/// `LockedIdentityOwners` for one identity, in plain parameters, so that PostgreSQL keeps one
+/// generic plan for it (see `OrderClaimOne`).
+struct LockedIdentityOwner: PostgresPreparedStatement {
+    static let sql = select(identityFrom: 1)
+
+    /// The statement with the identity's kind, source and value in parameters `$n`, `$n+1`, `$n+2`.
+    static func select(identityFrom n: Int) -> String {
+        """
+        SELECT i.kind, i.source, i.value, c.id FROM customer_identities i
+        JOIN customers c ON c.id = i.customer_id
+        WHERE (i.kind, i.source, i.value) = ($\(n)::text, $\(n + 1)::text, $\(n + 2)::text)
+        FOR KEY SHARE OF c
+        """
+    }
+    typealias Row = (CustomerIdentity, Int64)
+
+    let identity: CustomerIdentity
+
+    func bind(_ bindings: inout PostgresBindings) {
+        bindings.append(identity.kind.rawValue)
+        bindings.append(identity.source)
+        bindings.append(identity.value)
+    }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bind(&bindings)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> (CustomerIdentity, Int64) {
+        try LockedIdentityOwners.decodeOwner(row)
     }
 }
 
