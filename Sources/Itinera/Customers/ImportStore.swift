@@ -111,14 +111,15 @@ enum ImportStore {
             """
         )
         // One new customer per key without an owner, with the profile of the key's first line.
+        // (Grouping hashes; `DISTINCT ON` would sort the million lines by their text keys.)
         try await tenant.execute(
             """
             CREATE TEMP TABLE import_new ON COMMIT DROP AS
             SELECT key, line, nextval(pg_get_serial_sequence('customers', 'id')) AS id
-            FROM (SELECT DISTINCT ON (r.key) r.key, r.line FROM import_rows r
+            FROM (SELECT r.key, min(r.line) AS line FROM import_rows r
                   WHERE r.customer_id IS NULL AND r.error IS NULL
                     AND NOT EXISTS (SELECT FROM import_owners o WHERE o.line = r.line)
-                  ORDER BY r.key, r.line) first_lines
+                  GROUP BY r.key) first_lines
             """
         )
         var counts = Counts()
@@ -148,9 +149,11 @@ enum ImportStore {
         try await tenant.execute(
             """
             INSERT INTO customer_identities (kind, source, value, customer_id)
-            SELECT DISTINCT ON (si.kind, si.source, si.value) si.kind, si.source, si.value, c.customer_id
-            FROM import_identities si JOIN import_customers c ON c.line = si.line
-            ORDER BY si.kind, si.source, si.value, si.line
+            SELECT f.kind, f.source, f.value, c.customer_id
+            FROM (SELECT si.kind, si.source, si.value, min(si.line) AS line
+                  FROM import_identities si JOIN import_customers c ON c.line = si.line
+                  GROUP BY si.kind, si.source, si.value) f
+            JOIN import_customers c ON c.line = f.line
             ON CONFLICT DO NOTHING
             """
         )
