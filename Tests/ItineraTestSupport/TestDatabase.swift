@@ -9,6 +9,8 @@ public struct TestDatabase: Sendable {
     public let client: PostgresClient
     public let migrations: MigrationSet
     public let logger: Logger
+    /// Where the test's tenant exports are written; removed when the test ends.
+    public let exportDirectory: String
 
     /// Creates a database, applies the control migrations, and runs `body` with a pool of at most
     /// `connections` connections.
@@ -26,8 +28,14 @@ public struct TestDatabase: Sendable {
             _ = try await Migrator(client: client, migrations: migrations, logger: logger).run()
         }
         let client = try settings.makeClient(connections: connections, logger: logger)
+        let exports = FileManager.default.temporaryDirectory
+            .appendingPathComponent("itinera-exports-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: exports) }
         return try await withRunningClient(client) { client in
-            try await body(TestDatabase(settings: settings, client: client, migrations: migrations, logger: logger))
+            try await body(
+                TestDatabase(
+                    settings: settings, client: client, migrations: migrations, logger: logger,
+                    exportDirectory: exports))
         }
     }
 
@@ -41,9 +49,7 @@ public struct TestDatabase: Sendable {
         var configuration = ServerConfiguration()
         configuration.bcryptCost = 4
         configuration.port = 0
-        configuration.exportDirectory =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("itinera-exports-\(ProcessInfo.processInfo.processIdentifier)").path
+        configuration.exportDirectory = exportDirectory
         adjust(&configuration)
         return ApplicationParts(
             configuration: configuration, client: client, migrations: migrations, logger: logger,
