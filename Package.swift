@@ -126,6 +126,11 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "LoyaltyTests",
+            dependencies: ["ItineraTestSupport"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "HTTPTests",
             dependencies: ["ItineraTestSupport"],
             swiftSettings: testSwiftSettings

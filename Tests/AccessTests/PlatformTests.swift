@@ -119,6 +119,38 @@ import Testing
                 #expect(
                     try await client.send(.post, "/v1/customers/1/merge", json: ["other_id": "2"], token: tenant.token)
                         .status == .ok)
+                // A programme with a member, a ledger entry, its lot and a tier change.
+                try await db.inTenant(tenant.slug) { connection in
+                    try await connection.query(
+                        """
+                        WITH p AS (
+                            INSERT INTO programs (name, currency, points_per_unit, points_rounding, points_expiry,
+                                                  tier_window, downgrade, enrolment, card_prefix)
+                            VALUES ('Club', 'CNY', 1, 'down', 'end_of_year', 'calendar_year', 'immediate',
+                                    'first_order', '88')
+                            RETURNING id
+                        ), t AS (
+                            INSERT INTO tiers (program_id, code, name, rank, combine, min_orders)
+                            SELECT id, 'potential', 'Potential', 1, 'all', 1 FROM p
+                        ), s AS (
+                            INSERT INTO program_card_sequences (program_id, last_number) SELECT id, 1 FROM p
+                        ), m AS (
+                            INSERT INTO members (program_id, customer_id, card_number, tier_code, tier_since,
+                                                 points_balance)
+                            SELECT id, 1, '8800000001', 'potential', now(), 1234 FROM p
+                            RETURNING id
+                        ), h AS (
+                            INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures)
+                            SELECT id, NULL, 'potential', 'order', '{"orders": 1}' FROM m
+                        ), e AS (
+                            INSERT INTO points_ledger (member_id, kind, points, balance_after, order_id, actor_type)
+                            SELECT id, 'earn', 1234, 1234, 1, 'system' FROM m
+                            RETURNING id, member_id
+                        )
+                        INSERT INTO point_lots (entry_id, member_id, points, remaining, earned_at)
+                        SELECT id, member_id, 1234, 1234, now() FROM e
+                        """)
+                }
                 let before = try await Self.rows(db, tenantID: tenant.id)
                 #expect(before["audit_events"]!.count >= 27)
 
@@ -140,7 +172,8 @@ import Testing
                     Set(tables.map { $0["name"] as! String }) == [
                         "audit_events", "consents", "customer_identities", "customer_merges", "customers",
                         "customer_tags", "idempotency_keys", "imports", "interactions", "orders", "segments", "tags",
-                        "tenant_settings",
+                        "tenant_settings", "programs", "tiers", "program_card_sequences", "members", "points_ledger",
+                        "point_lots", "tier_history",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)
