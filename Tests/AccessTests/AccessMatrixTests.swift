@@ -57,6 +57,23 @@ import Testing
         case "deleteSegment": return (.delete, "/v1/segments/999999999", nil)
         case "listSegmentCustomers": return (.get, "/v1/segments/999999999/customers", nil)
         case "cancelOrder": return (.post, "/v1/orders/999999999/cancel", nil)
+        case "listPrograms": return (.get, "/v1/programs", nil)
+        case "createProgram":
+            return (
+                .post, "/v1/programs",
+                [
+                    "name": "m-\(missing.prefix(8))", "points_per_currency_unit": 1,
+                    "tier_window": ["kind": "calendar_year"],
+                ]
+            )
+        case "getProgram": return (.get, "/v1/programs/999999999", nil)
+        case "getProgramTiers": return (.get, "/v1/programs/999999999/tiers", nil)
+        case "replaceProgramTiers":
+            return (.put, "/v1/programs/999999999/tiers", ["tiers": [["code": "base", "name": "Base", "rank": 1]]])
+        case "previewProgramTiers":
+            return (
+                .post, "/v1/programs/999999999/tiers/preview", ["tiers": [["code": "base", "name": "Base", "rank": 1]]]
+            )
         case "getTenant": return (.get, "/v1/tenant", nil)
         case "updateTenant": return (.patch, "/v1/tenant", [String: Any]())
         case "listUsers": return (.get, "/v1/users", nil)
@@ -97,7 +114,7 @@ import Testing
                 let operations = AccessTable.rules.filter { $0.value.audience == .tenant }.keys.sorted {
                     ($0 == "deleteCurrentSession" ? 1 : 0, $0) < ($1 == "deleteCurrentSession" ? 1 : 0, $1)
                 }
-                #expect(operations.count == 37)
+                #expect(operations.count == 43)
                 var checked = 0
                 for (name, token, actor) in callers {
                     for operation in operations {
@@ -128,7 +145,7 @@ import Testing
                         checked += 1
                     }
                 }
-                #expect(checked == (5 + 12) * 37)
+                #expect(checked == (5 + 12) * 43)
             }
         }
     }

@@ -77,17 +77,21 @@ import Testing
 
     @Test func test_rolesFollowAPIDocument() {
         // API.md: analysts only read; agents also write customers; marketers also shape segments (tags,
-        // RFM); only owners and admins administer users, keys and the tenant.
+        // RFM) and loyalty programmes; only owners and admins administer users, keys and the tenant.
         let customerWrites: Set = [
             "createCustomer", "updateCustomer", "eraseCustomer", "mergeCustomers", "createInteraction", "createOrder",
             "cancelOrder", "tagCustomer", "untagCustomer",
         ]
         let marketing: Set = [
             "createTag", "deleteTag", "recomputeRfm", "createSegment", "updateSegment", "deleteSegment",
+            "createProgram", "replaceProgramTiers",
         ]
         for (operation, rule) in AccessTable.rules where rule.audience == .tenant {
             if operation.hasPrefix("list") || operation.hasPrefix("get") || operation == "deleteCurrentSession" {
                 #expect(rule.roles.contains(.analyst), "\(operation)")
+            } else if operation == "previewProgramTiers" {
+                // A preview changes nothing: analysts may see what a tier change would do.
+                #expect(rule.roles == [.owner, .admin, .marketer, .analyst], "\(operation)")
             } else if customerWrites.contains(operation) {
                 #expect(rule.roles == [.owner, .admin, .agent], "\(operation)")
             } else if marketing.contains(operation) {

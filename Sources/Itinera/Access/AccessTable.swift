@@ -48,6 +48,14 @@ public enum AccessTable {
         "updateSegment": .tenant(.marketers, keys: .refused),
         "deleteSegment": .tenant(.marketers, keys: .refused),
         "listSegmentCustomers": .tenant(.everyRole, keys: .scope(.customersRead)),
+
+        // Loyalty
+        "listPrograms": .tenant(.everyRole, keys: .scope(.loyaltyRead)),
+        "createProgram": .tenant(.marketers, keys: .refused),
+        "getProgram": .tenant(.everyRole, keys: .scope(.loyaltyRead)),
+        "getProgramTiers": .tenant(.everyRole, keys: .scope(.loyaltyRead)),
+        "replaceProgramTiers": .tenant(.marketers, keys: .refused),
+        "previewProgramTiers": .tenant([.owner, .admin, .marketer, .analyst], keys: .refused),
         "createImport": .tenant(.managers, keys: .scope(.customersWrite)),
         "getImport": .tenant(.everyRole, keys: .scope(.customersRead)),
         "cancelOrder": .tenant(.agents, keys: .scope(.ordersWrite)),

@@ -14,6 +14,7 @@ struct APIService: APIProtocol {
     let tags: TagController
     let imports: ImportController
     let segments: SegmentController
+    let programs: ProgramController
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await health.getHealth(input)
@@ -217,5 +218,33 @@ struct APIService: APIProtocol {
         -> Operations.ListSegmentCustomers.Output
     {
         try await segments.listSegmentCustomers(input)
+    }
+
+    func listPrograms(_ input: Operations.ListPrograms.Input) async throws -> Operations.ListPrograms.Output {
+        try await programs.listPrograms(input)
+    }
+
+    func createProgram(_ input: Operations.CreateProgram.Input) async throws -> Operations.CreateProgram.Output {
+        try await programs.createProgram(input)
+    }
+
+    func getProgram(_ input: Operations.GetProgram.Input) async throws -> Operations.GetProgram.Output {
+        try await programs.getProgram(input)
+    }
+
+    func getProgramTiers(_ input: Operations.GetProgramTiers.Input) async throws -> Operations.GetProgramTiers.Output {
+        try await programs.getProgramTiers(input)
+    }
+
+    func replaceProgramTiers(_ input: Operations.ReplaceProgramTiers.Input) async throws
+        -> Operations.ReplaceProgramTiers.Output
+    {
+        try await programs.replaceProgramTiers(input)
+    }
+
+    func previewProgramTiers(_ input: Operations.PreviewProgramTiers.Input) async throws
+        -> Operations.PreviewProgramTiers.Output
+    {
+        try await programs.previewProgramTiers(input)
     }
 }

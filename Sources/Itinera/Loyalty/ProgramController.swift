@@ -1,0 +1,172 @@
+import Foundation
+import ItineraAPI
+import Logging
+
+/// Member programmes and their tiers: creating, reading, replacing the tiers (which re-evaluates every
+/// member) and previewing a replacement.
+struct ProgramController: Sendable {
+    let access: AccessControl
+    let logger: Logger
+
+    /// Members a preview shows by name.
+    static let previewSample = 20
+
+    func listPrograms(_ input: Operations.ListPrograms.Input) async throws -> Operations.ListPrograms.Output {
+        let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
+        let items = try await access.inTenant { tenant, _ in
+            var items: [Components.Schemas.Program] = []
+            for program in try await ProgramStore.list(page: page, on: tenant) {
+                items.append(Self.api(program, members: try await ProgramStore.memberCount(program.id, on: tenant)))
+            }
+            return items
+        }
+        let shown = Array(items.prefix(page.limit))
+        let next = items.count > page.limit ? shown.last.map { PageRequest.cursor([$0.id]) } : nil
+        return .ok(.init(body: .json(.init(items: shown, nextCursor: next))))
+    }
+
+    func createProgram(_ input: Operations.CreateProgram.Input) async throws -> Operations.CreateProgram.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
+        let program = try await access.inTenant { tenant, principal in
+            let wanted = try ProgramInput.program(body, tenantCurrency: principal.tenant.currency)
+            let created = try await ProgramStore.create(wanted, tiers: Tier.template, on: tenant)
+            try await AuditLog.record(
+                principal.auditEvent(
+                    action: "program.create", targetType: "program", targetID: String(created.id), before: nil,
+                    after: ProgramInput.auditJSON(created, tiers: Tier.template)),
+                on: tenant)
+            return Self.api(created, members: 0)
+        }
+        return .created(.init(body: .json(program)))
+    }
+
+    func getProgram(_ input: Operations.GetProgram.Input) async throws -> Operations.GetProgram.Output {
+        let id = try Problem.pathID(input.path.id, of: "programme")
+        let program = try await access.inTenant { tenant, _ in
+            guard let program = try await ProgramStore.find(id, on: tenant) else {
+                throw Problem.notFound("programme", input.path.id)
+            }
+            return Self.api(program, members: try await ProgramStore.memberCount(id, on: tenant))
+        }
+        return .ok(.init(body: .json(program)))
+    }
+
+    func getProgramTiers(_ input: Operations.GetProgramTiers.Input) async throws -> Operations.GetProgramTiers.Output {
+        let id = try Problem.pathID(input.path.id, of: "programme")
+        let tiers = try await access.inTenant { tenant, _ in
+            guard try await ProgramStore.find(id, on: tenant) != nil else {
+                throw Problem.notFound("programme", input.path.id)
+            }
+            return try await ProgramStore.tiers(of: id, on: tenant).map { Self.api($0.tier, members: $0.members) }
+        }
+        return .ok(.init(body: .json(.init(tiers: tiers))))
+    }
+
+    func replaceProgramTiers(_ input: Operations.ReplaceProgramTiers.Input) async throws
+        -> Operations.ReplaceProgramTiers.Output
+    {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
+        let id = try Problem.pathID(input.path.id, of: "programme")
+        let tiers = try ProgramInput.tiers(body.tiers)
+        let change = try await access.inTenant { tenant, principal in
+            guard let program = try await ProgramStore.find(id, lock: true, on: tenant) else {
+                throw Problem.notFound("programme", input.path.id)
+            }
+            let before = try await ProgramStore.tiers(of: id, on: tenant).map(\.tier)
+            try await ProgramStore.saveTiers(tiers, of: id, on: tenant)
+            let reevaluation = TierReevaluation(
+                programID: id, evaluator: Self.evaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date())
+            let moves = try await reevaluation.apply(source: "rule_change", on: tenant)
+            try await AuditLog.record(
+                principal.auditEvent(
+                    action: "program.tiers.replace", targetType: "program", targetID: String(id),
+                    before: ProgramInput.auditJSON(program, tiers: before),
+                    after: ProgramInput.auditJSON(program, tiers: tiers)),
+                on: tenant)
+            let saved = try await ProgramStore.tiers(of: id, on: tenant).map { Self.api($0.tier, members: $0.members) }
+            return Components.Schemas.TierChange(
+                tiers: saved,
+                reevaluation: .init(
+                    state: .completed, members: try await ProgramStore.memberCount(id, on: tenant),
+                    moves: moves.map(Self.api)))
+        }
+        return .ok(.init(body: .json(change)))
+    }
+
+    func previewProgramTiers(_ input: Operations.PreviewProgramTiers.Input) async throws
+        -> Operations.PreviewProgramTiers.Output
+    {
+        guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
+        let id = try Problem.pathID(input.path.id, of: "programme")
+        let tiers = try ProgramInput.tiers(body.tiers)
+        let preview = try await access.inTenant { tenant, principal in
+            guard let program = try await ProgramStore.find(id, on: tenant) else {
+                throw Problem.notFound("programme", input.path.id)
+            }
+            let reevaluation = TierReevaluation(
+                programID: id, evaluator: Self.evaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date())
+            let moves = try await reevaluation.moves(on: tenant)
+            let sample = try await reevaluation.sample(limit: Self.previewSample, on: tenant)
+                .filter { $0.before.tier != $0.after.tier }
+            return Components.Schemas.TierPreview(
+                members: try await ProgramStore.memberCount(id, on: tenant), moves: moves.map(Self.api),
+                sample: sample.map { decision in
+                    .init(
+                        memberId: String(decision.memberID), customerId: String(decision.customerID),
+                        from: decision.before.tier, to: decision.after.tier, orders: decision.figures.orders,
+                        totalSpentMinor: decision.figures.totalSpentMinor,
+                        averageOrderMinor: decision.figures.averageOrderMinor,
+                        lastOrderAt: decision.figures.lastOrderAt, points: decision.figures.points)
+                })
+        }
+        return .ok(.init(body: .json(preview)))
+    }
+
+    static func evaluator(_ program: Program, tiers: [Tier], tenant: Tenant) -> TierEvaluator {
+        TierEvaluator(
+            tiers: tiers, window: program.window, downgrade: program.downgrade,
+            timeZone: TimeZone(identifier: tenant.timezone) ?? .gmt)
+    }
+
+    static func api(_ program: Program, members: Int) -> Components.Schemas.Program {
+        let expiry: (String, Int?) =
+            switch program.expiry {
+            case .never: ("never", nil)
+            case .afterDays(let days): ("after_days", days)
+            case .endOfYear: ("end_of_year", nil)
+            }
+        let window: Components.Schemas.TierWindow =
+            switch program.window {
+            case .rollingDays(let days): .init(kind: "rolling_days", days: days)
+            case .calendarYear: .init(kind: "calendar_year")
+            }
+        let downgrade: Components.Schemas.DowngradePolicy =
+            switch program.downgrade {
+            case .immediate: .init(policy: "immediate")
+            case .endOfPeriod: .init(policy: "end_of_period")
+            case .graceDays(let days): .init(policy: "grace_days", days: days)
+            }
+        return Components.Schemas.Program(
+            id: String(program.id), name: program.name, currency: program.currency,
+            pointsPerCurrencyUnit: NSDecimalNumber(decimal: program.earning.pointsPerUnit).doubleValue,
+            pointsRounding: program.earning.rounding.rawValue, pointsExpiry: expiry.0, pointsExpiryDays: expiry.1,
+            tierWindow: window, downgrade: downgrade, enrolment: program.enrolment.rawValue,
+            cardPrefix: program.cardPrefix, members: members, createdAt: program.createdAt,
+            updatedAt: program.updatedAt)
+    }
+
+    static func api(_ tier: Tier, members: Int) -> Components.Schemas.ProgramTier {
+        let t = tier.thresholds
+        return Components.Schemas.ProgramTier(
+            code: tier.code, name: tier.name, rank: tier.rank, combine: tier.combine.rawValue,
+            minOrders: t.minOrders, minTotalSpentMinor: t.minTotalSpentMinor,
+            minAverageOrderMinor: t.minAverageOrderMinor, maxAverageOrderMinor: t.maxAverageOrderMinor,
+            maxDaysSinceLastOrder: t.maxDaysSinceLastOrder, minPoints: t.minPoints,
+            pointsMultiplier: NSDecimalNumber(decimal: tier.pointsMultiplier).doubleValue, benefits: tier.benefits,
+            members: members)
+    }
+
+    static func api(_ move: TierReevaluation.Move) -> Components.Schemas.TierMove {
+        .init(from: move.from, to: move.to, count: move.count)
+    }
+}

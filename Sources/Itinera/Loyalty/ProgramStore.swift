@@ -1,0 +1,150 @@
+import Foundation
+import PostgresNIO
+
+/// The SQL of member programmes and their tiers (tenant schema).
+enum ProgramStore {
+    static let columns = """
+        id, name, currency, points_per_unit::text, points_rounding, points_expiry, points_expiry_days, tier_window,
+        tier_window_days, downgrade, downgrade_grace_days, enrolment, card_prefix, created_at, updated_at
+        """
+
+    static func program(from row: PostgresRow) throws -> Program {
+        let c = try row.decode(
+            (
+                Int64, String, String, String, String, String, Int?, String, Int?, String, Int?, String, String, Date,
+                Date
+            ).self)
+        return Program(
+            id: c.0, name: c.1, currency: c.2,
+            earning: EarningRule(
+                pointsPerUnit: Decimal(string: c.3) ?? 0, rounding: EarningRule.Rounding(rawValue: c.4) ?? .down),
+            expiry: c.5 == "after_days" ? .afterDays(c.6 ?? 0) : c.5 == "end_of_year" ? .endOfYear : .never,
+            window: c.7 == "rolling_days" ? .rollingDays(c.8 ?? 365) : .calendarYear,
+            downgrade: c.9 == "grace_days" ? .graceDays(c.10 ?? 0) : c.9 == "end_of_period" ? .endOfPeriod : .immediate,
+            enrolment: Enrolment(rawValue: c.11) ?? .explicit, cardPrefix: c.12, createdAt: c.13, updatedAt: c.14)
+    }
+
+    /// Creates a programme with `tiers` (the template) and its card sequence; a taken name is a 409.
+    static func create(_ program: Program, tiers: [Tier], on tenant: TenantConnection) async throws -> Program {
+        let (expiry, expiryDays): (String, Int?) =
+            switch program.expiry {
+            case .never: ("never", nil)
+            case .afterDays(let days): ("after_days", days)
+            case .endOfYear: ("end_of_year", nil)
+            }
+        let (window, windowDays): (String, Int?) =
+            switch program.window {
+            case .rollingDays(let days): ("rolling_days", days)
+            case .calendarYear: ("calendar_year", nil)
+            }
+        let (downgrade, graceDays): (String, Int?) =
+            switch program.downgrade {
+            case .immediate: ("immediate", nil)
+            case .endOfPeriod: ("end_of_period", nil)
+            case .graceDays(let days): ("grace_days", days)
+            }
+        let rows = try await tenant.query(
+            """
+            INSERT INTO programs (name, currency, points_per_unit, points_rounding, points_expiry, points_expiry_days,
+                                  tier_window, tier_window_days, downgrade, downgrade_grace_days, enrolment, card_prefix)
+            VALUES (\(program.name), \(program.currency), \("\(program.earning.pointsPerUnit)")::numeric,
+                    \(program.earning.rounding.rawValue), \(expiry), \(expiryDays), \(window), \(windowDays),
+                    \(downgrade), \(graceDays), \(program.enrolment.rawValue), \(program.cardPrefix))
+            ON CONFLICT (name) DO NOTHING
+            RETURNING \(unescaped: columns)
+            """
+        )
+        var created: Program?
+        for try await row in rows { created = try self.program(from: row) }
+        guard let created else {
+            throw Problem.conflict("A programme named '\(program.name)' exists already.", field: "name")
+        }
+        try await tenant.query("INSERT INTO program_card_sequences (program_id) VALUES (\(created.id))")
+        try await saveTiers(tiers, of: created.id, on: tenant)
+        return created
+    }
+
+    static func list(page: PageRequest, on tenant: TenantConnection) async throws -> [Program] {
+        var after: Int64?
+        if let keys = page.after {
+            guard keys.count == 1, let id = Int64(keys[0]) else { throw Problem.badCursor }
+            after = id
+        }
+        var programs: [Program] = []
+        for try await row in try await tenant.query(
+            """
+            SELECT \(unescaped: columns) FROM programs WHERE \(after)::bigint IS NULL OR id > \(after)
+            ORDER BY id LIMIT \(page.limit + 1)
+            """
+        ) { programs.append(try program(from: row)) }
+        return programs
+    }
+
+    /// Programme `id`; with `lock`, its row is locked until the transaction ends (tier changes take
+    /// it so that two cannot interleave).
+    static func find(_ id: Int64, lock: Bool = false, on tenant: TenantConnection) async throws -> Program? {
+        let rows = try await tenant.query(
+            lock
+                ? "SELECT \(unescaped: columns) FROM programs WHERE id = \(id) FOR UPDATE"
+                : "SELECT \(unescaped: columns) FROM programs WHERE id = \(id)")
+        for try await row in rows { return try program(from: row) }
+        return nil
+    }
+
+    static func memberCount(_ id: Int64, on tenant: TenantConnection) async throws -> Int {
+        for try await count in try await tenant.query(
+            "SELECT count(*)::int FROM members WHERE program_id = \(id)"
+        ).decode(Int.self) { return count }
+        return 0
+    }
+
+    /// The programme's tiers, best first, each with the members holding it now.
+    static func tiers(of id: Int64, on tenant: TenantConnection) async throws -> [(tier: Tier, members: Int)] {
+        let rows = try await tenant.query(
+            """
+            SELECT t.code, t.name, t.rank, t.combine, t.min_orders, t.min_total_spent_minor, t.min_average_order_minor,
+                   t.max_average_order_minor, t.max_days_since_last_order, t.min_points, t.points_multiplier::text,
+                   t.benefits::text,
+                   (SELECT count(*)::int FROM members m WHERE m.program_id = t.program_id AND m.tier_code = t.code)
+            FROM tiers t WHERE t.program_id = \(id) ORDER BY t.rank DESC
+            """
+        )
+        var tiers: [(Tier, Int)] = []
+        for try await row in rows {
+            let c = try row.decode(
+                (String, String, Int, String, Int?, Int64?, Int64?, Int64?, Int?, Int64?, String, String, Int).self)
+            let benefits = (try? JSONDecoder().decode([String].self, from: Data(c.11.utf8))) ?? []
+            tiers.append(
+                (
+                    Tier(
+                        code: c.0, name: c.1, rank: c.2, combine: Tier.Combine(rawValue: c.3) ?? .all,
+                        thresholds: TierThresholds(
+                            minOrders: c.4, minTotalSpentMinor: c.5, minAverageOrderMinor: c.6,
+                            maxAverageOrderMinor: c.7, maxDaysSinceLastOrder: c.8, minPoints: c.9),
+                        pointsMultiplier: Decimal(string: c.10) ?? 1, benefits: benefits), c.12
+                ))
+        }
+        return tiers
+    }
+
+    /// Replaces the programme's tiers with `tiers`.
+    static func saveTiers(_ tiers: [Tier], of id: Int64, on tenant: TenantConnection) async throws {
+        try await tenant.query("DELETE FROM tiers WHERE program_id = \(id)")
+        for tier in tiers {
+            let t = tier.thresholds
+            let benefits = String(decoding: try JSONEncoder().encode(tier.benefits), as: UTF8.self)
+            try await tenant.query(
+                """
+                INSERT INTO tiers (program_id, code, name, rank, combine, min_orders, min_total_spent_minor,
+                                   min_average_order_minor, max_average_order_minor, max_days_since_last_order,
+                                   min_points, points_multiplier, benefits)
+                VALUES (\(id), \(tier.code), \(tier.name), \(tier.rank), \(tier.combine.rawValue), \(t.minOrders),
+                        \(t.minTotalSpentMinor), \(t.minAverageOrderMinor), \(t.maxAverageOrderMinor),
+                        \(t.maxDaysSinceLastOrder), \(t.minPoints), \("\(tier.pointsMultiplier)")::numeric,
+                        \(benefits)::jsonb)
+                """
+            )
+        }
+        try await tenant.query("UPDATE programs SET updated_at = now() WHERE id = \(id)")
+    }
+}
