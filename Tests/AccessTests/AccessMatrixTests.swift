@@ -67,6 +67,12 @@ import Testing
                 ]
             )
         case "getProgram": return (.get, "/v1/programs/999999999", nil)
+        case "enrolMember": return (.post, "/v1/programs/999999999/members", ["customer_id": "999999999"])
+        case "getMember": return (.get, "/v1/members/999999999", nil)
+        case "listMemberPoints": return (.get, "/v1/members/999999999/points", nil)
+        case "adjustMemberPoints": return (.post, "/v1/members/999999999/points", ["points": 1, "reason": "Matrix"])
+        case "redeemMemberPoints": return (.post, "/v1/members/999999999/redemptions", ["points": 1])
+        case "listMemberTierHistory": return (.get, "/v1/members/999999999/tier-history", nil)
         case "getProgramTiers": return (.get, "/v1/programs/999999999/tiers", nil)
         case "replaceProgramTiers":
             return (.put, "/v1/programs/999999999/tiers", ["tiers": [["code": "base", "name": "Base", "rank": 1]]])
@@ -114,7 +120,7 @@ import Testing
                 let operations = AccessTable.rules.filter { $0.value.audience == .tenant }.keys.sorted {
                     ($0 == "deleteCurrentSession" ? 1 : 0, $0) < ($1 == "deleteCurrentSession" ? 1 : 0, $1)
                 }
-                #expect(operations.count == 43)
+                #expect(operations.count == 49)
                 var checked = 0
                 for (name, token, actor) in callers {
                     for operation in operations {
@@ -145,7 +151,7 @@ import Testing
                         checked += 1
                     }
                 }
-                #expect(checked == (5 + 12) * 43)
+                #expect(checked == (5 + 12) * 49)
             }
         }
     }

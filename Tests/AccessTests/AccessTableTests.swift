@@ -80,7 +80,7 @@ import Testing
         // RFM) and loyalty programmes; only owners and admins administer users, keys and the tenant.
         let customerWrites: Set = [
             "createCustomer", "updateCustomer", "eraseCustomer", "mergeCustomers", "createInteraction", "createOrder",
-            "cancelOrder", "tagCustomer", "untagCustomer",
+            "cancelOrder", "tagCustomer", "untagCustomer", "enrolMember", "adjustMemberPoints", "redeemMemberPoints",
         ]
         let marketing: Set = [
             "createTag", "deleteTag", "recomputeRfm", "createSegment", "updateSegment", "deleteSegment",

@@ -121,7 +121,7 @@ import Testing
                         .status == .ok)
                 // A programme with a member, a ledger entry, its lot and a tier change.
                 try await db.inTenant(tenant.slug) { connection in
-                    try await connection.query(
+                    try await connection.execute(
                         """
                         WITH p AS (
                             INSERT INTO programs (name, currency, points_per_unit, points_rounding, points_expiry,

@@ -171,7 +171,7 @@ struct SplitMix64: RandomNumberGenerator {
                 orderStatuses.append(status)
             }
         }
-        try await tenant.query(
+        try await tenant.execute(
             """
             INSERT INTO orders (customer_id, amount_minor, currency, product_name, ordered_at, status)
             SELECT c, a, 'CNY', 'Trip', t, s FROM unnest(\(orderCustomers)::bigint[], \(orderAmounts)::bigint[],

@@ -15,6 +15,7 @@ struct APIService: APIProtocol {
     let imports: ImportController
     let segments: SegmentController
     let programs: ProgramController
+    let members: MemberController
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await health.getHealth(input)
@@ -246,5 +247,37 @@ struct APIService: APIProtocol {
         -> Operations.PreviewProgramTiers.Output
     {
         try await programs.previewProgramTiers(input)
+    }
+
+    func enrolMember(_ input: Operations.EnrolMember.Input) async throws -> Operations.EnrolMember.Output {
+        try await members.enrolMember(input)
+    }
+
+    func getMember(_ input: Operations.GetMember.Input) async throws -> Operations.GetMember.Output {
+        try await members.getMember(input)
+    }
+
+    func listMemberPoints(_ input: Operations.ListMemberPoints.Input) async throws
+        -> Operations.ListMemberPoints.Output
+    {
+        try await members.listMemberPoints(input)
+    }
+
+    func adjustMemberPoints(_ input: Operations.AdjustMemberPoints.Input) async throws
+        -> Operations.AdjustMemberPoints.Output
+    {
+        try await members.adjustMemberPoints(input)
+    }
+
+    func redeemMemberPoints(_ input: Operations.RedeemMemberPoints.Input) async throws
+        -> Operations.RedeemMemberPoints.Output
+    {
+        try await members.redeemMemberPoints(input)
+    }
+
+    func listMemberTierHistory(_ input: Operations.ListMemberTierHistory.Input) async throws
+        -> Operations.ListMemberTierHistory.Output
+    {
+        try await members.listMemberTierHistory(input)
     }
 }

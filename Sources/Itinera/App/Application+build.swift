@@ -94,7 +94,8 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         tags: TagController(access: access, logger: logger),
         imports: ImportController(access: access, logger: logger),
         segments: SegmentController(access: access, logger: logger),
-        programs: ProgramController(access: access, logger: logger)
+        programs: ProgramController(access: access, logger: logger),
+        members: MemberController(access: access, logger: logger)
     )
 
     let router = Router(context: ItineraRequestContext.self)

@@ -31,13 +31,13 @@ struct OrderController: Sendable {
                 reference.identities, customerID: reference.id, profile: reference.profile, knownOwners: owners,
                 on: tenant)
             guard
-                let order = try await OrderStore.insert(
+                let (order, loyalty) = try await OrderStore.insert(
                     details, customerID: resolution.customerID, idempotency: (operation, key), on: tenant)
             else {
                 throw try await Self.externalIDTaken(details.externalID, on: tenant)
             }
-            // The order's consequences that live in other capabilities (loyalty points and tier) join
-            // here, in this transaction, after the value figures the insert has already changed.
+            // Points and tiers, in this transaction, after the value figures the insert has changed.
+            if loyalty { try await Loyalty.orderRecorded(order, principal: principal, on: tenant) }
             return order.api
         }
         return .created(.init(body: .json(order)))
@@ -56,15 +56,18 @@ struct OrderController: Sendable {
 
     func cancelOrder(_ input: Operations.CancelOrder.Input) async throws -> Operations.CancelOrder.Output {
         let id = try Problem.pathID(input.path.id, of: "order")
-        let order = try await access.inTenant { tenant, _ in
+        let order = try await access.inTenant { tenant, principal in
             guard let change = try await OrderStore.cancel(id, on: tenant) else {
                 throw Problem.notFound("order", input.path.id)
             }
             if change.before.details.status == .refunded {
                 throw Problem.conflict("Order '\(id)' was refunded; a refunded order cannot be cancelled.")
             }
-            // Loyalty reverses the order's points and re-evaluates the tier here, when the order
-            // counted before and no longer does.
+            // The order counted and no longer does: its unspent points go back, the tier is decided again.
+            if change.before.details.status.counts, !change.after.details.status.counts {
+                try await Loyalty.orderCancelled(
+                    change.after.id, customer: change.after.customerID, principal: principal, on: tenant)
+            }
             return change.after
         }
         return .ok(.init(body: .json(order.api)))

@@ -284,9 +284,11 @@ struct OrderInsert: PostgresPreparedStatement {
             FROM inserted o WHERE k.operation = $15 AND k.key = $16
             RETURNING 1
         )
-        SELECT \(OrderStore.columns) FROM inserted
+        SELECT \(OrderStore.columns), EXISTS (SELECT FROM programs) FROM inserted
         """
-    typealias Row = Order
+    /// The order, and whether the tenant runs a member programme (so that loyalty costs nothing
+    /// more where there is none).
+    typealias Row = (order: Order, loyalty: Bool)
 
     let order: OrderDetails
     let customerID: Int64
@@ -313,5 +315,8 @@ struct OrderInsert: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Order { try OrderStore.order(from: row) }
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let columns = row.makeRandomAccess()
+        return (try OrderStore.order(from: row), try columns[columns.count - 1].decode(Bool.self))
+    }
 }

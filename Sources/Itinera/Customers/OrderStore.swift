@@ -41,10 +41,10 @@ enum OrderStore {
     static func insert(
         _ details: OrderDetails, customerID: Int64, idempotency: (operation: String, key: String)? = nil,
         on tenant: TenantConnection
-    ) async throws -> Order? {
+    ) async throws -> (order: Order, loyalty: Bool)? {
         let rows = try await tenant.connection.execute(
             OrderInsert(order: details, customerID: customerID, idempotency: idempotency), logger: tenant.logger)
-        for try await order in rows { return order }
+        for try await inserted in rows { return inserted }
         return nil
     }
 

@@ -59,7 +59,7 @@ enum ProgramStore {
         guard let created else {
             throw Problem.conflict("A programme named '\(program.name)' exists already.", field: "name")
         }
-        try await tenant.query("INSERT INTO program_card_sequences (program_id) VALUES (\(created.id))")
+        try await tenant.execute("INSERT INTO program_card_sequences (program_id) VALUES (\(created.id))")
         try await saveTiers(tiers, of: created.id, on: tenant)
         return created
     }
@@ -77,6 +77,15 @@ enum ProgramStore {
             ORDER BY id LIMIT \(page.limit + 1)
             """
         ) { programs.append(try program(from: row)) }
+        return programs
+    }
+
+    /// Every programme of the tenant, oldest first.
+    static func all(on tenant: TenantConnection) async throws -> [Program] {
+        var programs: [Program] = []
+        for try await row in try await tenant.query("SELECT \(unescaped: columns) FROM programs ORDER BY id") {
+            programs.append(try program(from: row))
+        }
         return programs
     }
 
@@ -129,11 +138,11 @@ enum ProgramStore {
 
     /// Replaces the programme's tiers with `tiers`.
     static func saveTiers(_ tiers: [Tier], of id: Int64, on tenant: TenantConnection) async throws {
-        try await tenant.query("DELETE FROM tiers WHERE program_id = \(id)")
+        try await tenant.execute("DELETE FROM tiers WHERE program_id = \(id)")
         for tier in tiers {
             let t = tier.thresholds
             let benefits = String(decoding: try JSONEncoder().encode(tier.benefits), as: UTF8.self)
-            try await tenant.query(
+            try await tenant.execute(
                 """
                 INSERT INTO tiers (program_id, code, name, rank, combine, min_orders, min_total_spent_minor,
                                    min_average_order_minor, max_average_order_minor, max_days_since_last_order,
@@ -145,6 +154,6 @@ enum ProgramStore {
                 """
             )
         }
-        try await tenant.query("UPDATE programs SET updated_at = now() WHERE id = \(id)")
+        try await tenant.execute("UPDATE programs SET updated_at = now() WHERE id = \(id)")
     }
 }

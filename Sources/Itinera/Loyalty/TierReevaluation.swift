@@ -123,8 +123,10 @@ struct TierReevaluation: Sendable {
 
     /// Applies the decisions: members whose standing changes are updated, each tier change is written
     /// to the history with `source` and its figures. Returns the moves.
-    func apply(source: String, on tenant: TenantConnection) async throws -> [Move] {
-        var query = decisions()
+    func apply(source: String, members: [Int64]? = nil, order: Int64? = nil, on tenant: TenantConnection)
+        async throws -> [Move]
+    {
+        var query = decisions(members: members)
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         query.sql += """
 
@@ -137,11 +139,11 @@ struct TierReevaluation: Sendable {
                       IS DISTINCT FROM (d.new_tier, d.new_since, d.new_demotion_to, d.new_demotion_due_at)
                 RETURNING d.*
             ), history AS (
-                INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, changed_at)
+                INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, changed_at, order_id)
                 SELECT c.id, c.old_tier, c.new_tier, $\(query.binds.count + 1),
                        \(Self.figuresSQL(alias: "c", windowStart: "$\(query.binds.count + 2)",
                                                  asOf: "$\(query.binds.count + 3)")),
-                       $\(query.binds.count + 3)
+                       $\(query.binds.count + 3), $\(query.binds.count + 4)::bigint
                 FROM changed c WHERE c.old_tier IS DISTINCT FROM c.new_tier
                 RETURNING 1
             )
@@ -151,6 +153,7 @@ struct TierReevaluation: Sendable {
         query.binds.append(source)
         query.binds.append(start)
         query.binds.append(asOf)
+        query.binds.append(order)
         var moves: [Move] = []
         for try await (from, to, count) in try await tenant.query(query).decode((String?, String?, Int).self) {
             moves.append(Move(from: from, to: to, count: count))

@@ -1,0 +1,172 @@
+import Foundation
+import ItineraAPI
+
+/// Where loyalty joins the rest: enrolment, a member's evaluation, and what an order or its
+/// cancellation does to points and tiers, inside the order's own transaction.
+enum Loyalty {
+    /// Enrols `customer` and decides the new member's tier at once.
+    static func enrol(
+        customer: Int64, in program: Program, source: String, order: Int64?, principal: Principal,
+        on tenant: TenantConnection
+    ) async throws -> (Member, Bool) {
+        let (member, created) = try await MemberStore.enrol(customer: customer, in: program, on: tenant)
+        guard created else { return (member, false) }
+        try await evaluate(
+            member.id, program: program, source: source, order: order, tenant: principal.tenant, on: tenant)
+        return (try await MemberStore.find(member.id, on: tenant) ?? member, true)
+    }
+
+    /// Re-evaluates one member with the statement that re-evaluates them all.
+    static func evaluate(
+        _ member: Int64, program: Program, source: String, order: Int64?, tenant: Tenant,
+        on connection: TenantConnection
+    ) async throws {
+        let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
+        _ = try await TierReevaluation(
+            programID: program.id, evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: tenant),
+            asOf: Date()
+        ).apply(source: source, members: [member], order: order, on: connection)
+    }
+
+    /// An order was recorded: in every programme, a customer who is a member (or whose programme
+    /// enrols on the first order) earns the order's points at their tier's multiplier, then is
+    /// re-evaluated. Orders that do not count (cancelled, refunded) earn nothing.
+    static func orderRecorded(_ order: Order, principal: Principal, on tenant: TenantConnection) async throws {
+        guard order.details.status == .confirmed || order.details.status == .completed else { return }
+        for program in try await ProgramStore.all(on: tenant)
+        where program.currency == order.details.currency {
+            var member = try await MemberStore.find(program: program.id, customer: order.customerID, on: tenant)
+            if member == nil, program.enrolment == .firstOrder {
+                member = try await MemberStore.enrol(customer: order.customerID, in: program, on: tenant).member
+            }
+            guard let member else { continue }
+            let tiers = try await ProgramStore.tiers(of: program.id, on: tenant).map(\.tier)
+            let multiplier = tiers.first { $0.code == member.standing.tier }?.pointsMultiplier ?? 1
+            let points = program.earning.points(amountMinor: order.details.amountMinor, multiplier: multiplier)
+            if points > 0 {
+                _ = try await PointsStore.credit(
+                    points, kind: .earn, member: member.id, order: order.id, actor: ("system", nil),
+                    expiresAt: program.expiry.expiresAt(
+                        earnedAt: order.createdAt, timeZone: TimeZone(identifier: principal.tenant.timezone) ?? .gmt),
+                    on: tenant)
+            }
+            _ = try await TierReevaluation(
+                programID: program.id,
+                evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date()
+            ).apply(source: "order", members: [member.id], order: order.id, on: tenant)
+        }
+    }
+
+    /// An order was cancelled: the points it earned that are still unspent are reversed, and the
+    /// member is re-evaluated.
+    static func orderCancelled(_ order: Int64, customer: Int64, principal: Principal, on tenant: TenantConnection)
+        async throws
+    {
+        for member in try await MemberStore.memberships(of: customer, on: tenant) {
+            guard let program = try await ProgramStore.find(member.programID, on: tenant) else { continue }
+            _ = try await PointsStore.reverse(order: order, member: member.id, on: tenant)
+            let tiers = try await ProgramStore.tiers(of: program.id, on: tenant).map(\.tier)
+            _ = try await TierReevaluation(
+                programID: program.id,
+                evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date()
+            ).apply(source: "cancellation", members: [member.id], order: order, on: tenant)
+        }
+    }
+
+    /// The member view: tier, pending demotion, balance, expiring points, the window's figures and
+    /// the way to the next tier.
+    static func view(_ member: Member, program: Program, tenant: Tenant, on connection: TenantConnection) async throws
+        -> Components.Schemas.Member
+    {
+        let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
+        let evaluator = ProgramController.evaluator(program, tiers: tiers, tenant: tenant)
+        let asOf = Date()
+        let figures =
+            try await TierReevaluation(programID: program.id, evaluator: evaluator, asOf: asOf)
+            .sample(members: [member.id], limit: 1, on: connection).first?.figures
+            ?? WindowFigures(orders: 0, totalSpentMinor: 0, lastOrderAt: nil, points: member.pointsBalance)
+        let expiring = try await PointsStore.nextExpiry(of: member.id, on: connection)
+        let current = tiers.first { $0.code == member.standing.tier }
+        let next = evaluator.tiers.last { $0.rank > (current?.rank ?? 0) }
+        return Components.Schemas.Member(
+            id: String(member.id), programId: String(program.id), customerId: String(member.customerID),
+            cardNumber: member.cardNumber,
+            tier: member.standing.tier.map { code in
+                .init(code: code, name: current?.name ?? code, since: member.standing.since ?? member.enrolledAt)
+            },
+            demotion: member.standing.demotionDueAt.map { .init(to: member.standing.demotionTo, dueAt: $0) },
+            pointsBalance: member.pointsBalance,
+            expiringPoints: expiring.map { .init(points: $0.1, expiresAt: $0.0) },
+            window: .init(
+                startsAt: evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone), orders: figures.orders,
+                totalSpentMinor: figures.totalSpentMinor, averageOrderMinor: figures.averageOrderMinor,
+                lastOrderAt: figures.lastOrderAt),
+            nextTier: next.map { progress(to: $0, figures: figures, currency: program.currency, asOf: asOf) },
+            enrolledAt: member.enrolledAt)
+    }
+
+    /// What a member lacks for `tier`, in numbers and words ("1 more order and an average 800.00 CNY
+    /// higher to reach Diamond").
+    static func progress(to tier: Tier, figures: WindowFigures, currency: String, asOf: Date)
+        -> Components.Schemas.MemberProgress
+    {
+        let t = tier.thresholds
+        var missing = Components.Schemas.MemberProgress.MissingPayload()
+        var words: [String] = []
+        if let min = t.minOrders, figures.orders < min {
+            missing.orders = min - figures.orders
+            words.append("\(min - figures.orders) more order\(min - figures.orders == 1 ? "" : "s")")
+        }
+        if let min = t.minTotalSpentMinor, figures.totalSpentMinor < min {
+            missing.totalSpentMinor = min - figures.totalSpentMinor
+            words.append("\(money(min - figures.totalSpentMinor, currency)) more spent")
+        }
+        if let min = t.minAverageOrderMinor {
+            let average = figures.orders == 0 ? 0 : figures.totalSpentMinor / Int64(figures.orders)
+            let exact = figures.orders > 0 && figures.totalSpentMinor >= min * Int64(figures.orders)
+            if !exact {
+                let gap = Swift.max(1, min - average)
+                missing.averageOrderMinor = gap
+                words.append(
+                    figures.orders == 0
+                        ? "an average order of at least \(money(min, currency))"
+                        : "an average \(money(gap, currency)) higher")
+            }
+        }
+        if let max = t.maxAverageOrderMinor, figures.orders > 0, figures.totalSpentMinor > max * Int64(figures.orders) {
+            words.append("an average of at most \(money(max, currency))")
+        }
+        if let max = t.maxDaysSinceLastOrder, (figures.daysSinceLastOrder(asOf: asOf) ?? Int.max) > max {
+            words.append("an order within \(max) days")
+        }
+        if let min = t.minPoints, figures.points < min {
+            missing.points = min - figures.points
+            words.append("\(min - figures.points) more points")
+        }
+        let joined: String
+        switch (words.count, tier.combine) {
+        case (0, _): joined = "Qualifies for \(tier.name) at the next evaluation"
+        case (1, _): joined = "\(words[0]) to reach \(tier.name)"
+        case (_, .all):
+            joined = words.dropLast().joined(separator: ", ") + " and \(words.last!) to reach \(tier.name)"
+        case (_, .any):
+            joined = words.dropLast().joined(separator: ", ") + " or \(words.last!) to reach \(tier.name)"
+        }
+        return .init(
+            tier: tier.code, name: tier.name, summary: joined.prefix(1).uppercased() + joined.dropFirst(),
+            missing: missing)
+    }
+
+    static func money(_ minor: Int64, _ currency: String) -> String {
+        let units = minor / 100
+        let cents = abs(minor % 100)
+        var digits = String(abs(units))
+        var grouped = ""
+        while digits.count > 3 {
+            grouped = "," + digits.suffix(3) + grouped
+            digits.removeLast(3)
+        }
+        grouped = (minor < 0 ? "-" : "") + digits + grouped
+        return "\(grouped).\(cents < 10 ? "0" : "")\(cents) \(currency)"
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ItineraTestSupport
+import PostgresNIO
+import Testing
+
+@testable import Itinera
+
+@Suite struct MemberTests {
+    static func idempotency(_ key: String) -> HTTPFields { [HTTPField.Name("Idempotency-Key")!: key] }
+
+    @Test func test_cardNumbers_carryALuhnCheckDigit() {
+        let card = CardNumber.make(prefix: "88", sequence: 42)
+        #expect(card.count == 12)
+        #expect(card.hasPrefix("88000000042"))
+        #expect(CardNumber.isValid(card))
+        var mistyped = Array(card)
+        mistyped[5] = mistyped[5] == "9" ? "8" : "9"
+        #expect(!CardNumber.isValid(String(mistyped)))
+        #expect(CardNumber.isValid("79927398713"))
+        #expect(!CardNumber.isValid("79927398710"))
+    }
+
+    @Test func test_30ConcurrentRedemptionsOf10AgainstABalanceOf100_exactly10Succeed() async throws {
+        try await TestDatabase.with(connections: 16) { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "redeem")
+                let key = try await client.createKey(token: tenant.token, scopes: ["loyalty:read", "loyalty:write"])
+                let program = try JSON.object(
+                    try await client.send(
+                        .post, "/v1/programs", json: ProgramTests.program.merging(["enrolment": "explicit"]) { $1 },
+                        token: tenant.token
+                    ).body)
+                let customer = try JSON.object(
+                    try await client.send(
+                        .post, "/v1/customers", json: ["phone": "13800138000"], token: tenant.token
+                    ).body)
+                let enrolled = try await client.send(
+                    .post, "/v1/programs/\(program["id"]!)/members", json: ["customer_id": customer["id"]!],
+                    token: key.token)
+                #expect(enrolled.status == .created)
+                let member = try JSON.object(enrolled.body)
+                #expect(CardNumber.isValid(member["card_number"] as? String ?? ""))
+                let again = try await client.send(
+                    .post, "/v1/programs/\(program["id"]!)/members", json: ["customer_id": customer["id"]!],
+                    token: key.token)
+                #expect(again.status == .ok)
+                #expect(try JSON.object(again.body)["card_number"] as? String == member["card_number"] as? String)
+                let id = member["id"] as? String ?? ""
+                let credit = try await client.send(
+                    .post, "/v1/members/\(id)/points", json: ["points": 100, "reason": "Welcome gift"],
+                    token: tenant.token)
+                #expect(credit.status == .created)
+
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for index in 0..<30 {
+                        group.addTask {
+                            try await client.send(
+                                .post, "/v1/members/\(id)/redemptions",
+                                json: ["points": 10, "reason": "Coupon \(index)"],
+                                token: key.token
+                            ).status
+                        }
+                    }
+                    return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0 == .created }.count == 10)
+                #expect(statuses.filter { $0 == .conflict }.count == 20)
+                let view = try JSON.object(try await client.send(.get, "/v1/members/\(id)", token: key.token).body)
+                #expect(view["points_balance"] as? Int == 0)
+                let entries =
+                    try JSON.object(
+                        try await client.send(.get, "/v1/members/\(id)/points?limit=200", token: key.token).body)[
+                        "items"] as? [[String: Any]] ?? []
+                #expect(entries.filter { $0["kind"] as? String == "redeem" }.count == 10)
+                #expect(entries.map { $0["balance_after"] as? Int ?? -1 }.sorted() == Array(0...10).map { $0 * 10 })
+                let lots = try await db.inTenant(tenant.slug) { connection in
+                    for try await left in try await connection.query(
+                        "SELECT coalesce(sum(remaining), -1)::int FROM point_lots"
+                    ).decode(Int.self) { return left }
+                    return -1
+                }
+                #expect(lots == 0)
+
+                // Too many, or none, or a retry of one that was refused: nothing changes.
+                let short = try await client.send(
+                    .post, "/v1/members/\(id)/redemptions", json: ["points": 1], token: key.token,
+                    headers: Self.idempotency("late"))
+                #expect(short.status == .conflict)
+                #expect(try JSON.object(short.body)["field"] as? String == "points")
+                let zero = try await client.send(
+                    .post, "/v1/members/\(id)/redemptions", json: ["points": 0], token: key.token)
+                #expect(zero.status == .unprocessableContent)
+                #expect(try JSON.object(zero.body)["field"] as? String == "points")
+                let noReason = try await client.send(
+                    .post, "/v1/members/\(id)/points", json: ["points": 5, "reason": " "], token: tenant.token)
+                #expect(noReason.status == .unprocessableContent)
+                #expect(try JSON.object(noReason.body)["field"] as? String == "reason")
+                #expect(
+                    try await client.send(
+                        .post, "/v1/members/\(id)/points", json: ["points": 5, "reason": "x"], token: key.token
+                    )
+                    .status == .forbidden, "adjustments are for people, not partners")
+                #expect(try await client.send(.get, "/v1/members/999999", token: key.token).status == .notFound)
+            }
+        }
+    }
+
+    @Test func test_aRedemptionRetriedWithItsKey_spendsOnce() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "redeemonce")
+                let program = try JSON.object(
+                    try await client.send(.post, "/v1/programs", json: ProgramTests.program, token: tenant.token).body)
+                let customer = try JSON.object(
+                    try await client.send(.post, "/v1/customers", json: ["phone": "13900139000"], token: tenant.token)
+                        .body)
+                let id =
+                    try JSON.object(
+                        try await client.send(
+                            .post, "/v1/programs/\(program["id"]!)/members", json: ["customer_id": customer["id"]!],
+                            token: tenant.token
+                        ).body)["id"] as? String ?? ""
+                _ = try await client.send(
+                    .post, "/v1/members/\(id)/points", json: ["points": 50, "reason": "Goodwill"], token: tenant.token)
+                let first = try await client.send(
+                    .post, "/v1/members/\(id)/redemptions", json: ["points": 20], token: tenant.token,
+                    headers: Self.idempotency("r1"))
+                let retry = try await client.send(
+                    .post, "/v1/members/\(id)/redemptions", json: ["points": 20], token: tenant.token,
+                    headers: Self.idempotency("r1"))
+                #expect(first.status == .created)
+                #expect(retry.status == .created)
+                #expect(String(buffer: first.body) == String(buffer: retry.body))
+                let changed = try await client.send(
+                    .post, "/v1/members/\(id)/redemptions", json: ["points": 21], token: tenant.token,
+                    headers: Self.idempotency("r1"))
+                #expect(changed.status == .unprocessableContent)
+                let view = try JSON.object(try await client.send(.get, "/v1/members/\(id)", token: tenant.token).body)
+                #expect(view["points_balance"] as? Int == 30)
+            }
+        }
+    }
+
+    @Test func test_ordersEarnAndPromoteInTheirTransaction_aCancellationReversesAndDemotes() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "earn")
+                let rolling = ProgramTests.program.merging(["tier_window": ["kind": "rolling_days", "days": 365]]) {
+                    $1
+                }
+                _ = try await client.send(.post, "/v1/programs", json: rolling, token: tenant.token)
+                var orders: [String] = []
+                for index in 0..<3 {
+                    let response = try await client.send(
+                        .post, "/v1/orders",
+                        json: orderBody(
+                            phone: "13700137000", amount: 500_000,
+                            orderedAt: Date().addingTimeInterval(-Double(3 - index) * 3_600)),
+                        token: tenant.token, headers: Self.idempotency("e\(index)"))
+                    #expect(response.status == .created)
+                    orders.append(try JSON.object(response.body)["id"] as? String ?? "")
+                }
+                let memberID = try await db.inTenant(tenant.slug) { connection in
+                    for try await id in try await connection.query("SELECT id FROM members").decode(Int64.self) {
+                        return id
+                    }
+                    return 0
+                }
+                var view = try JSON.object(
+                    try await client.send(.get, "/v1/members/\(memberID)", token: tenant.token).body)
+                #expect((view["tier"] as? [String: Any])?["code"] as? String == "diamond")
+                // 5,000 and 5,000 at no tier, then 5,000 at Gold's 1.5.
+                #expect(view["points_balance"] as? Int == 17_500)
+                #expect(view["next_tier"] == nil)
+
+                let cancelled = try await client.send(
+                    .post, "/v1/orders/\(orders[2])/cancel", token: tenant.token)
+                #expect(cancelled.status == .ok)
+                view = try JSON.object(try await client.send(.get, "/v1/members/\(memberID)", token: tenant.token).body)
+                #expect((view["tier"] as? [String: Any])?["code"] as? String == "gold")
+                #expect(view["points_balance"] as? Int == 10_000)
+                let next = view["next_tier"] as? [String: Any]
+                #expect(next?["tier"] as? String == "diamond")
+                #expect(next?["summary"] as? String == "1 more order to reach Diamond")
+                #expect((next?["missing"] as? [String: Any])?["orders"] as? Int == 1)
+                #expect((view["window"] as? [String: Any])?["orders"] as? Int == 2)
+
+                let history =
+                    try JSON.object(
+                        try await client.send(.get, "/v1/members/\(memberID)/tier-history", token: tenant.token).body)[
+                        "items"] as? [[String: Any]] ?? []
+                #expect(
+                    history.map { "\($0["from"] as? String ?? "-")>\($0["to"] as? String ?? "-") \($0["source"]!)" }
+                        == ["diamond>gold cancellation", "gold>diamond order", "->gold order"])
+                #expect(history.first?["order_id"] as? String == orders[2])
+                #expect((history.first?["figures"] as? [String: Any])?["orders"] as? Int == 2)
+                let kinds =
+                    try JSON.object(
+                        try await client.send(.get, "/v1/members/\(memberID)/points", token: tenant.token).body)[
+                        "items"] as? [[String: Any]] ?? []
+                #expect(
+                    kinds.map { "\($0["kind"]!) \($0["points"]!)" }
+                        == ["reverse -7500", "earn 7500", "earn 5000", "earn 5000"])
+            }
+        }
+    }
+}
