@@ -105,9 +105,7 @@ struct ProgramController: Sendable {
             }
             let reevaluation = TierReevaluation(
                 programID: id, evaluator: Self.evaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date())
-            let moves = try await reevaluation.moves(on: tenant)
-            let sample = try await reevaluation.sample(limit: Self.previewSample, on: tenant)
-                .filter { $0.before.tier != $0.after.tier }
+            let (moves, sample) = try await reevaluation.preview(sampleLimit: Self.previewSample, on: tenant)
             return Components.Schemas.TierPreview(
                 members: try await ProgramStore.memberCount(id, on: tenant), moves: moves.map(Self.api),
                 sample: sample.map { decision in

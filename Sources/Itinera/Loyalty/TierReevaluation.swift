@@ -25,23 +25,6 @@ struct TierReevaluation: Sendable {
         var figures: WindowFigures
     }
 
-    /// The tiers as the statement reads them.
-    var tiersJSON: String {
-        let rows: [[String: Any]] = evaluator.tiers.map { tier in
-            var row: [String: Any] = ["code": tier.code, "rank": tier.rank, "combine": tier.combine.rawValue]
-            let t = tier.thresholds
-            if let v = t.minOrders { row["min_orders"] = v }
-            if let v = t.minTotalSpentMinor { row["min_total_spent_minor"] = v }
-            if let v = t.minAverageOrderMinor { row["min_average_order_minor"] = v }
-            if let v = t.maxAverageOrderMinor { row["max_average_order_minor"] = v }
-            if let v = t.maxDaysSinceLastOrder { row["max_days_since_last_order"] = v }
-            if let v = t.minPoints { row["min_points"] = v }
-            return row
-        }
-        let data = try! JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
-    }
-
     /// When a demotion found now falls due: one moment for every member, or (end of period under a
     /// rolling window) one window's length after each member reached their tier.
     var demotionDue: (at: Date?, daysAfterSince: Int?) {
@@ -58,19 +41,38 @@ struct TierReevaluation: Sendable {
 
     /// The statement up to the `decided` relation: each member's standing before and after, with the
     /// figures. `members` limits it to some members (nil: all of the programme's).
+    ///
+    /// Each tier's qualification is a boolean expression over the figures with the tier's set
+    /// thresholds bound as parameters, tried best tier first in one `CASE`: no subquery runs per member.
     func decisions(members: [Int64]? = nil) -> PostgresQuery {
+        var q = QueryBuilder()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         let due = demotionDue
-        let tiers = tiersJSON
-        let everyone = members == nil
-        let chosen = members ?? []
-        return """
-            WITH tier_list AS (
-                SELECT * FROM jsonb_to_recordset(\(tiers)::jsonb) AS t(
-                    code text, rank int, combine text, min_orders int, min_total_spent_minor bigint,
-                    min_average_order_minor bigint, max_average_order_minor bigint, max_days_since_last_order int,
-                    min_points bigint)
-            ), figures AS (
+        let asOf = q.bind(self.asOf)
+        let program = q.bind(programID)
+        let some = members.map { q.bind($0) }
+        var earned = "CASE"
+        for tier in evaluator.tiers {
+            earned += " WHEN \(Self.qualifies(tier, figures: "f", builder: &q)) THEN \(q.bind(tier.code))"
+        }
+        earned += " END"
+        var earnedRank = "CASE e.earned"
+        var currentRank = "CASE e.tier_code"
+        for tier in evaluator.tiers {
+            let code = q.bind(tier.code)
+            let rank = q.bind(tier.rank)
+            earnedRank += " WHEN \(code) THEN \(rank)::int"
+            currentRank += " WHEN \(code) THEN \(rank)::int"
+        }
+        earnedRank += " ELSE 0 END"
+        currentRank += " ELSE 0 END"
+        let dueAt =
+            due.daysAfterSince.map {
+                "greatest(\(asOf)::timestamptz, coalesce(r.tier_since, \(asOf)::timestamptz) + make_interval(secs => \(q.bind($0))::float8 * 86400))"
+            } ?? "\(q.bind(due.at ?? self.asOf))::timestamptz"
+        let windowStart = q.bind(start)
+        q.sql = """
+            WITH figures AS (
                 SELECT m.id, m.customer_id, m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at,
                        m.points_balance, coalesce(o.orders, 0) AS orders, coalesce(o.total, 0) AS total, o.last,
                        floor(extract(epoch FROM \(asOf)::timestamptz - o.last) / 86400)::int AS days_since
@@ -80,45 +82,39 @@ struct TierReevaluation: Sendable {
                            max(o.ordered_at) AS last
                     FROM orders o
                     WHERE o.status IN ('confirmed', 'completed')
-                      AND o.ordered_at >= \(start) AND o.ordered_at <= \(asOf)
-                      AND o.customer_id IN (SELECT customer_id FROM members
-                                            WHERE program_id = \(programID) AND (\(everyone) OR id = ANY(\(chosen))))
+                      AND o.ordered_at >= \(windowStart)::timestamptz AND o.ordered_at <= \(asOf)::timestamptz
+                      \(some.map { "AND o.customer_id IN (SELECT customer_id FROM members WHERE id = ANY(\($0)::bigint[]))" } ?? "")
                     GROUP BY o.customer_id
                 ) o ON o.customer_id = m.customer_id
-                WHERE m.program_id = \(programID) AND (\(everyone) OR m.id = ANY(\(chosen)))
+                WHERE m.program_id = \(program)::bigint \(some.map { "AND m.id = ANY(\($0)::bigint[])" } ?? "")
             ), earned AS (
-                SELECT f.*, e.code AS earned, coalesce(e.rank, 0) AS earned_rank,
-                       coalesce((SELECT c.rank FROM tier_list c WHERE c.code = f.tier_code), 0) AS current_rank
-                FROM figures f
-                LEFT JOIN LATERAL (
-                    SELECT t.code, t.rank FROM tier_list t
-                    WHERE \(unescaped: Self.qualifies)
-                    ORDER BY t.rank DESC LIMIT 1
-                ) e ON true
+                SELECT f.*, \(earned) AS earned FROM figures f
+            ), ranked AS (
+                SELECT e.*, \(earnedRank) AS earned_rank, \(currentRank) AS current_rank FROM earned e
             ), due AS (
-                SELECT e.*,
-                       CASE WHEN e.earned_rank >= e.current_rank THEN NULL
-                            ELSE coalesce(e.demotion_due_at,
-                                          \(due.at),
-                                          greatest(\(asOf), coalesce(e.tier_since, \(asOf))
-                                                   + make_interval(secs => \(due.daysAfterSince)::float8 * 86400)))
-                       END AS due_at
-                FROM earned e
+                SELECT r.*,
+                       CASE WHEN r.earned_rank >= r.current_rank THEN NULL
+                            ELSE coalesce(r.demotion_due_at, \(dueAt)) END AS due_at
+                FROM ranked r
             ), decided AS (
                 SELECT d.id, d.customer_id, d.tier_code AS old_tier, d.tier_since AS old_since,
                        d.demotion_to AS old_demotion_to, d.demotion_due_at AS old_demotion_due_at,
                        d.orders, d.total, d.last, d.points_balance,
-                       CASE WHEN d.due_at IS NULL OR \(asOf) >= d.due_at THEN d.earned ELSE d.tier_code END AS new_tier,
-                       CASE WHEN d.due_at IS NULL OR \(asOf) >= d.due_at THEN
+                       CASE WHEN d.due_at IS NULL OR \(asOf)::timestamptz >= d.due_at THEN d.earned ELSE d.tier_code END
+                           AS new_tier,
+                       CASE WHEN d.due_at IS NULL OR \(asOf)::timestamptz >= d.due_at THEN
                                 CASE WHEN d.earned IS NULL THEN NULL
-                                     WHEN d.earned IS DISTINCT FROM d.tier_code THEN \(asOf)
+                                     WHEN d.earned IS DISTINCT FROM d.tier_code THEN \(asOf)::timestamptz
                                      ELSE d.tier_since END
                             ELSE d.tier_since END AS new_since,
-                       CASE WHEN d.due_at IS NULL OR \(asOf) >= d.due_at THEN NULL ELSE d.earned END AS new_demotion_to,
-                       CASE WHEN d.due_at IS NULL OR \(asOf) >= d.due_at THEN NULL ELSE d.due_at END AS new_demotion_due_at
+                       CASE WHEN d.due_at IS NULL OR \(asOf)::timestamptz >= d.due_at THEN NULL ELSE d.earned END
+                           AS new_demotion_to,
+                       CASE WHEN d.due_at IS NULL OR \(asOf)::timestamptz >= d.due_at THEN NULL ELSE d.due_at END
+                           AS new_demotion_due_at
                 FROM due d
             )
             """
+        return q.query
     }
 
     /// Applies the decisions: members whose standing changes are updated, each tier change is written
@@ -176,6 +172,42 @@ struct TierReevaluation: Sendable {
         return moves
     }
 
+    /// The moves the decisions would make and up to `sampleLimit` members who would move, in one
+    /// pass over the members, changing nothing.
+    func preview(sampleLimit: Int, on tenant: TenantConnection) async throws -> (moves: [Move], sample: [Decision]) {
+        var query = decisions()
+        query.sql += """
+            , moved AS MATERIALIZED (
+                SELECT * FROM decided WHERE old_tier IS DISTINCT FROM new_tier
+            )
+            SELECT true, old_tier, new_tier, count(*)::int, NULL::bigint, NULL::bigint, NULL::int, NULL::bigint,
+                   NULL::timestamptz, NULL::bigint
+            FROM moved GROUP BY old_tier, new_tier
+            UNION ALL
+            (SELECT false, old_tier, new_tier, 1, id, customer_id, orders, total, last, points_balance
+             FROM moved LIMIT $\(query.binds.count + 1))
+            """
+        query.binds.append(sampleLimit)
+        var moves: [Move] = []
+        var sample: [Decision] = []
+        for try await c in try await tenant.query(query).decode(
+            (Bool, String?, String?, Int, Int64?, Int64?, Int?, Int64?, Date?, Int64?).self)
+        {
+            if c.0 {
+                moves.append(Move(from: c.1, to: c.2, count: c.3))
+            } else if let member = c.4, let customer = c.5 {
+                sample.append(
+                    Decision(
+                        memberID: member, customerID: customer, before: .init(tier: c.1), after: .init(tier: c.2),
+                        figures: WindowFigures(
+                            orders: c.6 ?? 0, totalSpentMinor: c.7 ?? 0, lastOrderAt: c.8, points: c.9 ?? 0)))
+            }
+        }
+        moves.sort { ($0.from ?? "", $0.to ?? "") < ($1.from ?? "", $1.to ?? "") }
+        sample.sort { $0.memberID < $1.memberID }
+        return (moves, sample)
+    }
+
     /// Each member's decision, changing nothing: members that would move first, at most `limit`.
     func sample(members: [Int64]? = nil, limit: Int, on tenant: TenantConnection) async throws -> [Decision] {
         var query = decisions(members: members)
@@ -216,27 +248,39 @@ struct TierReevaluation: Sendable {
         """
     }
 
-    /// Whether tier `t` admits figures `f` (in `earned`): each set threshold is a check, unset ones
-    /// are null; `all` needs every set check, `any` one of them; a tier without thresholds admits all.
-    static let qualifies = """
-        (CASE t.combine
-            WHEN 'all' THEN coalesce(f.orders >= t.min_orders, true)
-                AND coalesce(f.total >= t.min_total_spent_minor, true)
-                AND coalesce(CASE WHEN t.min_average_order_minor IS NULL THEN NULL
-                                  ELSE f.orders > 0 AND f.total >= t.min_average_order_minor * f.orders END, true)
-                AND coalesce(CASE WHEN t.max_average_order_minor IS NULL THEN NULL
-                                  ELSE f.orders > 0 AND f.total <= t.max_average_order_minor * f.orders END, true)
-                AND coalesce(CASE WHEN t.max_days_since_last_order IS NULL THEN NULL
-                                  ELSE coalesce(f.days_since <= t.max_days_since_last_order, false) END, true)
-                AND coalesce(f.points_balance >= t.min_points, true)
-            ELSE num_nonnulls(t.min_orders, t.min_total_spent_minor, t.min_average_order_minor,
-                              t.max_average_order_minor, t.max_days_since_last_order, t.min_points) = 0
-                OR coalesce(f.orders >= t.min_orders, false)
-                OR coalesce(f.total >= t.min_total_spent_minor, false)
-                OR coalesce(f.orders > 0 AND f.total >= t.min_average_order_minor * f.orders, false)
-                OR coalesce(f.orders > 0 AND f.total <= t.max_average_order_minor * f.orders, false)
-                OR coalesce(f.days_since <= t.max_days_since_last_order, false)
-                OR coalesce(f.points_balance >= t.min_points, false)
-        END)
-        """
+    /// Whether `tier` admits the figures of relation `f`: each threshold the tier sets is a check,
+    /// `all` needs every one, `any` one of them; a tier without thresholds admits all. A check on the
+    /// average or the last order is unmet without orders (null `days_since` makes it null, which a
+    /// `CASE` does not take).
+    static func qualifies(_ tier: Tier, figures f: String, builder q: inout QueryBuilder) -> String {
+        let t = tier.thresholds
+        var checks: [String] = []
+        if let v = t.minOrders { checks.append("\(f).orders >= \(q.bind(v))::int") }
+        if let v = t.minTotalSpentMinor { checks.append("\(f).total >= \(q.bind(v))::bigint") }
+        if let v = t.minAverageOrderMinor {
+            checks.append("(\(f).orders > 0 AND \(f).total >= \(q.bind(v))::bigint * \(f).orders)")
+        }
+        if let v = t.maxAverageOrderMinor {
+            checks.append("(\(f).orders > 0 AND \(f).total <= \(q.bind(v))::bigint * \(f).orders)")
+        }
+        if let v = t.maxDaysSinceLastOrder { checks.append("\(f).days_since <= \(q.bind(v))::int") }
+        if let v = t.minPoints { checks.append("\(f).points_balance >= \(q.bind(v))::bigint") }
+        guard !checks.isEmpty else { return "true" }
+        return "(" + checks.joined(separator: tier.combine == .all ? " AND " : " OR ") + ")"
+    }
+}
+
+/// Builds a statement whose values are bound parameters, for SQL whose shape depends on data (the
+/// tiers of a programme).
+struct QueryBuilder {
+    var sql = ""
+    var binds = PostgresBindings()
+
+    /// Binds `value` and answers its placeholder.
+    mutating func bind(_ value: some PostgresNonThrowingEncodable) -> String {
+        binds.append(value)
+        return "$\(binds.count)"
+    }
+
+    var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
 }
