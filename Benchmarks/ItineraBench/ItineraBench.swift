@@ -41,15 +41,18 @@ struct ItineraBench: AsyncParsableCommand {
 
     @Option(
         help:
-            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest)."
+            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation and preview)."
     )
-    var sections: [String] = ["foundation", "access", "customers"]
+    var sections: [String] = ["foundation", "access", "customers", "loyalty"]
 
     @Option(help: "Orders in the customer section's bulk import.")
     var importOrders = 1_000_000
 
     @Option(help: "Customers those orders belong to.")
     var importCustomers = 100_000
+
+    @Option(help: "Members in the loyalty section (each with five orders).")
+    var loyaltyMembers = 1_000_000
 
     @Flag(
         help:
@@ -124,6 +127,9 @@ struct ItineraBench: AsyncParsableCommand {
                 if sections.contains("customers") {
                     try await measureCustomers(
                         client: client, migrations: migrations, embedded: embedded, logger: logger)
+                }
+                if sections.contains("loyalty") {
+                    try await measureLoyalty(client: client, migrations: migrations, embedded: embedded, logger: logger)
                 }
             }
             group.cancelAll()

@@ -1,0 +1,175 @@
+import Foundation
+import Itinera
+import Logging
+import PostgresNIO
+
+extension ItineraBench {
+    /// Loyalty: re-evaluating every member of a programme when its tiers change, and previewing the
+    /// change, over `loyaltyMembers` members and five orders each, next to one hand-written SQL
+    /// statement doing the same work on the same data in the same run.
+    func measureLoyalty(
+        client: PostgresClient,
+        migrations: MigrationSet,
+        embedded: EmbeddedPostgres,
+        logger: Logger
+    ) async throws {
+        let (tenant, _) = try await keyedTenant(
+            slug: "loyalty", scopes: ["loyalty:read"], client: client, migrations: migrations, logger: logger)
+        let token = tenant.session.value
+        let schema = tenant.tenant.identity.schema
+        var lines: [String] = [] {
+            didSet { Self.emit(lines.last ?? "") }
+        }
+        lines.append("")
+        lines.append("## Loyalty")
+
+        let program = try await Curl.json(
+            method: "POST", port: port, path: "/v1/programs",
+            body: #"{"name": "Club", "points_per_currency_unit": 1, "tier_window": {"kind": "calendar_year"}}"#,
+            token: token)
+        guard program.status == 201 else { throw BenchError("the programme answered \(program.status)") }
+
+        // A million customers with five orders each over this year and next (those after now are
+        // outside the window), one in twenty cancelled; every customer a member.
+        let members = loyaltyMembers
+        let started = Date()
+        try await embedded.withSuperuser(database: EmbeddedPostgres.applicationDatabase) { connection in
+            for statement in [
+                "SET search_path = \(schema)",
+                "SET work_mem = '256MB'",
+                "INSERT INTO customers (name) SELECT NULL FROM generate_series(1, \(members))",
+                """
+                INSERT INTO orders (customer_id, amount_minor, currency, product_name, ordered_at, status)
+                SELECT (g % \(members)) + 1, 100000 + (hashint4(g) & 1023) * 1000, 'CNY', 'Trip',
+                       date_trunc('year', now()) + (hashint4(g * 7) & 32767) * interval '15 minutes',
+                       CASE WHEN g % 20 = 0 THEN 'cancelled' ELSE 'confirmed' END
+                FROM generate_series(1, \(members * 5)) g
+                """,
+                """
+                INSERT INTO members (program_id, customer_id, card_number)
+                SELECT 1, id, '88' || lpad(id::text, 10, '0') FROM customers
+                """,
+            ] {
+                try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        }
+        try await settle(embedded)
+        lines.append("")
+        lines.append(
+            "\(members) members, \(members * 5) orders (made in \(Int(Date().timeIntervalSince(started))) s), calendar-year window, one programme. Each figure is the whole HTTPS request (`curl`), server and PostgreSQL on the same two cores."
+        )
+        lines.append("")
+        lines.append("| what | seconds | members moved |")
+        lines.append("| --- | ---: | ---: |")
+
+        func tiers(diamondAverage: Int) -> String {
+            """
+            {"tiers": [
+              {"code": "diamond", "name": "Diamond", "rank": 3, "min_orders": 3, "min_average_order_minor": \(diamondAverage)},
+              {"code": "gold", "name": "Gold", "rank": 2, "min_orders": 2, "min_average_order_minor": 300000, "max_average_order_minor": 500000},
+              {"code": "potential", "name": "Potential", "rank": 1, "min_orders": 1, "max_average_order_minor": 300000}]}
+            """
+        }
+        func moved(_ body: String) -> Int {
+            var total = 0
+            var rest = Substring(body)
+            while let range = rest.range(of: "\"count\":") {
+                rest = rest[range.upperBound...]
+                total += Int(rest.prefix { $0.isNumber }) ?? 0
+            }
+            return total
+        }
+        func row(_ what: String, _ result: Curl.Result) throws {
+            guard result.status == 200 else { throw BenchError("\(what) answered \(result.status): \(result.body)") }
+            lines.append("| \(what) | \(String(format: "%.2f", result.seconds)) | \(moved(result.body)) |")
+        }
+        let template = tiers(diamondAverage: 500_000)
+        try row(
+            "`POST …/tiers/preview`, the template, no member evaluated yet",
+            try await Curl.json(
+                method: "POST", port: port, path: "/v1/programs/1/tiers/preview", body: template, token: token))
+        try row(
+            "`PUT …/tiers`, the template: every member evaluated, most move, history written",
+            try await Curl.json(method: "PUT", port: port, path: "/v1/programs/1/tiers", body: template, token: token))
+        try await settle(embedded)
+        try row(
+            "`PUT …/tiers` again, unchanged: every member evaluated, none moves",
+            try await Curl.json(method: "PUT", port: port, path: "/v1/programs/1/tiers", body: template, token: token))
+        let lower = tiers(diamondAverage: 480_000)
+        try row(
+            "`POST …/tiers/preview`, Diamond's average 4,800 instead of 5,000",
+            try await Curl.json(
+                method: "POST", port: port, path: "/v1/programs/1/tiers/preview", body: lower, token: token))
+
+        // The same change by hand: one statement, the tiers written into it, rolled back.
+        let handStarted = Date()
+        try await embedded.withSuperuser(database: EmbeddedPostgres.applicationDatabase) { connection in
+            for statement in [
+                "BEGIN", "SET LOCAL search_path = \(schema)", "SET LOCAL work_mem = '256MB'",
+                "SET LOCAL max_parallel_workers_per_gather = 0", "SET LOCAL jit = off", Self.handWrittenReevaluation,
+                "ROLLBACK",
+            ] {
+                try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        }
+        let handSeconds = Date().timeIntervalSince(handStarted)
+        let put = try await Curl.json(
+            method: "PUT", port: port, path: "/v1/programs/1/tiers", body: lower, token: token)
+        try row("`PUT …/tiers`, Diamond's average 4,800: every member evaluated", put)
+        lines.append(
+            "| one hand-written statement doing the same (window aggregate, tiers as a `CASE`, changed members updated, history inserted), `psql`-style on a superuser connection | \(String(format: "%.2f", handSeconds)) | |"
+        )
+        lines.append("")
+        lines.append(
+            "`PUT` ÷ hand-written: \(String(format: "%.2f", put.seconds / handSeconds))×.")
+    }
+
+    /// Diamond at an average of 4,800: what `PUT /v1/programs/1/tiers` does to the members, written by
+    /// hand for this one tier list and the immediate policy.
+    static let handWrittenReevaluation = """
+        WITH figures AS (
+            SELECT m.id, m.tier_code, coalesce(o.n, 0) AS n, coalesce(o.total, 0) AS total, o.last, m.points_balance
+            FROM members m
+            LEFT JOIN (SELECT customer_id, count(*) AS n, sum(amount_minor) AS total, max(ordered_at) AS last
+                       FROM orders
+                       WHERE status IN ('confirmed', 'completed') AND ordered_at >= date_trunc('year', now())
+                         AND ordered_at <= now()
+                       GROUP BY customer_id) o ON o.customer_id = m.customer_id
+            WHERE m.program_id = 1
+        ), decided AS (
+            SELECT f.*, CASE WHEN n >= 3 AND total >= 480000 * n THEN 'diamond'
+                             WHEN n >= 2 AND total >= 300000 * n AND total <= 500000 * n THEN 'gold'
+                             WHEN n >= 1 AND total <= 300000 * n THEN 'potential' END AS new_tier
+            FROM figures f
+        ), changed AS (
+            UPDATE members m SET tier_code = d.new_tier, tier_since = now()
+            FROM decided d WHERE m.id = d.id AND m.tier_code IS DISTINCT FROM d.new_tier
+            RETURNING d.*
+        )
+        INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures)
+        SELECT id, tier_code, new_tier, 'rule_change',
+               jsonb_build_object('orders', n, 'total_spent_minor', total, 'last_order_at', last, 'points', points_balance)
+        FROM changed
+        """
+}
+
+extension Curl {
+    /// Sends a JSON body with a session token and times the whole exchange.
+    static func json(method: String, port: Int, path: String, body: String, token: String) async throws -> Result {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-curl-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let printed = try await BenchProcess.run(
+            "curl",
+            [
+                "-sk", "-o", output, "-w", "%{http_code} %{time_total}", "-H", "Authorization: Bearer \(token)", "-H",
+                "Content-Type: application/json", "-X", method, "--data-binary", body,
+                "https://127.0.0.1:\(port)\(path)",
+            ])
+        let parts = printed.split(separator: " ")
+        guard parts.count == 2, let status = Int(parts[0]), let seconds = Double(parts[1]) else {
+            throw BenchError("curl printed \(printed)")
+        }
+        return Result(
+            status: status, seconds: seconds, body: (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+    }
+}
