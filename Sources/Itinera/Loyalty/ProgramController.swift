@@ -57,7 +57,9 @@ struct ProgramController: Sendable {
             guard try await ProgramStore.find(id, on: tenant) != nil else {
                 throw Problem.notFound("programme", input.path.id)
             }
-            return try await ProgramStore.tiers(of: id, on: tenant).map { Self.api($0.tier, members: $0.members) }
+            return try await ProgramStore.tiers(of: id, counts: true, on: tenant).map {
+                Self.api($0.tier, members: $0.members)
+            }
         }
         return .ok(.init(body: .json(.init(tiers: tiers))))
     }
@@ -83,7 +85,9 @@ struct ProgramController: Sendable {
                     before: ProgramInput.auditJSON(program, tiers: before),
                     after: ProgramInput.auditJSON(program, tiers: tiers)),
                 on: tenant)
-            let saved = try await ProgramStore.tiers(of: id, on: tenant).map { Self.api($0.tier, members: $0.members) }
+            let saved = try await ProgramStore.tiers(of: id, counts: true, on: tenant).map {
+                Self.api($0.tier, members: $0.members)
+            }
             return Components.Schemas.TierChange(
                 tiers: saved,
                 reevaluation: .init(

@@ -107,14 +107,19 @@ enum ProgramStore {
         return 0
     }
 
-    /// The programme's tiers, best first, each with the members holding it now.
-    static func tiers(of id: Int64, on tenant: TenantConnection) async throws -> [(tier: Tier, members: Int)] {
+    /// The programme's tiers, best first, each with the members holding it now (counted only when
+    /// `counts` is set: a count reads every member of the tier).
+    static func tiers(of id: Int64, counts: Bool = false, on tenant: TenantConnection) async throws
+        -> [(tier: Tier, members: Int)]
+    {
         let rows = try await tenant.query(
             """
             SELECT t.code, t.name, t.rank, t.combine, t.min_orders, t.min_total_spent_minor, t.min_average_order_minor,
                    t.max_average_order_minor, t.max_days_since_last_order, t.min_points, t.points_multiplier::text,
                    t.benefits::text,
-                   (SELECT count(*)::int FROM members m WHERE m.program_id = t.program_id AND m.tier_code = t.code)
+                   CASE WHEN \(counts) THEN (SELECT count(*)::int FROM members m
+                                             WHERE m.program_id = t.program_id AND m.tier_code = t.code)
+                        ELSE 0 END
             FROM tiers t WHERE t.program_id = \(id) ORDER BY t.rank DESC
             """
         )
