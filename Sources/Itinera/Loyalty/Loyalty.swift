@@ -16,16 +16,68 @@ enum Loyalty {
         return (try await MemberStore.find(member.id, on: tenant) ?? member, true)
     }
 
-    /// Re-evaluates one member with the statement that re-evaluates them all.
+    /// Re-evaluates one member: their row locked with the window's figures read beside it,
+    /// `TierEvaluator` deciding (the statement that re-evaluates everyone is held to it by a test),
+    /// and the standing and its history written only when something changed.
     static func evaluate(
         _ member: Int64, program: Program, source: String, order: Int64?, tenant: Tenant,
         on connection: TenantConnection
     ) async throws {
         let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
-        _ = try await TierReevaluation(
-            programID: program.id, evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: tenant),
-            asOf: Date()
-        ).apply(source: source, members: [member], order: order, on: connection)
+        try await evaluate(
+            member, evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: tenant), source: source,
+            order: order, on: connection)
+    }
+
+    static func evaluate(
+        _ member: Int64, evaluator: TierEvaluator, source: String, order: Int64?, on connection: TenantConnection
+    ) async throws {
+        let asOf = Date()
+        let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
+        let rows = try await connection.query(
+            """
+            SELECT m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at, m.points_balance, f.orders, f.total,
+                   f.last
+            FROM members m,
+                 LATERAL (SELECT count(*)::int AS orders, coalesce(sum(o.amount_minor), 0)::bigint AS total,
+                                 max(o.ordered_at) AS last
+                          FROM orders o
+                          WHERE o.customer_id = m.customer_id AND o.status IN ('confirmed', 'completed')
+                            AND o.ordered_at >= \(start) AND o.ordered_at <= \(asOf)) f
+            WHERE m.id = \(member)
+            FOR NO KEY UPDATE OF m
+            """
+        )
+        var found: (TierEvaluator.Standing, WindowFigures)?
+        for try await c in rows.decode((String?, Date?, String?, Date?, Int64, Int, Int64, Date?).self) {
+            found = (
+                .init(tier: c.0, since: c.1, demotionTo: c.2, demotionDueAt: c.3),
+                WindowFigures(orders: c.5, totalSpentMinor: c.6, lastOrderAt: c.7, points: c.4)
+            )
+        }
+        guard let (before, figures) = found else { return }
+        let after = evaluator.decide(before, figures: figures, asOf: asOf)
+        guard after != before else { return }
+        var document: [String: Any] = [
+            "orders": figures.orders, "total_spent_minor": figures.totalSpentMinor, "points": figures.points,
+            "window_start": try RFC3339DateTranscoder().encode(start),
+            "as_of": try RFC3339DateTranscoder().encode(asOf),
+        ]
+        document["last_order_at"] = try figures.lastOrderAt.map { try RFC3339DateTranscoder().encode($0) }
+        let figuresJSON = String(
+            decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]), as: UTF8.self)
+        try await connection.execute(
+            """
+            WITH standing AS (
+                UPDATE members SET tier_code = \(after.tier), tier_since = \(after.since), demotion_to = \(after.demotionTo),
+                    demotion_due_at = \(after.demotionDueAt)
+                WHERE id = \(member)
+            )
+            INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, order_id, changed_at)
+            SELECT \(member), \(before.tier), \(after.tier), \(source), \(figuresJSON)::jsonb, \(order), \(asOf)
+            WHERE \(before.tier)::text IS DISTINCT FROM \(after.tier)::text
+            """
+        )
     }
 
     /// An order was recorded: in every programme, a customer who is a member (or whose programme
@@ -50,10 +102,9 @@ enum Loyalty {
                         earnedAt: order.createdAt, timeZone: TimeZone(identifier: principal.tenant.timezone) ?? .gmt),
                     on: tenant)
             }
-            _ = try await TierReevaluation(
-                programID: program.id,
-                evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date()
-            ).apply(source: "order", members: [member.id], order: order.id, on: tenant)
+            try await evaluate(
+                member.id, evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: principal.tenant),
+                source: "order", order: order.id, on: tenant)
         }
     }
 
@@ -66,10 +117,9 @@ enum Loyalty {
             guard let program = try await ProgramStore.find(member.programID, on: tenant) else { continue }
             _ = try await PointsStore.reverse(order: order, member: member.id, on: tenant)
             let tiers = try await ProgramStore.tiers(of: program.id, on: tenant).map(\.tier)
-            _ = try await TierReevaluation(
-                programID: program.id,
-                evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date()
-            ).apply(source: "cancellation", members: [member.id], order: order, on: tenant)
+            try await evaluate(
+                member.id, evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: principal.tenant),
+                source: "cancellation", order: order, on: tenant)
         }
     }
 
