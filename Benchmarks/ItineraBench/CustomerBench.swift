@@ -197,15 +197,31 @@ enum Curl {
         var body: String
     }
 
-    static func post(port: Int, path: String, file: String, contentType: String, token: String) async throws -> Result {
+    static func post(port: Int, path: String, file: String, contentType: String, token: String) async throws
+        -> Result
+    {
+        try await run(
+            ["-H", "Content-Type: \(contentType)", "-T", file, "-X", "POST", "https://127.0.0.1:\(port)\(path)"],
+            token: token)
+    }
+
+    /// Sends a JSON body and times the whole exchange.
+    static func json(method: String, port: Int, path: String, body: String, token: String) async throws -> Result {
+        try await run(
+            [
+                "-H", "Content-Type: application/json", "-X", method, "--data-binary", body,
+                "https://127.0.0.1:\(port)\(path)",
+            ], token: token)
+    }
+
+    /// Runs `curl` with `arguments` and a bearer token; the status, the seconds and the body.
+    static func run(_ arguments: [String], token: String) async throws -> Result {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-curl-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let printed = try await BenchProcess.run(
             "curl",
-            [
-                "-sk", "-o", output, "-w", "%{http_code} %{time_total}", "-H", "Authorization: Bearer \(token)", "-H",
-                "Content-Type: \(contentType)", "-T", file, "-X", "POST", "https://127.0.0.1:\(port)\(path)",
-            ])
+            ["-sk", "-o", output, "-w", "%{http_code} %{time_total}", "-H", "Authorization: Bearer \(token)"]
+                + arguments)
         let parts = printed.split(separator: " ")
         guard parts.count == 2, let status = Int(parts[0]), let seconds = Double(parts[1]) else {
             throw BenchError("curl printed \(printed)")

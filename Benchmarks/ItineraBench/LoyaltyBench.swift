@@ -152,24 +152,3 @@ extension ItineraBench {
         FROM changed
         """
 }
-
-extension Curl {
-    /// Sends a JSON body with a session token and times the whole exchange.
-    static func json(method: String, port: Int, path: String, body: String, token: String) async throws -> Result {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-curl-\(UUID())").path
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let printed = try await BenchProcess.run(
-            "curl",
-            [
-                "-sk", "-o", output, "-w", "%{http_code} %{time_total}", "-H", "Authorization: Bearer \(token)", "-H",
-                "Content-Type: application/json", "-X", method, "--data-binary", body,
-                "https://127.0.0.1:\(port)\(path)",
-            ])
-        let parts = printed.split(separator: " ")
-        guard parts.count == 2, let status = Int(parts[0]), let seconds = Double(parts[1]) else {
-            throw BenchError("curl printed \(printed)")
-        }
-        return Result(
-            status: status, seconds: seconds, body: (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
-    }
-}

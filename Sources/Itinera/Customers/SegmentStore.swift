@@ -40,11 +40,7 @@ enum SegmentStore {
     }
 
     static func list(page: PageRequest, on tenant: TenantConnection) async throws -> [Segment] {
-        var after: Int64?
-        if let keys = page.after {
-            guard keys.count == 1, let id = Int64(keys[0]) else { throw Problem.badCursor }
-            after = id
-        }
+        let after = try page.afterID()
         let rows = try await tenant.query(
             """
             SELECT \(unescaped: columns) FROM segments WHERE \(after)::bigint IS NULL OR id > \(after)

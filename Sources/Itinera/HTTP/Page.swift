@@ -28,6 +28,13 @@ public struct PageRequest: Sendable {
         self.after = keys
     }
 
+    /// The id a cursor of a list ordered by one integer id holds; nil on the first page.
+    public func afterID() throws(Problem) -> Int64? {
+        guard let keys = after else { return nil }
+        guard keys.count == 1, let id = Int64(keys[0]) else { throw .badCursor }
+        return id
+    }
+
     /// The cursor for the page after one that ended with an item of sort key `keys`.
     public static func cursor(_ keys: [String]) -> String {
         (try? JSONEncoder().encode(keys)).map { $0.base64URLEncoded() } ?? ""

@@ -44,10 +44,7 @@ struct MemberController: Sendable {
     {
         let id = try Problem.pathID(input.path.id, of: "member")
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
-        let before = try page.after.map { keys throws(Problem) in
-            guard keys.count == 1, let id = Int64(keys[0]) else { throw Problem.badCursor }
-            return id
-        }
+        let before = try page.afterID()
         let entries = try await access.inTenant { tenant, _ in
             _ = try await Self.find(id, input.path.id, on: tenant)
             return try await PointsStore.entries(of: id, before: before, limit: page.limit + 1, on: tenant)
@@ -143,10 +140,7 @@ struct MemberController: Sendable {
     {
         let id = try Problem.pathID(input.path.id, of: "member")
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
-        let before = try page.after.map { keys throws(Problem) in
-            guard keys.count == 1, let id = Int64(keys[0]) else { throw Problem.badCursor }
-            return id
-        }
+        let before = try page.afterID()
         let items = try await access.inTenant { tenant, _ in
             _ = try await Self.find(id, input.path.id, on: tenant)
             var items: [Components.Schemas.TierHistoryEntry] = []

@@ -65,11 +65,7 @@ enum ProgramStore {
     }
 
     static func list(page: PageRequest, on tenant: TenantConnection) async throws -> [Program] {
-        var after: Int64?
-        if let keys = page.after {
-            guard keys.count == 1, let id = Int64(keys[0]) else { throw Problem.badCursor }
-            after = id
-        }
+        let after = try page.afterID()
         var programs: [Program] = []
         for try await row in try await tenant.query(
             """
