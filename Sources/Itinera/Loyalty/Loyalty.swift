@@ -85,11 +85,14 @@ enum Loyalty {
     /// re-evaluated. Orders that do not count (cancelled, refunded) earn nothing.
     static func orderRecorded(_ order: Order, principal: Principal, on tenant: TenantConnection) async throws {
         guard order.details.status == .confirmed || order.details.status == .completed else { return }
-        for program in try await ProgramStore.all(on: tenant)
-        where program.currency == order.details.currency {
-            var member = try await MemberStore.find(program: program.id, customer: order.customerID, on: tenant)
+        for (program, membership) in try await MemberStore.programs(
+            of: order.customerID, currency: order.details.currency, on: tenant)
+        {
+            var member = membership
             if member == nil, program.enrolment == .firstOrder {
-                member = try await MemberStore.enrol(customer: order.customerID, in: program, on: tenant).member
+                member =
+                    try await MemberStore.enrol(customer: order.customerID, in: program, knownAbsent: true, on: tenant)
+                    .member
             }
             guard let member else { continue }
             let tiers = try await ProgramStore.tiers(of: program.id, on: tenant).map(\.tier)

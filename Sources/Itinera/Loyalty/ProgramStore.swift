@@ -8,12 +8,16 @@ enum ProgramStore {
         tier_window_days, downgrade, downgrade_grace_days, enrolment, card_prefix, created_at, updated_at
         """
 
+    /// The programme in the first columns of `row` (`columns`); rows may carry more after them.
     static func program(from row: PostgresRow) throws -> Program {
-        let c = try row.decode(
-            (
-                Int64, String, String, String, String, String, Int?, String, Int?, String, Int?, String, String, Date,
-                Date
-            ).self)
+        let r = row.makeRandomAccess()
+        let c = (
+            try r[0].decode(Int64.self), try r[1].decode(String.self), try r[2].decode(String.self),
+            try r[3].decode(String.self), try r[4].decode(String.self), try r[5].decode(String.self),
+            try r[6].decode(Int?.self), try r[7].decode(String.self), try r[8].decode(Int?.self),
+            try r[9].decode(String.self), try r[10].decode(Int?.self), try r[11].decode(String.self),
+            try r[12].decode(String.self), try r[13].decode(Date.self), try r[14].decode(Date.self)
+        )
         return Program(
             id: c.0, name: c.1, currency: c.2,
             earning: EarningRule(
