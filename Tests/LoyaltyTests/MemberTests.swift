@@ -211,3 +211,57 @@ import Testing
         }
     }
 }
+
+@Suite struct MembershipMergeTests {
+    @Test func test_aMergeMovesTheOthersMembership_butNotTwoOfOneProgramme() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "mergemember")
+                let program =
+                    try JSON.object(
+                        try await client.send(
+                            .post, "/v1/programs",
+                            json: ProgramTests.program.merging(["enrolment": "explicit"]) { $1 }, token: tenant.token
+                        ).body)["id"] as? String ?? ""
+                var customers: [String] = []
+                for phone in ["13800000001", "13800000002", "13800000003"] {
+                    customers.append(
+                        try JSON.object(
+                            try await client.send(.post, "/v1/customers", json: ["phone": phone], token: tenant.token)
+                                .body)["id"] as? String ?? "")
+                }
+                func enrol(_ customer: String) async throws -> String {
+                    try JSON.object(
+                        try await client.send(
+                            .post, "/v1/programs/\(program)/members", json: ["customer_id": customer],
+                            token: tenant.token
+                        ).body)["id"] as? String ?? ""
+                }
+                let moving = try await enrol(customers[1])
+                _ = try await client.send(
+                    .post, "/v1/members/\(moving)/points", json: ["points": 40, "reason": "Welcome"],
+                    token: tenant.token)
+                // Customer 0 is no member: customer 1's membership, with its points, moves to it.
+                let merged = try await client.send(
+                    .post, "/v1/customers/\(customers[0])/merge", json: ["other_id": customers[1]],
+                    token: tenant.token)
+                #expect(merged.status == .ok)
+                let member = try JSON.object(
+                    try await client.send(.get, "/v1/members/\(moving)", token: tenant.token).body)
+                #expect(member["customer_id"] as? String == customers[0])
+                #expect(member["points_balance"] as? Int == 40)
+                // Customer 2 is a member too: the two memberships are not combined, the merge is refused.
+                _ = try await enrol(customers[2])
+                let refused = try await client.send(
+                    .post, "/v1/customers/\(customers[0])/merge", json: ["other_id": customers[2]],
+                    token: tenant.token)
+                #expect(refused.status == .conflict)
+                #expect((try JSON.object(refused.body)["detail"] as? String)?.contains("蓝天会员") == true)
+                #expect(
+                    try await client.send(.get, "/v1/customers/\(customers[2])", token: tenant.token).status == .ok)
+                #expect(try await db.tenantCount("members", tenant: tenant.slug) == 2)
+            }
+        }
+    }
+}
