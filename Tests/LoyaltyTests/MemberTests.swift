@@ -146,6 +146,52 @@ import Testing
         }
     }
 
+    @Test func test_aBalanceChangedByHand_movesTheTierOnlyWhereATierSetsAMinimumBalance() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "saver")
+                let program =
+                    try JSON.object(
+                        try await client.send(.post, "/v1/programs", json: ProgramTests.program, token: tenant.token)
+                            .body)["id"] as? String ?? ""
+                let customer = try JSON.object(
+                    try await client.send(.post, "/v1/customers", json: ["phone": "13600136000"], token: tenant.token)
+                        .body)
+                let id =
+                    try JSON.object(
+                        try await client.send(
+                            .post, "/v1/programs/\(program)/members", json: ["customer_id": customer["id"]!],
+                            token: tenant.token
+                        ).body)["id"] as? String ?? ""
+                func tier() async throws -> String? {
+                    let view = try JSON.object(
+                        try await client.send(.get, "/v1/members/\(id)", token: tenant.token).body)
+                    return (view["tier"] as? [String: Any])?["code"] as? String
+                }
+                // The template sets no minimum balance: points change no tier.
+                _ = try await client.send(
+                    .post, "/v1/members/\(id)/points", json: ["points": 50, "reason": "Goodwill"], token: tenant.token)
+                #expect(try await tier() == nil)
+                #expect(try await db.tenantCount("tier_history", tenant: tenant.slug) == 0)
+                let saver = ["tiers": [ProgramTests.tier("saver", rank: 1, ["min_points": 40])]]
+                #expect(
+                    try await client.send(.put, "/v1/programs/\(program)/tiers", json: saver, token: tenant.token)
+                        .status == .ok)
+                #expect(try await tier() == "saver")
+                _ = try await client.send(
+                    .post, "/v1/members/\(id)/redemptions", json: ["points": 20], token: tenant.token)
+                #expect(try await tier() == nil)
+                let history =
+                    try JSON.object(
+                        try await client.send(.get, "/v1/members/\(id)/tier-history", token: tenant.token).body)[
+                        "items"] as? [[String: Any]] ?? []
+                #expect(history.map { $0["source"] as? String } == ["admin", "rule_change"])
+                #expect((history.first?["figures"] as? [String: Any])?["points"] as? Int == 30)
+            }
+        }
+    }
+
     @Test func test_ordersEarnAndPromoteInTheirTransaction_aCancellationReversesAndDemotes() async throws {
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))
@@ -155,6 +201,10 @@ import Testing
                     $1
                 }
                 _ = try await client.send(.post, "/v1/programs", json: rolling, token: tenant.token)
+                let invitation = rolling.merging(["name": "Invitation only", "enrolment": "explicit"]) { $1 }
+                #expect(
+                    try await client.send(.post, "/v1/programs", json: invitation, token: tenant.token).status
+                        == .created)
                 var orders: [String] = []
                 for index in 0..<3 {
                     let response = try await client.send(
@@ -166,6 +216,9 @@ import Testing
                     #expect(response.status == .created)
                     orders.append(try JSON.object(response.body)["id"] as? String ?? "")
                 }
+                #expect(
+                    try await db.tenantCount("members", tenant: tenant.slug) == 1,
+                    "orders enrol only where enrolment is first_order")
                 let memberID = try await db.inTenant(tenant.slug) { connection in
                     for try await id in try await connection.query("SELECT id FROM members").decode(Int64.self) {
                         return id

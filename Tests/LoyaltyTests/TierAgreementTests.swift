@@ -104,14 +104,18 @@ struct SplitMix64: RandomNumberGenerator {
             let evaluator = TierEvaluator(
                 tiers: Tier.template, window: .calendarYear, downgrade: .graceDays(30), timeZone: shanghai)
             let reevaluation = TierReevaluation(programID: programID, evaluator: evaluator, asOf: Self.moments[0])
-            let previewed = try await db.inTenant(tenant.slug) { try await reevaluation.moves(on: $0) }
+            let previewed = try await db.inTenant(tenant.slug) {
+                try await reevaluation.preview(sampleLimit: 20, on: $0).moves
+            }
             let applied = try await db.inTenant(tenant.slug) { try await reevaluation.apply(source: "bulk", on: $0) }
             #expect(!previewed.isEmpty)
             #expect(previewed == applied)
             let history = try await db.tenantCount("tier_history", tenant: tenant.slug)
             #expect(history == applied.reduce(0) { $0 + $1.count })
             // Applied, the same evaluation moves no one.
-            let again = try await db.inTenant(tenant.slug) { try await reevaluation.moves(on: $0) }
+            let again = try await db.inTenant(tenant.slug) {
+                try await reevaluation.preview(sampleLimit: 20, on: $0).moves
+            }
             #expect(again.isEmpty)
         }
     }

@@ -34,28 +34,8 @@ enum Loyalty {
     ) async throws {
         let asOf = Date()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
-        let rows = try await connection.query(
-            """
-            SELECT m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at, m.points_balance, f.orders, f.total,
-                   f.last
-            FROM members m,
-                 LATERAL (SELECT count(*)::int AS orders, coalesce(sum(o.amount_minor), 0)::bigint AS total,
-                                 max(o.ordered_at) AS last
-                          FROM orders o
-                          WHERE o.customer_id = m.customer_id AND o.status IN ('confirmed', 'completed')
-                            AND o.ordered_at >= \(start) AND o.ordered_at <= \(asOf)) f
-            WHERE m.id = \(member)
-            FOR NO KEY UPDATE OF m
-            """
-        )
-        var found: (TierEvaluator.Standing, WindowFigures)?
-        for try await c in rows.decode((String?, Date?, String?, Date?, Int64, Int, Int64, Date?).self) {
-            found = (
-                .init(tier: c.0, since: c.1, demotionTo: c.2, demotionDueAt: c.3),
-                WindowFigures(orders: c.5, totalSpentMinor: c.6, lastOrderAt: c.7, points: c.4)
-            )
-        }
-        guard let (before, figures) = found else { return }
+        guard let (before, figures) = try await standing(of: member, from: start, to: asOf, lock: true, on: connection)
+        else { return }
         let after = evaluator.decide(before, figures: figures, asOf: asOf)
         guard after != before else { return }
         var document: [String: Any] = [
@@ -80,11 +60,39 @@ enum Loyalty {
         )
     }
 
+    /// A member's standing and the figures of the window `from`…`to`, read in one statement; with
+    /// `lock`, the member's row is locked until the transaction ends.
+    static func standing(of member: Int64, from start: Date, to asOf: Date, lock: Bool, on connection: TenantConnection)
+        async throws -> (TierEvaluator.Standing, WindowFigures)?
+    {
+        let rows = try await connection.query(
+            """
+            SELECT m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at, m.points_balance, f.orders, f.total,
+                   f.last
+            FROM members m,
+                 LATERAL (SELECT count(*)::int AS orders, coalesce(sum(o.amount_minor), 0)::bigint AS total,
+                                 max(o.ordered_at) AS last
+                          FROM orders o
+                          WHERE o.customer_id = m.customer_id AND o.status IN ('confirmed', 'completed')
+                            AND o.ordered_at >= \(start) AND o.ordered_at <= \(asOf)) f
+            WHERE m.id = \(member)
+            \(unescaped: lock ? "FOR NO KEY UPDATE OF m" : "")
+            """
+        )
+        for try await c in rows.decode((String?, Date?, String?, Date?, Int64, Int, Int64, Date?).self) {
+            return (
+                .init(tier: c.0, since: c.1, demotionTo: c.2, demotionDueAt: c.3),
+                WindowFigures(orders: c.5, totalSpentMinor: c.6, lastOrderAt: c.7, points: c.4)
+            )
+        }
+        return nil
+    }
+
     /// An order was recorded: in every programme, a customer who is a member (or whose programme
     /// enrols on the first order) earns the order's points at their tier's multiplier, then is
     /// re-evaluated. Orders that do not count (cancelled, refunded) earn nothing.
     static func orderRecorded(_ order: Order, principal: Principal, on tenant: TenantConnection) async throws {
-        guard order.details.status == .confirmed || order.details.status == .completed else { return }
+        guard order.details.status.counts else { return }
         for (program, membership) in try await MemberStore.programs(
             of: order.customerID, currency: order.details.currency, on: tenant)
         {
@@ -102,7 +110,7 @@ enum Loyalty {
                 _ = try await PointsStore.credit(
                     points, kind: .earn, member: member.id, order: order.id, actor: ("system", nil),
                     expiresAt: program.expiry.expiresAt(
-                        earnedAt: order.createdAt, timeZone: TimeZone(identifier: principal.tenant.timezone) ?? .gmt),
+                        earnedAt: order.createdAt, timeZone: principal.tenant.timeZone),
                     on: tenant)
             }
             try await evaluate(
@@ -119,11 +127,21 @@ enum Loyalty {
         for member in try await MemberStore.memberships(of: customer, on: tenant) {
             guard let program = try await ProgramStore.find(member.programID, on: tenant) else { continue }
             _ = try await PointsStore.reverse(order: order, member: member.id, on: tenant)
-            let tiers = try await ProgramStore.tiers(of: program.id, on: tenant).map(\.tier)
             try await evaluate(
-                member.id, evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: principal.tenant),
-                source: "cancellation", order: order, on: tenant)
+                member.id, program: program, source: "cancellation", order: order, tenant: principal.tenant, on: tenant)
         }
+    }
+
+    /// A member's balance changed by hand (an adjustment or a redemption): re-evaluated when a tier
+    /// of the programme sets a minimum balance, the only threshold the balance reaches.
+    static func pointsChanged(_ member: Int64, program: Program, tenant: Tenant, on connection: TenantConnection)
+        async throws
+    {
+        let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
+        guard tiers.contains(where: { $0.thresholds.minPoints != nil }) else { return }
+        try await evaluate(
+            member, evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: tenant), source: "admin",
+            order: nil, on: connection)
     }
 
     /// The member view: tier, pending demotion, balance, expiring points, the window's figures and
@@ -134,9 +152,9 @@ enum Loyalty {
         let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
         let evaluator = ProgramController.evaluator(program, tiers: tiers, tenant: tenant)
         let asOf = Date()
+        let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         let figures =
-            try await TierReevaluation(programID: program.id, evaluator: evaluator, asOf: asOf)
-            .sample(members: [member.id], limit: 1, on: connection).first?.figures
+            try await standing(of: member.id, from: start, to: asOf, lock: false, on: connection)?.1
             ?? WindowFigures(orders: 0, totalSpentMinor: 0, lastOrderAt: nil, points: member.pointsBalance)
         let expiring = try await PointsStore.nextExpiry(of: member.id, on: connection)
         let current = tiers.first { $0.code == member.standing.tier }
@@ -151,7 +169,7 @@ enum Loyalty {
             pointsBalance: member.pointsBalance,
             expiringPoints: expiring.map { .init(points: $0.1, expiresAt: $0.0) },
             window: .init(
-                startsAt: evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone), orders: figures.orders,
+                startsAt: start, orders: figures.orders,
                 totalSpentMinor: figures.totalSpentMinor, averageOrderMinor: figures.averageOrderMinor,
                 lastOrderAt: figures.lastOrderAt),
             nextTier: next.map { progress(to: $0, figures: figures, currency: program.currency, asOf: asOf) },

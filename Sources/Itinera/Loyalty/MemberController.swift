@@ -71,13 +71,13 @@ struct MemberController: Sendable {
                 entry = try await PointsStore.credit(
                     body.points, kind: .adjust, member: member.id, reason: reason, actor: actor,
                     expiresAt: program.expiry.expiresAt(
-                        earnedAt: Date(), timeZone: TimeZone(identifier: principal.tenant.timezone) ?? .gmt),
+                        earnedAt: Date(), timeZone: principal.tenant.timeZone),
                     on: tenant)
             } else {
                 entry = try await PointsStore.debit(
                     -body.points, kind: .adjust, member: member.id, reason: reason, actor: actor, on: tenant)
             }
-            guard let entry else { throw Self.shortOfPoints(member.id, want: -body.points, on: tenant) }
+            guard let entry else { throw Self.shortOfPoints(member.id, want: -body.points) }
             try await AuditLog.record(
                 principal.auditEvent(
                     action: "member.points.adjust", targetType: "member", targetID: String(member.id), before: nil,
@@ -85,9 +85,7 @@ struct MemberController: Sendable {
                         withJSONObject: ["points": body.points, "reason": reason, "balance_after": entry.balanceAfter],
                         options: [.sortedKeys])),
                 on: tenant)
-            // The balance is a threshold some tiers set.
-            try await Loyalty.evaluate(
-                member.id, program: program, source: "admin", order: nil, tenant: principal.tenant, on: tenant)
+            try await Loyalty.pointsChanged(member.id, program: program, tenant: principal.tenant, on: tenant)
             return entry
         }
         return .created(.init(body: .json(Self.api(entry))))
@@ -121,15 +119,14 @@ struct MemberController: Sendable {
                     body.points, kind: .redeem, member: member.id, reason: reason,
                     actor: (principal.auditActor.type, principal.auditActor.id),
                     on: tenant)
-            else { throw Self.shortOfPoints(member.id, want: body.points, on: tenant) }
+            else { throw Self.shortOfPoints(member.id, want: body.points) }
             let answer = Self.api(entry)
             if let key {
                 try await IdempotencyStore.complete(
                     operation: operation, key: key, status: 201,
                     response: String(decoding: try OrderController.encoder.encode(answer), as: UTF8.self), on: tenant)
             }
-            try await Loyalty.evaluate(
-                member.id, program: program, source: "admin", order: nil, tenant: principal.tenant, on: tenant)
+            try await Loyalty.pointsChanged(member.id, program: program, tenant: principal.tenant, on: tenant)
             return answer
         }
         return .created(.init(body: .json(entry)))
@@ -173,7 +170,7 @@ struct MemberController: Sendable {
         return (member, program)
     }
 
-    static func shortOfPoints(_ member: Int64, want: Int64, on tenant: TenantConnection) -> Problem {
+    static func shortOfPoints(_ member: Int64, want: Int64) -> Problem {
         var problem = Problem.conflict(
             "Member \(member) has fewer than \(want) points; the balance never goes below zero.", field: "points")
         problem.members["points_requested"] = .string(String(want))

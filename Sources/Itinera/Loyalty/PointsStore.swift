@@ -29,8 +29,9 @@ enum PointsStore {
             reason: c.5, actorType: c.6, actorID: c.7, createdAt: c.8)
     }
 
-    /// Adds `points` (> 0) as an earn or a positive adjustment, with a lot that expires at `expiresAt`.
-    /// An order earns once per member: a second earn for it changes nothing and answers nil.
+    /// Adds `points` (> 0) as an earn or a positive adjustment, with a lot that expires at `expiresAt`;
+    /// nil when there is no such member. An order earns once per member (a unique index refuses a
+    /// second earn for it).
     static func credit(
         _ points: Int64, kind: PointsEntry.Kind, member: Int64, order: Int64? = nil, reason: String? = nil,
         actor: (type: String, id: String?), expiresAt: Date?, on tenant: TenantConnection

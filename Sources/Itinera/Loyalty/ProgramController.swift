@@ -127,7 +127,7 @@ struct ProgramController: Sendable {
     static func evaluator(_ program: Program, tiers: [Tier], tenant: Tenant) -> TierEvaluator {
         TierEvaluator(
             tiers: tiers, window: program.window, downgrade: program.downgrade,
-            timeZone: TimeZone(identifier: tenant.timezone) ?? .gmt)
+            timeZone: tenant.timeZone)
     }
 
     static func api(_ program: Program, members: Int) -> Components.Schemas.Program {

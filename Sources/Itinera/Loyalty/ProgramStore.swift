@@ -80,15 +80,6 @@ enum ProgramStore {
         return programs
     }
 
-    /// Every programme of the tenant, oldest first.
-    static func all(on tenant: TenantConnection) async throws -> [Program] {
-        var programs: [Program] = []
-        for try await row in try await tenant.query("SELECT \(unescaped: columns) FROM programs ORDER BY id") {
-            programs.append(try program(from: row))
-        }
-        return programs
-    }
-
     /// Programme `id`; with `lock`, its row is locked until the transaction ends (tier changes take
     /// it so that two cannot interleave).
     static func find(_ id: Int64, lock: Bool = false, on tenant: TenantConnection) async throws -> Program? {

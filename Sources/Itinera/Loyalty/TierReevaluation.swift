@@ -2,8 +2,9 @@ import Foundation
 import PostgresNIO
 
 /// Re-evaluates every member of a programme in one statement: `TierEvaluator.decide` in SQL. The
-/// tiers come in as a parameter (JSON), so a preview of tiers not yet saved and the re-evaluation
-/// after saving them run the same SQL.
+/// tiers are built into the statement from the evaluator (their thresholds bound as parameters), so
+/// a preview of tiers not yet saved and the re-evaluation after saving them run the same SQL. One
+/// member at a time is `Loyalty.evaluate`, which calls `TierEvaluator` itself.
 struct TierReevaluation: Sendable {
     let programID: Int64
     let evaluator: TierEvaluator
@@ -16,7 +17,7 @@ struct TierReevaluation: Sendable {
         var count: Int
     }
 
-    /// One member's decision (for a preview's sample and for tests).
+    /// One member's decision.
     struct Decision: Sendable, Equatable {
         var memberID: Int64
         var customerID: Int64
@@ -40,17 +41,16 @@ struct TierReevaluation: Sendable {
     }
 
     /// The statement up to the `decided` relation: each member's standing before and after, with the
-    /// figures. `members` limits it to some members (nil: all of the programme's).
+    /// figures.
     ///
     /// Each tier's qualification is a boolean expression over the figures with the tier's set
     /// thresholds bound as parameters, tried best tier first in one `CASE`: no subquery runs per member.
-    func decisions(members: [Int64]? = nil) -> PostgresQuery {
+    func decisions() -> PostgresQuery {
         var q = QueryBuilder()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         let due = demotionDue
         let asOf = q.bind(self.asOf)
         let program = q.bind(programID)
-        let some = members.map { q.bind($0) }
         var earned = "CASE"
         for tier in evaluator.tiers {
             earned += " WHEN \(Self.qualifies(tier, figures: "f", builder: &q)) THEN \(q.bind(tier.code))"
@@ -83,10 +83,9 @@ struct TierReevaluation: Sendable {
                     FROM orders o
                     WHERE o.status IN ('confirmed', 'completed')
                       AND o.ordered_at >= \(windowStart)::timestamptz AND o.ordered_at <= \(asOf)::timestamptz
-                      \(some.map { "AND o.customer_id IN (SELECT customer_id FROM members WHERE id = ANY(\($0)::bigint[]))" } ?? "")
                     GROUP BY o.customer_id
                 ) o ON o.customer_id = m.customer_id
-                WHERE m.program_id = \(program)::bigint \(some.map { "AND m.id = ANY(\($0)::bigint[])" } ?? "")
+                WHERE m.program_id = \(program)::bigint
             ), earned AS (
                 SELECT f.*, \(earned) AS earned FROM figures f
             ), ranked AS (
@@ -132,11 +131,9 @@ struct TierReevaluation: Sendable {
 
     /// Applies the decisions: members whose standing changes are updated, each tier change is written
     /// to the history with `source` and its figures. Returns the moves.
-    func apply(source: String, members: [Int64]? = nil, order: Int64? = nil, on tenant: TenantConnection)
-        async throws -> [Move]
-    {
-        if members == nil { try await Self.prepareBulk(on: tenant) }
-        var query = decisions(members: members)
+    func apply(source: String, on tenant: TenantConnection) async throws -> [Move] {
+        try await Self.prepareBulk(on: tenant)
+        var query = decisions()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         query.sql += """
 
@@ -149,11 +146,11 @@ struct TierReevaluation: Sendable {
                       IS DISTINCT FROM (d.new_tier, d.new_since, d.new_demotion_to, d.new_demotion_due_at)
                 RETURNING d.*
             ), history AS (
-                INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, changed_at, order_id)
+                INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, changed_at)
                 SELECT c.id, c.old_tier, c.new_tier, $\(query.binds.count + 1),
                        \(Self.figuresSQL(alias: "c", windowStart: "$\(query.binds.count + 2)",
                                                  asOf: "$\(query.binds.count + 3)")),
-                       $\(query.binds.count + 3), $\(query.binds.count + 4)::bigint
+                       $\(query.binds.count + 3)
                 FROM changed c WHERE c.old_tier IS DISTINCT FROM c.new_tier
                 RETURNING 1
             )
@@ -163,23 +160,6 @@ struct TierReevaluation: Sendable {
         query.binds.append(source)
         query.binds.append(start)
         query.binds.append(asOf)
-        query.binds.append(order)
-        var moves: [Move] = []
-        for try await (from, to, count) in try await tenant.query(query).decode((String?, String?, Int).self) {
-            moves.append(Move(from: from, to: to, count: count))
-        }
-        return moves
-    }
-
-    /// The moves the decisions would make, changing nothing.
-    func moves(on tenant: TenantConnection) async throws -> [Move] {
-        try await Self.prepareBulk(on: tenant)
-        var query = decisions()
-        query.sql += """
-
-            SELECT old_tier, new_tier, count(*)::int FROM decided
-            WHERE old_tier IS DISTINCT FROM new_tier GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST
-            """
         var moves: [Move] = []
         for try await (from, to, count) in try await tenant.query(query).decode((String?, String?, Int).self) {
             moves.append(Move(from: from, to: to, count: count))
@@ -224,15 +204,16 @@ struct TierReevaluation: Sendable {
         return (moves, sample)
     }
 
-    /// Each member's decision, changing nothing: members that would move first, at most `limit`.
-    func sample(members: [Int64]? = nil, limit: Int, on tenant: TenantConnection) async throws -> [Decision] {
-        var query = decisions(members: members)
+    /// Every member's decision, changing nothing, by member id, at most `limit` (the agreement test
+    /// reads them all).
+    func sample(limit: Int, on tenant: TenantConnection) async throws -> [Decision] {
+        var query = decisions()
         query.sql += """
 
             SELECT id, customer_id, old_tier, old_since, old_demotion_to, old_demotion_due_at,
                    new_tier, new_since, new_demotion_to, new_demotion_due_at, orders, total, last, points_balance
             FROM decided
-            ORDER BY (old_tier IS DISTINCT FROM new_tier) DESC, id
+            ORDER BY id
             LIMIT $\(query.binds.count + 1)
             """
         query.binds.append(limit)

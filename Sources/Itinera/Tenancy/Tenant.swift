@@ -26,6 +26,9 @@ public struct Tenant: Sendable, Equatable {
     public var identity: TenantIdentity
     /// ISO 3166-1 alpha-2; the default region of customers' telephone numbers.
     public var country: String
+
+    /// The time zone of `timezone` (checked at sign-up), which decides calendar windows.
+    public var timeZone: TimeZone { TimeZone(identifier: timezone) ?? .gmt }
 }
 
 /// A person who administers a tenant.
