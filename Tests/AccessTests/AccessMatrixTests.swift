@@ -80,6 +80,8 @@ import Testing
             return (
                 .post, "/v1/programs/999999999/tiers/preview", ["tiers": [["code": "base", "name": "Base", "rank": 1]]]
             )
+        case "listJobs": return (.get, "/v1/jobs", nil)
+        case "getJob": return (.get, "/v1/jobs/\(missing)", nil)
         case "getTenant": return (.get, "/v1/tenant", nil)
         case "updateTenant": return (.patch, "/v1/tenant", [String: Any]())
         case "listUsers": return (.get, "/v1/users", nil)
@@ -120,7 +122,7 @@ import Testing
                 let operations = AccessTable.rules.filter { $0.value.audience == .tenant }.keys.sorted {
                     ($0 == "deleteCurrentSession" ? 1 : 0, $0) < ($1 == "deleteCurrentSession" ? 1 : 0, $1)
                 }
-                #expect(operations.count == 49)
+                #expect(operations.count == 51)
                 var checked = 0
                 for (name, token, actor) in callers {
                     for operation in operations {
@@ -151,7 +153,7 @@ import Testing
                         checked += 1
                     }
                 }
-                #expect(checked == (5 + 12) * 49)
+                #expect(checked == (5 + 12) * 51)
             }
         }
     }

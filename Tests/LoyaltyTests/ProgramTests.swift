@@ -165,20 +165,44 @@ import Testing
                 #expect(try await db.tenantCount("tier_history", tenant: tenant.slug) == 6)
                 let replaced = try await client.send(
                     .put, "/v1/programs/\(id)/tiers", json: ["tiers": tiers], token: tenant.token)
-                #expect(replaced.status == .ok)
+                #expect(replaced.status == .accepted)
                 let change = try JSON.object(replaced.body)
-                let reevaluation = change["reevaluation"] as? [String: Any] ?? [:]
-                #expect(reevaluation["state"] as? String == "completed")
+                #expect(change["tiers_revision"] as? Int == 2)
+                let queued = change["reevaluation"] as? [String: Any] ?? [:]
+                let job = queued["id"] as? String ?? ""
+                #expect(queued["state"] as? String == "queued")
+                #expect(queued["kind"] as? String == "loyalty.tiers.reevaluate")
+                #expect(try await db.tenantCount("tier_history", tenant: tenant.slug) == 6, "no one moved yet")
+                // A worker runs it, in slices of 3 members: progress reaches 8 of 8.
+                let worker = JobWorker(
+                    client: db.client, handlers: [TierReevaluationJob(sliceSize: 3)], logger: db.logger)
+                #expect(try await worker.drain() == 1)
+                let reevaluation = try JSON.object(
+                    try await client.send(.get, "/v1/jobs/\(job)", token: tenant.token).body)
+                #expect(reevaluation["state"] as? String == "succeeded")
+                #expect(reevaluation["attempts"] as? Int == 1)
+                let progress = reevaluation["progress"] as? [String: Any] ?? [:]
+                #expect(progress["done"] as? Int == 8 && progress["total"] as? Int == 8)
+                let result = reevaluation["result"] as? [String: Any] ?? [:]
+                #expect(result["members"] as? Int == 8)
+                #expect(result["tiers_revision"] as? Int == 2)
                 func summary(_ moves: [[String: Any]]) -> [String] {
                     moves.map {
                         "\($0["from"] as? String ?? "-")>\($0["to"] as? String ?? "-"):\($0["count"] as? Int ?? -1)"
                     }
                 }
-                #expect(summary(reevaluation["moves"] as? [[String: Any]] ?? []) == summary(moves))
+                #expect(summary(result["moves"] as? [[String: Any]] ?? []) == summary(moves))
                 // 1 order: none → potential; 3 and 4 orders: gold → diamond; 2 orders stay gold.
                 #expect(summary(moves) == ["->potential:2", "gold>diamond:4"])
-                let held = (change["tiers"] as? [[String: Any]] ?? []).map { "\($0["code"]!):\($0["members"]!)" }
+                let held =
+                    (try JSON.object(
+                        try await client.send(.get, "/v1/programs/\(id)/tiers", token: tenant.token).body)["tiers"]
+                    as? [[String: Any]] ?? []).map { "\($0["code"]!):\($0["members"]!)" }
                 #expect(held == ["diamond:4", "gold:2", "potential:2"])
+                let listed =
+                    try JSON.object(try await client.send(.get, "/v1/jobs", token: tenant.token).body)["items"]
+                    as? [[String: Any]] ?? []
+                #expect(listed.map { $0["id"] as? String } == [job])
                 #expect(
                     try await db.tenantCount("tier_history", tenant: tenant.slug) == 6 + 6,
                     "every move is kept with source rule_change")

@@ -64,6 +64,8 @@ public enum AccessTable {
         "listMemberTierHistory": .tenant(.everyRole, keys: .scope(.loyaltyRead)),
         "createImport": .tenant(.managers, keys: .scope(.customersWrite)),
         "getImport": .tenant(.everyRole, keys: .scope(.customersRead)),
+        "listJobs": .tenant(.everyRole, keys: .refused),
+        "getJob": .tenant(.everyRole, keys: .refused),
         "cancelOrder": .tenant(.agents, keys: .scope(.ordersWrite)),
 
         // Platform operator

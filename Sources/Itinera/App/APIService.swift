@@ -16,6 +16,7 @@ struct APIService: APIProtocol {
     let segments: SegmentController
     let programs: ProgramController
     let members: MemberController
+    let jobs: JobController
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         try await health.getHealth(input)
@@ -279,5 +280,13 @@ struct APIService: APIProtocol {
         -> Operations.ListMemberTierHistory.Output
     {
         try await members.listMemberTierHistory(input)
+    }
+
+    func listJobs(_ input: Operations.ListJobs.Input) async throws -> Operations.ListJobs.Output {
+        try await jobs.listJobs(input)
+    }
+
+    func getJob(_ input: Operations.GetJob.Input) async throws -> Operations.GetJob.Output {
+        try await jobs.getJob(input)
     }
 }

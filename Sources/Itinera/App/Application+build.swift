@@ -6,6 +6,7 @@ public import NIOSSL
 import OpenAPIHummingbird
 import OpenAPIRuntime
 public import PostgresNIO
+public import ServiceLifecycle
 
 /// What the application is built from; every dependency is passed in, nothing is global.
 public struct ApplicationParts: Sendable {
@@ -95,7 +96,8 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         imports: ImportController(access: access, logger: logger),
         segments: SegmentController(access: access, logger: logger),
         programs: ProgramController(access: access, logger: logger),
-        members: MemberController(access: access, logger: logger)
+        members: MemberController(access: access, logger: logger),
+        jobs: JobController(access: access, logger: logger)
     )
 
     let router = Router(context: ItineraRequestContext.self)
@@ -150,7 +152,10 @@ public func buildApplication(
         server: try .tls(.http1(), tlsConfiguration: tls),
         configuration: .init(
             address: .hostname(parts.configuration.host, port: parts.configuration.port), serverName: nil),
-        services: [parts.client] + (spares.map { [$0] } ?? []) + [keyUsage],
+        services: [parts.client] + (spares.map { [$0] } ?? []) + [keyUsage]
+            + (0..<parts.configuration.jobWorkers).map { index in
+                makeJobWorker(parts, schedules: index == 0) as any Service
+            },
         onServerRunning: onServerRunning,
         logger: parts.logger
     )
@@ -175,4 +180,13 @@ public func buildApplication(
         spares?.requestRefill()
     }
     return app
+}
+
+/// A worker for every kind of background job; the one that `schedules` also queues the periodic
+/// ones (the loyalty sweep).
+public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) -> JobWorker {
+    JobWorker(
+        client: parts.client, handlers: [TierReevaluationJob(), LoyaltySweepJob()],
+        periodic: schedules ? [(LoyaltySweepJob.kind, parts.configuration.loyaltySweepInterval)] : [],
+        logger: parts.logger)
 }

@@ -11,7 +11,8 @@ public struct ConfigurationSources: Sendable {
     public static let keys = [
         "host", "port", "tls-cert", "tls-key", "data-dir", "database-url", "migrate",
         "session-ttl-hours", "log-level", "db-connections", "bcrypt-cost", "spare-schemas",
-        "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst",
+        "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst", "job-workers",
+        "loyalty-sweep-hours",
     ]
 
     public var flags: [String: String]
@@ -85,6 +86,13 @@ public struct ConfigurationSources: Sendable {
         }
         if let spares = value("spare-schemas") {
             configuration.spareSchemas = try integer("spare-schemas", spares, in: 0...100)
+        }
+        if let workers = value("job-workers") {
+            configuration.jobWorkers = try integer("job-workers", workers, in: 0...32)
+        }
+        if let hours = value("loyalty-sweep-hours") {
+            configuration.loyaltySweepInterval = .seconds(
+                try integer("loyalty-sweep-hours", hours, in: 1...24 * 31) * 3600)
         }
         if let cost = value("bcrypt-cost") {
             configuration.bcryptCost = UInt8(try integer("bcrypt-cost", cost, in: 12...31))

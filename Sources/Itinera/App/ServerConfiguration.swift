@@ -35,6 +35,10 @@ public struct ServerConfiguration: Sendable {
     public var invitationLifetime: Duration = .seconds(7 * 24 * 3600)
     /// How often API keys' last-used times are written.
     public var keyUsageFlushInterval: Duration = .seconds(15)
+    /// Background job workers `serve` runs beside the HTTP server (0: jobs run only in `itinera worker`).
+    public var jobWorkers = 1
+    /// How often each tenant's loyalty sweep (points expiry, due demotions, rolling windows) runs.
+    public var loyaltySweepInterval: Duration = .seconds(24 * 3600)
     /// Adds `GET /bench/select1`, the benchmark's framework-and-driver ceiling. Off in production.
     public var benchmarkRoutes = false
 

@@ -77,4 +77,15 @@ extension TenantTransaction {
         )
         return TenantConnection(connection: connection, tenant: tenant, logger: logger)
     }
+
+    /// Leaves the tenant on a connection `enter` entered, back to the application role and its empty
+    /// search path, for control-schema work that must commit with the tenant's (queueing the job a
+    /// change needs). The tenant connection must not be used afterwards.
+    public static func leave(_ tenant: TenantConnection) async throws -> PostgresConnection {
+        try await tenant.connection.execute(
+            "SELECT set_config('role', 'none', true), set_config('search_path', 'itinera_no_tenant', true)",
+            logger: tenant.logger
+        )
+        return tenant.connection
+    }
 }

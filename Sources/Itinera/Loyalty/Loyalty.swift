@@ -25,17 +25,28 @@ enum Loyalty {
     ) async throws {
         let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
         try await evaluate(
-            member, evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: tenant), source: source,
-            order: order, on: connection)
+            member, program: program, tiers: tiers, source: source, order: order, tenant: tenant, on: connection)
     }
 
+    /// As above with the programme's `tiers` already read. When the tiers were replaced since they
+    /// were read (the revision beside the figures says so), they are read again: a re-evaluation job
+    /// leaves alone a member whose row changed after it looked, so this decision must be under the
+    /// current tiers.
     static func evaluate(
-        _ member: Int64, evaluator: TierEvaluator, source: String, order: Int64?, on connection: TenantConnection
+        _ member: Int64, program: Program, tiers: [Tier], source: String, order: Int64?, tenant: Tenant,
+        on connection: TenantConnection
     ) async throws {
+        var evaluator = ProgramController.evaluator(program, tiers: tiers, tenant: tenant)
         let asOf = Date()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
-        guard let (before, figures) = try await standing(of: member, from: start, to: asOf, lock: true, on: connection)
+        guard
+            let (before, figures, revision) = try await standing(
+                of: member, from: start, to: asOf, lock: true, on: connection)
         else { return }
+        if revision != program.tiersRevision, let current = try await ProgramStore.find(program.id, on: connection) {
+            let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
+            evaluator = ProgramController.evaluator(current, tiers: tiers, tenant: tenant)
+        }
         let after = evaluator.decide(before, figures: figures, asOf: asOf)
         guard after != before else { return }
         var document: [String: Any] = [
@@ -60,16 +71,18 @@ enum Loyalty {
         )
     }
 
-    /// A member's standing and the figures of the window `from`…`to`, read in one statement; with
-    /// `lock`, the member's row is locked until the transaction ends.
+    /// A member's standing, the figures of the window `from`…`to` and the programme's tiers
+    /// revision, read in one statement; with `lock`, the member's row is locked until the transaction
+    /// ends.
     static func standing(of member: Int64, from start: Date, to asOf: Date, lock: Bool, on connection: TenantConnection)
-        async throws -> (TierEvaluator.Standing, WindowFigures)?
+        async throws -> (TierEvaluator.Standing, WindowFigures, Int64)?
     {
         let rows = try await connection.query(
             """
             SELECT m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at, m.points_balance, f.orders, f.total,
-                   f.last
-            FROM members m,
+                   f.last, p.tiers_revision
+            FROM members m
+            JOIN programs p ON p.id = m.program_id,
                  LATERAL (SELECT count(*)::int AS orders, coalesce(sum(o.amount_minor), 0)::bigint AS total,
                                  max(o.ordered_at) AS last
                           FROM orders o
@@ -79,10 +92,11 @@ enum Loyalty {
             \(unescaped: lock ? "FOR NO KEY UPDATE OF m" : "")
             """
         )
-        for try await c in rows.decode((String?, Date?, String?, Date?, Int64, Int, Int64, Date?).self) {
+        for try await c in rows.decode((String?, Date?, String?, Date?, Int64, Int, Int64, Date?, Int64).self) {
             return (
                 .init(tier: c.0, since: c.1, demotionTo: c.2, demotionDueAt: c.3),
-                WindowFigures(orders: c.5, totalSpentMinor: c.6, lastOrderAt: c.7, points: c.4)
+                WindowFigures(orders: c.5, totalSpentMinor: c.6, lastOrderAt: c.7, points: c.4),
+                c.8
             )
         }
         return nil
@@ -114,8 +128,8 @@ enum Loyalty {
                     on: tenant)
             }
             try await evaluate(
-                member.id, evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: principal.tenant),
-                source: "order", order: order.id, on: tenant)
+                member.id, program: program, tiers: tiers, source: "order", order: order.id, tenant: principal.tenant,
+                on: tenant)
         }
     }
 
@@ -140,8 +154,7 @@ enum Loyalty {
         let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
         guard tiers.contains(where: { $0.thresholds.minPoints != nil }) else { return }
         try await evaluate(
-            member, evaluator: ProgramController.evaluator(program, tiers: tiers, tenant: tenant), source: "admin",
-            order: nil, on: connection)
+            member, program: program, tiers: tiers, source: "admin", order: nil, tenant: tenant, on: connection)
     }
 
     /// The member view: tier, pending demotion, balance, expiring points, the window's figures and

@@ -157,4 +157,48 @@ enum PointsStore {
         ).decode((Date, Int64).self) { return (at, points) }
         return nil
     }
+
+    /// Writes off what is left of lots that expired by `now`, for up to `members` members: each
+    /// member's lots are emptied, their balance lowered, and one `expire` entry appended. The members'
+    /// rows are locked first, in a statement of their own, so that the write-off sees every
+    /// redemption that committed before it (the same order a redemption takes its locks in).
+    static func expire(dueBy now: Date, members limit: Int, on tenant: TenantConnection) async throws
+        -> (members: Int, points: Int64)
+    {
+        var due: [Int64] = []
+        for try await id in try await tenant.query(
+            """
+            SELECT m.id FROM members m
+            WHERE m.id IN (SELECT DISTINCT l.member_id FROM point_lots l
+                           WHERE l.remaining > 0 AND l.expires_at <= \(now) LIMIT \(limit))
+            ORDER BY m.id
+            FOR NO KEY UPDATE OF m
+            """
+        ).decode(Int64.self) { due.append(id) }
+        guard !due.isEmpty else { return (0, 0) }
+        let rows = try await tenant.query(
+            """
+            WITH due AS (
+                SELECT l.entry_id, l.member_id, l.remaining FROM point_lots l
+                WHERE l.member_id = ANY(\(due)) AND l.remaining > 0 AND l.expires_at <= \(now)
+            ), emptied AS (
+                UPDATE point_lots l SET remaining = 0 FROM due WHERE l.entry_id = due.entry_id
+                RETURNING due.member_id, due.remaining
+            ), per_member AS (
+                SELECT member_id, sum(remaining)::bigint AS points FROM emptied GROUP BY member_id
+            ), balance AS (
+                UPDATE members m SET points_balance = m.points_balance - p.points
+                FROM per_member p WHERE m.id = p.member_id
+                RETURNING m.id, m.points_balance, p.points
+            ), entries AS (
+                INSERT INTO points_ledger (member_id, kind, points, balance_after, actor_type)
+                SELECT b.id, 'expire', -b.points, b.points_balance, 'system' FROM balance b
+                RETURNING points
+            )
+            SELECT count(*)::int, coalesce(-sum(points), 0)::bigint FROM entries
+            """
+        )
+        for try await (members, points) in rows.decode((Int, Int64).self) { return (members, points) }
+        return (0, 0)
+    }
 }

@@ -14,6 +14,8 @@ public struct Program: Sendable, Equatable {
     public var cardPrefix: String
     public var createdAt: Date
     public var updatedAt: Date
+    /// Counts replacements of the tiers (see `ProgramStore.saveTiers`).
+    public var tiersRevision: Int64 = 1
 }
 
 /// Points per whole currency unit, rounded one way, times the member's tier multiplier.

@@ -70,15 +70,13 @@ struct ProgramController: Sendable {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
         let id = try Problem.pathID(input.path.id, of: "programme")
         let tiers = try ProgramInput.tiers(body.tiers)
-        let change = try await access.inTenant { tenant, principal in
-            guard let program = try await ProgramStore.find(id, lock: true, on: tenant) else {
+        let change = try await access.inControl { connection, principal in
+            let tenant = try await access.enter(connection, principal: principal)
+            guard let program = try await ProgramStore.find(id, lock: .update, on: tenant) else {
                 throw Problem.notFound("programme", input.path.id)
             }
             let before = try await ProgramStore.tiers(of: id, on: tenant).map(\.tier)
-            try await ProgramStore.saveTiers(tiers, of: id, on: tenant)
-            let reevaluation = TierReevaluation(
-                programID: id, evaluator: Self.evaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date())
-            let moves = try await reevaluation.apply(source: "rule_change", on: tenant)
+            let revision = try await ProgramStore.saveTiers(tiers, of: id, on: tenant)
             try await AuditLog.record(
                 principal.auditEvent(
                     action: "program.tiers.replace", targetType: "program", targetID: String(id),
@@ -88,13 +86,15 @@ struct ProgramController: Sendable {
             let saved = try await ProgramStore.tiers(of: id, counts: true, on: tenant).map {
                 Self.api($0.tier, members: $0.members)
             }
+            let actor = principal.auditActor
+            let job = try await JobStore.enqueue(
+                try TierReevaluationJob.request(
+                    program: id, revision: revision, source: "rule_change", createdBy: "\(actor.type):\(actor.id)"),
+                tenant: principal.tenant.id, on: try await TenantTransaction.leave(tenant), logger: logger)
             return Components.Schemas.TierChange(
-                tiers: saved,
-                reevaluation: .init(
-                    state: .completed, members: try await ProgramStore.memberCount(id, on: tenant),
-                    moves: moves.map(Self.api)))
+                tiers: saved, tiersRevision: revision, reevaluation: JobController.api(job))
         }
-        return .ok(.init(body: .json(change)))
+        return .accepted(.init(body: .json(change)))
     }
 
     func previewProgramTiers(_ input: Operations.PreviewProgramTiers.Input) async throws

@@ -57,8 +57,10 @@ enum ProgramInput {
         guard let enrolment = Enrolment(rawValue: body.enrolment ?? "first_order") else {
             throw .invalidField("enrolment", "enrolment must be first_order or explicit.")
         }
-        let prefix = body.cardPrefix ?? "88"
-        guard (2...6).contains(prefix.count), prefix.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        // Empty: the store picks the first free two-digit prefix from 88 on.
+        let prefix = body.cardPrefix ?? ""
+        guard body.cardPrefix == nil || (2...6).contains(prefix.count), prefix.allSatisfy({ $0.isASCII && $0.isNumber })
+        else {
             throw .invalidField("card_prefix", "card_prefix must be 2 to 6 digits.")
         }
         return Program(

@@ -5,7 +5,7 @@ import PostgresNIO
 enum ProgramStore {
     static let columns = """
         id, name, currency, points_per_unit::text, points_rounding, points_expiry, points_expiry_days, tier_window,
-        tier_window_days, downgrade, downgrade_grace_days, enrolment, card_prefix, created_at, updated_at
+        tier_window_days, downgrade, downgrade_grace_days, enrolment, card_prefix, created_at, updated_at, tiers_revision
         """
 
     /// The programme in the first columns of `row` (`columns`); rows may carry more after them.
@@ -16,7 +16,8 @@ enum ProgramStore {
             try r[3].decode(String.self), try r[4].decode(String.self), try r[5].decode(String.self),
             try r[6].decode(Int?.self), try r[7].decode(String.self), try r[8].decode(Int?.self),
             try r[9].decode(String.self), try r[10].decode(Int?.self), try r[11].decode(String.self),
-            try r[12].decode(String.self), try r[13].decode(Date.self), try r[14].decode(Date.self)
+            try r[12].decode(String.self), try r[13].decode(Date.self), try r[14].decode(Date.self),
+            try r[15].decode(Int64.self)
         )
         return Program(
             id: c.0, name: c.1, currency: c.2,
@@ -25,7 +26,8 @@ enum ProgramStore {
             expiry: c.5 == "after_days" ? .afterDays(c.6 ?? 0) : c.5 == "end_of_year" ? .endOfYear : .never,
             window: c.7 == "rolling_days" ? .rollingDays(c.8 ?? 365) : .calendarYear,
             downgrade: c.9 == "grace_days" ? .graceDays(c.10 ?? 0) : c.9 == "end_of_period" ? .endOfPeriod : .immediate,
-            enrolment: Enrolment(rawValue: c.11) ?? .explicit, cardPrefix: c.12, createdAt: c.13, updatedAt: c.14)
+            enrolment: Enrolment(rawValue: c.11) ?? .explicit, cardPrefix: c.12, createdAt: c.13, updatedAt: c.14,
+            tiersRevision: c.15)
     }
 
     /// Creates a programme with `tiers` (the template) and its card sequence; a taken name is a 409.
@@ -53,18 +55,28 @@ enum ProgramStore {
                                   tier_window, tier_window_days, downgrade, downgrade_grace_days, enrolment, card_prefix)
             VALUES (\(program.name), \(program.currency), \("\(program.earning.pointsPerUnit)")::numeric,
                     \(program.earning.rounding.rawValue), \(expiry), \(expiryDays), \(window), \(windowDays),
-                    \(downgrade), \(graceDays), \(program.enrolment.rawValue), \(program.cardPrefix))
-            ON CONFLICT (name) DO NOTHING
+                    \(downgrade), \(graceDays), \(program.enrolment.rawValue),
+                    coalesce(nullif(\(program.cardPrefix), ''), (
+                        SELECT c.prefix
+                        FROM generate_series(0, 89) n, LATERAL (SELECT ((n + 78) % 90 + 10)::text AS prefix) c
+                        WHERE c.prefix NOT IN (SELECT card_prefix FROM programs)
+                        ORDER BY n LIMIT 1)))
+            ON CONFLICT DO NOTHING
             RETURNING \(unescaped: columns)
             """
         )
         var created: Program?
         for try await row in rows { created = try self.program(from: row) }
         guard let created else {
-            throw Problem.conflict("A programme named '\(program.name)' exists already.", field: "name")
+            for try await _ in try await tenant.query("SELECT 1 FROM programs WHERE name = \(program.name)") {
+                throw Problem.conflict("A programme named '\(program.name)' exists already.", field: "name")
+            }
+            throw Problem.conflict(
+                "Another programme's cards begin with \(program.cardPrefix.isEmpty ? "every free prefix" : program.cardPrefix); card numbers must not collide.",
+                field: "card_prefix")
         }
         try await tenant.execute("INSERT INTO program_card_sequences (program_id) VALUES (\(created.id))")
-        try await saveTiers(tiers, of: created.id, on: tenant)
+        try await saveTiers(tiers, of: created.id, revise: false, on: tenant)
         return created
     }
 
@@ -80,22 +92,61 @@ enum ProgramStore {
         return programs
     }
 
-    /// Programme `id`; with `lock`, its row is locked until the transaction ends (tier changes take
-    /// it so that two cannot interleave).
-    static func find(_ id: Int64, lock: Bool = false, on tenant: TenantConnection) async throws -> Program? {
+    /// Every programme's id.
+    static func ids(on tenant: TenantConnection) async throws -> [Int64] {
+        var ids: [Int64] = []
+        for try await id in try await tenant.query("SELECT id FROM programs ORDER BY id").decode(Int64.self) {
+            ids.append(id)
+        }
+        return ids
+    }
+
+    /// How a read of a programme locks its row until the transaction ends.
+    enum Lock: String {
+        case none = ""
+        /// Taken by a replacement of the tiers, so that two cannot interleave.
+        case update = "FOR UPDATE"
+        /// Taken by each slice of a re-evaluation: a replacement of the tiers waits for the slice.
+        case keyShare = "FOR KEY SHARE"
+    }
+
+    /// Programme `id`, its row locked as `lock` says.
+    static func find(_ id: Int64, lock: Lock = .none, on tenant: TenantConnection) async throws -> Program? {
         let rows = try await tenant.query(
-            lock
-                ? "SELECT \(unescaped: columns) FROM programs WHERE id = \(id) FOR UPDATE"
-                : "SELECT \(unescaped: columns) FROM programs WHERE id = \(id)")
+            "SELECT \(unescaped: columns) FROM programs WHERE id = \(id) \(unescaped: lock.rawValue)")
         for try await row in rows { return try program(from: row) }
         return nil
     }
 
-    static func memberCount(_ id: Int64, on tenant: TenantConnection) async throws -> Int {
+    /// The programme's members; with `customers`, those whose customer id is above `after` and at most
+    /// `through` (each bound when set).
+    static func memberCount(
+        _ id: Int64, customers: (after: Int64?, through: Int64?) = (nil, nil), on tenant: TenantConnection
+    ) async throws -> Int {
         for try await count in try await tenant.query(
-            "SELECT count(*)::int FROM members WHERE program_id = \(id)"
+            """
+            SELECT count(*)::int FROM members
+            WHERE program_id = \(id) AND (\(customers.after)::bigint IS NULL OR customer_id > \(customers.after))
+              AND (\(customers.through)::bigint IS NULL OR customer_id <= \(customers.through))
+            """
         ).decode(Int.self) { return count }
         return 0
+    }
+
+    /// Where a slice of about `members` members that starts after customer `after` ends: the customer
+    /// id of its last member, or nil when the rest of the programme's members fit in it.
+    static func sliceEnd(of id: Int64, after: Int64?, members: Int, on tenant: TenantConnection) async throws
+        -> Int64?
+    {
+        let rows = try await tenant.query(
+            """
+            SELECT customer_id FROM members
+            WHERE program_id = \(id) AND customer_id > coalesce(\(after)::bigint, -1)
+            ORDER BY customer_id OFFSET \(members - 1) LIMIT 2
+            """)
+        var ends: [Int64] = []
+        for try await end in rows.decode(Int64.self) { ends.append(end) }
+        return ends.count == 2 ? ends[0] : nil
     }
 
     /// The programme's tiers, best first, each with the members holding it now (counted only when
@@ -132,8 +183,12 @@ enum ProgramStore {
         return tiers
     }
 
-    /// Replaces the programme's tiers with `tiers`.
-    static func saveTiers(_ tiers: [Tier], of id: Int64, on tenant: TenantConnection) async throws {
+    /// Replaces the programme's tiers with `tiers` and answers the programme's tiers revision, counted
+    /// up when `revise` (a replacement, not the template a new programme starts with).
+    @discardableResult
+    static func saveTiers(_ tiers: [Tier], of id: Int64, revise: Bool = true, on tenant: TenantConnection)
+        async throws -> Int64
+    {
         try await tenant.execute("DELETE FROM tiers WHERE program_id = \(id)")
         for tier in tiers {
             let t = tier.thresholds
@@ -150,6 +205,12 @@ enum ProgramStore {
                 """
             )
         }
-        try await tenant.execute("UPDATE programs SET updated_at = now() WHERE id = \(id)")
+        let rows = try await tenant.query(
+            """
+            UPDATE programs SET updated_at = now(), tiers_revision = tiers_revision + CASE WHEN \(revise) THEN 1 ELSE 0 END
+            WHERE id = \(id) RETURNING tiers_revision
+            """)
+        for try await revision in rows.decode(Int64.self) { return revision }
+        throw Problem.notFound("programme", String(id))
     }
 }

@@ -9,6 +9,10 @@ struct TierReevaluation: Sendable {
     let programID: Int64
     let evaluator: TierEvaluator
     let asOf: Date
+    /// The members decided: those whose customer id is above `after` (when set) and at most
+    /// `through` (when set); every member by default. A background re-evaluation goes through the
+    /// members in such slices, one transaction each.
+    var customers: (after: Int64?, through: Int64?) = (nil, nil)
 
     /// A move between tiers and how many members make it.
     struct Move: Sendable, Equatable {
@@ -71,9 +75,22 @@ struct TierReevaluation: Sendable {
                 "greatest(\(asOf)::timestamptz, coalesce(r.tier_since, \(asOf)::timestamptz) + make_interval(secs => \(q.bind($0))::float8 * 86400))"
             } ?? "\(q.bind(due.at ?? self.asOf))::timestamptz"
         let windowStart = q.bind(start)
+        var memberSlice = ""
+        var orderSlice = ""
+        if let after = customers.after {
+            let bound = q.bind(after)
+            memberSlice += " AND m.customer_id > \(bound)::bigint"
+            orderSlice += " AND o.customer_id > \(bound)::bigint"
+        }
+        if let through = customers.through {
+            let bound = q.bind(through)
+            memberSlice += " AND m.customer_id <= \(bound)::bigint"
+            orderSlice += " AND o.customer_id <= \(bound)::bigint"
+        }
         q.sql = """
             WITH figures AS (
-                SELECT m.id, m.customer_id, m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at,
+                SELECT m.id, m.xmin AS row_version, m.customer_id, m.tier_code, m.tier_since, m.demotion_to,
+                       m.demotion_due_at,
                        m.points_balance, coalesce(o.orders, 0) AS orders, coalesce(o.total, 0) AS total, o.last,
                        floor(extract(epoch FROM \(asOf)::timestamptz - o.last) / 86400)::int AS days_since
                 FROM members m
@@ -82,10 +99,10 @@ struct TierReevaluation: Sendable {
                            max(o.ordered_at) AS last
                     FROM orders o
                     WHERE o.status IN ('confirmed', 'completed')
-                      AND o.ordered_at >= \(windowStart)::timestamptz AND o.ordered_at <= \(asOf)::timestamptz
+                      AND o.ordered_at >= \(windowStart)::timestamptz AND o.ordered_at <= \(asOf)::timestamptz\(orderSlice)
                     GROUP BY o.customer_id
                 ) o ON o.customer_id = m.customer_id
-                WHERE m.program_id = \(program)::bigint
+                WHERE m.program_id = \(program)::bigint\(memberSlice)
             ), earned AS (
                 SELECT f.*, \(earned) AS earned FROM figures f
             ), ranked AS (
@@ -96,7 +113,7 @@ struct TierReevaluation: Sendable {
                             ELSE coalesce(r.demotion_due_at, \(dueAt)) END AS due_at
                 FROM ranked r
             ), decided AS (
-                SELECT d.id, d.customer_id, d.tier_code AS old_tier, d.tier_since AS old_since,
+                SELECT d.id, d.row_version, d.customer_id, d.tier_code AS old_tier, d.tier_since AS old_since,
                        d.demotion_to AS old_demotion_to, d.demotion_due_at AS old_demotion_due_at,
                        d.orders, d.total, d.last, d.points_balance,
                        CASE WHEN d.due_at IS NULL OR \(asOf)::timestamptz >= d.due_at THEN d.earned ELSE d.tier_code END
@@ -131,6 +148,10 @@ struct TierReevaluation: Sendable {
 
     /// Applies the decisions: members whose standing changes are updated, each tier change is written
     /// to the history with `source` and its figures. Returns the moves.
+    ///
+    /// A member whose row changed after the statement's snapshot (an order or a cancellation
+    /// committed meanwhile, which evaluated them itself under the tiers then current) keeps what that
+    /// wrote: the update applies only to the row version the decision was made from.
     func apply(source: String, on tenant: TenantConnection) async throws -> [Move] {
         try await Self.prepareBulk(on: tenant)
         var query = decisions()
@@ -141,7 +162,7 @@ struct TierReevaluation: Sendable {
                 UPDATE members m SET tier_code = d.new_tier, tier_since = d.new_since,
                     demotion_to = d.new_demotion_to, demotion_due_at = d.new_demotion_due_at
                 FROM decided d
-                WHERE m.id = d.id
+                WHERE m.id = d.id AND m.xmin = d.row_version
                   AND (d.old_tier, d.old_since, d.old_demotion_to, d.old_demotion_due_at)
                       IS DISTINCT FROM (d.new_tier, d.new_since, d.new_demotion_to, d.new_demotion_due_at)
                 RETURNING d.*

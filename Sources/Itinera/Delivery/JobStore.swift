@@ -1,0 +1,185 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The SQL of the job queue (`itinera.jobs`, control schema). Requests read and queue their own
+/// tenant's jobs; workers claim any tenant's.
+enum JobStore {
+    static let columns = """
+        j.id, j.tenant_id, j.kind, j.payload::text, j.state, j.attempts, j.max_attempts, j.progress_done,
+        j.progress_total, j.result::text, j.error, j.created_by, j.created_at, j.started_at, j.finished_at,
+        j.run_after
+        """
+    static let columnCount = 16
+
+    static func job(from row: PostgresRandomAccessRow) throws -> Job {
+        Job(
+            id: try row[0].decode(UUID.self), tenantID: try row[1].decode(UUID.self),
+            kind: try row[2].decode(String.self), payload: try row[3].decode(String.self),
+            state: Job.State(rawValue: try row[4].decode(String.self)) ?? .failed,
+            attempts: try row[5].decode(Int.self), maxAttempts: try row[6].decode(Int.self),
+            progressDone: try row[7].decode(Int64.self), progressTotal: try row[8].decode(Int64?.self),
+            result: try row[9].decode(String?.self), error: try row[10].decode(String?.self),
+            createdBy: try row[11].decode(String?.self), createdAt: try row[12].decode(Date.self),
+            startedAt: try row[13].decode(Date?.self), finishedAt: try row[14].decode(Date?.self),
+            runAfter: try row[15].decode(Date.self))
+    }
+
+    /// Queues `request` for `tenant` in the caller's transaction (so the job exists exactly when the
+    /// change that needs it commits). With a dedupe key and a job of that key already queued, answers
+    /// that job instead.
+    static func enqueue(_ request: JobRequest, tenant: UUID, on connection: PostgresConnection, logger: Logger)
+        async throws -> Job
+    {
+        let inserted = try await connection.query(
+            """
+            INSERT INTO itinera.jobs AS j (id, tenant_id, kind, payload, dedupe_key, max_attempts, created_by, run_after)
+            VALUES (\(UUID()), \(tenant), \(request.kind), \(request.payload)::jsonb, \(request.dedupeKey),
+                    \(request.maxAttempts), \(request.createdBy), coalesce(\(request.runAfter)::timestamptz, now()))
+            ON CONFLICT (tenant_id, kind, dedupe_key) WHERE dedupe_key IS NOT NULL AND state = 'queued' DO NOTHING
+            RETURNING \(unescaped: columns)
+            """, logger: logger)
+        for try await row in inserted { return try job(from: row.makeRandomAccess()) }
+        let waiting = try await connection.query(
+            """
+            SELECT \(unescaped: columns) FROM itinera.jobs j
+            WHERE j.tenant_id = \(tenant) AND j.kind = \(request.kind) AND j.dedupe_key = \(request.dedupeKey)
+            ORDER BY j.created_at DESC LIMIT 1
+            """, logger: logger)
+        for try await row in waiting { return try job(from: row.makeRandomAccess()) }
+        throw JobError("job \(request.kind) could be neither queued nor found")
+    }
+
+    static func find(_ id: UUID, tenant: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Job? {
+        let rows = try await connection.query(
+            "SELECT \(unescaped: columns) FROM itinera.jobs j WHERE j.id = \(id) AND j.tenant_id = \(tenant)",
+            logger: logger)
+        for try await row in rows { return try job(from: row.makeRandomAccess()) }
+        return nil
+    }
+
+    /// A tenant's jobs, newest first, `limit + 1` of them after job `after` (the cursor).
+    static func list(
+        tenant: UUID, kind: String?, after: UUID?, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Job] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: columns) FROM itinera.jobs j
+            WHERE j.tenant_id = \(tenant) AND (\(kind)::text IS NULL OR j.kind = \(kind))
+              AND (\(after)::uuid IS NULL
+                   OR (j.created_at, j.id) < (SELECT c.created_at, c.id FROM itinera.jobs c
+                                              WHERE c.id = \(after) AND c.tenant_id = \(tenant)))
+            ORDER BY j.created_at DESC, j.id DESC LIMIT \(limit + 1)
+            """, logger: logger)
+        var jobs: [Job] = []
+        for try await row in rows { jobs.append(try job(from: row.makeRandomAccess())) }
+        return jobs
+    }
+
+    /// Claims the next job of one of `kinds` that is due (or whose worker's lease ran out), skipping
+    /// jobs other workers hold, and answers it with its tenant.
+    static func claim(
+        kinds: [String], worker: String, lease: Duration, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (Job, Tenant)? {
+        let rows = try await connection.query(
+            """
+            WITH next AS (
+                SELECT id FROM itinera.jobs
+                WHERE kind = ANY(\(kinds))
+                  AND ((state = 'queued' AND run_after <= now()) OR (state = 'running' AND lease_until < now()))
+                ORDER BY run_after, created_at
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE itinera.jobs j
+            SET state = 'running', attempts = j.attempts + 1, lease_owner = \(worker),
+                lease_until = now() + make_interval(secs => \(lease.milliseconds / 1000)::float8),
+                started_at = coalesce(j.started_at, now()), updated_at = now()
+            FROM next, itinera.tenants t
+            WHERE j.id = next.id AND t.id = j.tenant_id
+            RETURNING \(unescaped: columns), \(unescaped: TenantStore.tenantColumns)
+            """, logger: logger)
+        for try await row in rows {
+            let random = row.makeRandomAccess()
+            return (try job(from: random), try TenantStore.tenant(from: random, at: columnCount))
+        }
+        return nil
+    }
+
+    /// Records progress and renews the lease; false when the job is no longer this worker's.
+    static func progress(
+        _ id: UUID, done: Int64, total: Int64?, worker: String, lease: Duration, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            UPDATE itinera.jobs SET progress_done = \(done), progress_total = coalesce(\(total), progress_total),
+                lease_until = now() + make_interval(secs => \(lease.milliseconds / 1000)::float8), updated_at = now()
+            WHERE id = \(id) AND state = 'running' AND lease_owner = \(worker)
+            RETURNING 1
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Ends a job this worker holds as `state` (succeeded, failed or cancelled).
+    static func finish(
+        _ id: UUID, state: Job.State, result: String?, error: String?, worker: String,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.execute(
+            """
+            UPDATE itinera.jobs SET state = \(state.rawValue), result = \(result)::jsonb, error = \(error),
+                lease_owner = NULL, lease_until = NULL, finished_at = now(), updated_at = now()
+            WHERE id = \(id) AND state = 'running' AND lease_owner = \(worker)
+            """, logger: logger)
+    }
+
+    /// Puts a job that failed back in the queue after `delay`, or fails it for good once it has had
+    /// its attempts.
+    static func retryOrFail(
+        _ id: UUID, error: String, delay: Duration, worker: String, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        try await connection.execute(
+            """
+            UPDATE itinera.jobs
+            SET state = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+                run_after = CASE WHEN attempts < max_attempts
+                                 THEN now() + make_interval(secs => \(delay.milliseconds / 1000)::float8) ELSE run_after END,
+                finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE now() END,
+                error = \(error), lease_owner = NULL, lease_until = NULL, updated_at = now()
+            WHERE id = \(id) AND state = 'running' AND lease_owner = \(worker)
+            """, logger: logger)
+    }
+
+    /// Queues `kind` for every active tenant that has had none queued, running or created within
+    /// `interval`: a periodic job, which any number of servers may schedule at once.
+    static func schedule(kind: String, every interval: Duration, on connection: PostgresConnection, logger: Logger)
+        async throws -> Int
+    {
+        let rows = try await connection.query(
+            """
+            INSERT INTO itinera.jobs (id, tenant_id, kind, dedupe_key, created_by)
+            SELECT gen_random_uuid(), t.id, \(kind), 'scheduled', 'scheduler'
+            FROM itinera.tenants t
+            WHERE t.state = 'active'
+              AND NOT EXISTS (
+                  SELECT 1 FROM itinera.jobs j
+                  WHERE j.tenant_id = t.id AND j.kind = \(kind)
+                    AND (j.state IN ('queued', 'running')
+                         OR j.created_at > now() - make_interval(secs => \(interval.milliseconds / 1000)::float8)))
+            ON CONFLICT (tenant_id, kind, dedupe_key) WHERE dedupe_key IS NOT NULL AND state = 'queued' DO NOTHING
+            RETURNING 1
+            """, logger: logger)
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
+    }
+}
+
+/// A job queue failure that is the server's own (never the caller's input).
+struct JobError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
