@@ -47,6 +47,16 @@ import Testing
                 #expect(tiers.allSatisfy { $0["members"] as? Int == 0 })
                 let again = try await client.send(.post, "/v1/programs", json: Self.program, token: tenant.token)
                 #expect(again.status == .conflict)
+                #expect(try JSON.object(again.body)["field"] as? String == "name")
+                // A second programme's cards begin with the next free prefix; a taken prefix is refused.
+                let second = try await client.send(
+                    .post, "/v1/programs", json: Self.program.merging(["name": "Second"]) { $1 }, token: tenant.token)
+                #expect(try JSON.object(second.body)["card_prefix"] as? String == "89")
+                let taken = try await client.send(
+                    .post, "/v1/programs", json: Self.program.merging(["name": "Third", "card_prefix": "89"]) { $1 },
+                    token: tenant.token)
+                #expect(taken.status == .conflict)
+                #expect(try JSON.object(taken.body)["field"] as? String == "card_prefix")
                 let audit =
                     try JSON.object(
                         try await client.send(.get, "/v1/audit-events", token: tenant.token).body)["items"]

@@ -58,7 +58,8 @@ public final class JobWorker: Service, Sendable {
 
     public init(
         client: PostgresClient, handlers: [any JobHandler], periodic: [(kind: String, every: Duration)] = [],
-        pollInterval: Duration = .seconds(1), lease: Duration = .seconds(120), retryDelay: Duration = .seconds(30),
+        pollInterval: Duration = .milliseconds(250), lease: Duration = .seconds(120),
+        retryDelay: Duration = .seconds(30),
         logger: Logger
     ) {
         self.client = client

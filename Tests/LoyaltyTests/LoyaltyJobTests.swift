@@ -1,0 +1,267 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ItineraTestSupport
+import PostgresNIO
+import Testing
+
+@testable import Itinera
+
+/// The background side of loyalty: the re-evaluation job a tier replacement queues, how it meets
+/// orders arriving while it runs, and the sweep that expires points and applies due demotions.
+@Suite struct LoyaltyJobTests {
+    /// Diamond from 3 orders, Silver from 2, Base from 1: under the template, 2 orders of 4,000 are Gold.
+    static var byOrders: [[String: Any]] {
+        [
+            ProgramTests.tier("diamond", rank: 3, ["min_orders": 3]),
+            ProgramTests.tier("silver", rank: 2, ["min_orders": 2]),
+            ProgramTests.tier("base", rank: 1, ["min_orders": 1]),
+        ]
+    }
+
+    /// Signs up, creates a rolling-window programme (with `extra` fields) and gives the customer of
+    /// each phone `orders` orders of 4,000 in the last hours; answers the programme id.
+    static func programme(
+        _ client: some TestClientProtocol, tenant: SignedUpTenant, extra: [String: Any] = [:],
+        phones: [String], orders: Int = 2
+    ) async throws -> String {
+        let body = ProgramTests.program.merging(["tier_window": ["kind": "rolling_days", "days": 365]]) { $1 }
+            .merging(extra) { $1 }
+        let created = try await client.send(.post, "/v1/programs", json: body, token: tenant.token)
+        #expect(created.status == .created)
+        for phone in phones {
+            for index in 0..<orders {
+                let response = try await client.send(
+                    .post, "/v1/orders",
+                    json: orderBody(
+                        phone: phone, amount: 400_000, orderedAt: Date().addingTimeInterval(-Double(index + 2) * 3_600)),
+                    token: tenant.token, headers: MemberTests.idempotency("\(phone)-\(index)"))
+                #expect(response.status == .created)
+            }
+        }
+        return try JSON.object(created.body)["id"] as? String ?? ""
+    }
+
+    static func tenant(_ slug: String, _ db: TestDatabase) async throws -> Tenant {
+        let rows = try await db.client.query(
+            "SELECT \(unescaped: TenantStore.tenantColumns) FROM itinera.tenants t WHERE t.slug = \(slug)",
+            logger: db.logger)
+        for try await row in rows { return try TenantStore.tenant(from: row) }
+        throw TestSupportError("no tenant \(slug)")
+    }
+
+    static func tiers(_ db: TestDatabase, tenant: String) async throws -> [String: String] {
+        try await db.inTenant(tenant) { connection in
+            var tiers: [String: String] = [:]
+            for try await (card, tier) in try await connection.query(
+                "SELECT card_number, coalesce(tier_code, '-') FROM members"
+            ).decode((String, String).self) { tiers[card] = tier }
+            return tiers
+        }
+    }
+
+    @Test func test_aSecondReplacementStopsTheFirstsJob_andItsOwnReevaluatesEveryone() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "jobs")
+                let id = try await Self.programme(client, tenant: tenant, phones: ["13800000001", "13800000002"])
+                #expect(Set(try await Self.tiers(db, tenant: tenant.slug).values) == ["gold"])
+                var jobs: [String] = []
+                for tiers in [[ProgramTests.tier("base", rank: 1)], Self.byOrders] {
+                    let response = try await client.send(
+                        .put, "/v1/programs/\(id)/tiers", json: ["tiers": tiers], token: tenant.token)
+                    #expect(response.status == .accepted)
+                    jobs.append(
+                        (try JSON.object(response.body)["reevaluation"] as? [String: Any])?["id"] as? String ?? "")
+                }
+                #expect(Set(jobs).count == 2)
+                #expect(try await makeJobWorker(db.parts()).drain() == 2)
+                let first = try JSON.object(
+                    try await client.send(.get, "/v1/jobs/\(jobs[0])", token: tenant.token).body)
+                #expect(first["state"] as? String == "cancelled")
+                #expect((first["error"] as? String)?.contains("replaced again") == true)
+                let second = try JSON.object(
+                    try await client.send(.get, "/v1/jobs/\(jobs[1])", token: tenant.token).body)
+                #expect(second["state"] as? String == "succeeded")
+                #expect((second["result"] as? [String: Any])?["tiers_revision"] as? Int == 3)
+                #expect(Set(try await Self.tiers(db, tenant: tenant.slug).values) == ["silver"])
+                // Another tenant cannot read the job; an id that is no job is a 404.
+                let other = try await client.signUp(slugPrefix: "jobs-other")
+                #expect(try await client.send(.get, "/v1/jobs/\(jobs[1])", token: other.token).status == .notFound)
+                #expect(try await client.send(.get, "/v1/jobs/not-a-job", token: tenant.token).status == .notFound)
+                let page = try await client.send(.get, "/v1/jobs?limit=1", token: tenant.token)
+                let cursor = try JSON.object(page.body)["next_cursor"] as? String ?? ""
+                let rest = try JSON.object(
+                    try await client.send(.get, "/v1/jobs?limit=1&cursor=\(cursor)", token: tenant.token).body)
+                #expect((rest["items"] as? [[String: Any]])?.first?["id"] as? String == jobs[0])
+            }
+        }
+    }
+
+    /// An order that commits while the job passes over its member decided that member under the new
+    /// tiers with the order counted; the job, which looked before the order committed, leaves the
+    /// member alone instead of writing its older decision over it.
+    @Test func test_anOrderCommittedWhileTheJobPasses_keepsItsOwnDecision() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "jobrace")
+                let id = try await Self.programme(client, tenant: tenant, phones: ["13800000003"])
+                #expect(
+                    try await client.send(
+                        .put, "/v1/programs/\(id)/tiers", json: ["tiers": Self.byOrders], token: tenant.token
+                    ).status == .accepted)
+                let record = try await Self.tenant(tenant.slug, db)
+                let (evaluated, signal) = AsyncStream<Void>.makeStream()
+                let order = Task {
+                    try await db.inTenant(tenant.slug) { connection in
+                        var orderID: Int64 = 0
+                        for try await id in try await connection.query(
+                            """
+                            INSERT INTO orders (customer_id, amount_minor, currency, product_name, ordered_at, status)
+                            SELECT customer_id, 400000, 'CNY', 'Trip', now() - interval '1 hour', 'confirmed'
+                            FROM members RETURNING id
+                            """
+                        ).decode(Int64.self) { orderID = id }
+                        let program = try await ProgramStore.find(Int64(id)!, on: connection)!
+                        for member in try await MemberStore.memberships(of: 1, on: connection) {
+                            try await Loyalty.evaluate(
+                                member.id, program: program, source: "order", order: orderID, tenant: record,
+                                on: connection)
+                        }
+                        signal.yield()
+                        // Hold the transaction open while the job looks and then waits for this row.
+                        try await Task.sleep(for: .milliseconds(1_500))
+                    }
+                }
+                for await _ in evaluated { break }
+                #expect(try await makeJobWorker(db.parts()).drain() == 1)
+                try await order.value
+                #expect(Array(try await Self.tiers(db, tenant: tenant.slug).values) == ["diamond"])
+                let sources = try await db.inTenant(tenant.slug) { connection in
+                    var sources: [String] = []
+                    for try await (source, tier) in try await connection.query(
+                        "SELECT source, to_tier FROM tier_history ORDER BY id"
+                    ).decode((String, String?).self) { sources.append("\(source):\(tier ?? "-")") }
+                    return sources
+                }
+                #expect(sources == ["order:gold", "order:diamond"])
+            }
+        }
+    }
+
+    /// An order whose transaction read the tiers before a replacement committed decides under the
+    /// replacement: it finds the newer revision beside the member's figures.
+    @Test func test_anOrderThatReadTheOldTiers_decidesUnderTheRevisionItFinds() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "jobrev")
+                let id = try await Self.programme(client, tenant: tenant, phones: ["13800000004"], orders: 3)
+                #expect(Array(try await Self.tiers(db, tenant: tenant.slug).values) == ["gold"])
+                let record = try await Self.tenant(tenant.slug, db)
+                let stale = try await db.inTenant(tenant.slug) { connection in
+                    try await ProgramStore.find(Int64(id)!, on: connection)!
+                }
+                #expect(
+                    try await client.send(
+                        .put, "/v1/programs/\(id)/tiers", json: ["tiers": Self.byOrders], token: tenant.token
+                    ).status == .accepted)
+                try await db.inTenant(tenant.slug) { connection in
+                    for member in try await MemberStore.memberships(of: 1, on: connection) {
+                        try await Loyalty.evaluate(
+                            member.id, program: stale, tiers: Tier.template, source: "order", order: nil,
+                            tenant: record, on: connection)
+                    }
+                }
+                #expect(Array(try await Self.tiers(db, tenant: tenant.slug).values) == ["diamond"])
+            }
+        }
+    }
+
+    @Test func test_theSweepExpiresTheOldestPoints_andAppliesDueDemotions() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "sweep")
+                let id = try await Self.programme(
+                    client, tenant: tenant,
+                    extra: [
+                        "points_expiry": "after_days", "points_expiry_days": 30,
+                        "downgrade": ["policy": "grace_days", "days": 10],
+                    ], phones: ["13800000005", "13800000006"])
+                _ = id
+                let members = try await db.inTenant(tenant.slug) { connection in
+                    var ids: [Int64] = []
+                    for try await member in try await connection.query(
+                        "SELECT id FROM members ORDER BY customer_id"
+                    ).decode(Int64.self) { ids.append(member) }
+                    return ids
+                }
+                // Each earned 4,000 and then 4,000 (the first order found no tier). The first spends 1,000 of
+                // their oldest lot; then that lot expires.
+                let redeemed = try await client.send(
+                    .post, "/v1/members/\(members[0])/redemptions", json: ["points": 1_000], token: tenant.token)
+                #expect(redeemed.status == .created)
+                // The second's first order is cancelled: no longer Gold, demoted after 10 days' grace, which we
+                // move into the past.
+                let orders = try await db.inTenant(tenant.slug) { connection in
+                    var ids: [Int64] = []
+                    for try await order in try await connection.query(
+                        "SELECT id FROM orders WHERE customer_id = 2 ORDER BY id"
+                    ).decode(Int64.self) { ids.append(order) }
+                    return ids
+                }
+                #expect(
+                    try await client.send(.post, "/v1/orders/\(orders[0])/cancel", token: tenant.token).status == .ok)
+                try await db.inTenant(tenant.slug) { connection in
+                    try await connection.execute(
+                        """
+                        UPDATE point_lots SET expires_at = now() - interval '1 minute'
+                        WHERE entry_id = (SELECT min(entry_id) FROM point_lots WHERE member_id = \(members[0]))
+                        """)
+                    try await connection.execute(
+                        "UPDATE members SET demotion_due_at = now() - interval '1 minute' WHERE id = \(members[1])")
+                }
+                #expect(try await Self.tiers(db, tenant: tenant.slug).values.sorted() == ["gold", "gold"])
+
+                let worker = makeJobWorker(db.parts())
+                try await worker.schedulePeriodic()
+                #expect(try await worker.drain() == 1)
+                try await worker.schedulePeriodic()
+                #expect(try await worker.drain() == 0, "one sweep per interval")
+
+                let sweep =
+                    (try JSON.object(
+                        try await client.send(.get, "/v1/jobs?kind=loyalty.sweep", token: tenant.token).body)["items"]
+                    as? [[String: Any]] ?? []).first ?? [:]
+                #expect(sweep["state"] as? String == "succeeded")
+                let result = sweep["result"] as? [String: Any] ?? [:]
+                #expect(result["expired_points"] as? Int == 3_000)
+                #expect(result["expired_members"] as? Int == 1)
+                #expect(result["members"] as? Int == 2)
+
+                let view = try JSON.object(
+                    try await client.send(.get, "/v1/members/\(members[0])", token: tenant.token).body)
+                #expect(view["points_balance"] as? Int == 4_000)
+                let ledger =
+                    try JSON.object(
+                        try await client.send(.get, "/v1/members/\(members[0])/points", token: tenant.token).body)[
+                        "items"] as? [[String: Any]] ?? []
+                #expect(ledger.first?["kind"] as? String == "expire")
+                #expect(ledger.first?["points"] as? Int == -3_000)
+                #expect(ledger.first?["balance_after"] as? Int == 4_000)
+                #expect(try await Self.tiers(db, tenant: tenant.slug).values.sorted() == ["-", "gold"])
+                let demoted = try await db.inTenant(tenant.slug) { connection in
+                    for try await source in try await connection.query(
+                        "SELECT source FROM tier_history WHERE member_id = \(members[1]) ORDER BY id DESC LIMIT 1"
+                    ).decode(String.self) { return source }
+                    return ""
+                }
+                #expect(demoted == "bulk")
+            }
+        }
+    }
+}
