@@ -6,7 +6,7 @@ struct ItineraCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "itinera",
         abstract: "Itinera: multi-tenant CRM and loyalty server for the travel trade.",
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, Worker.self],
         defaultSubcommand: Serve.self
     )
 

@@ -190,3 +190,50 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) -> 
         periodic: schedules ? [(LoyaltySweepJob.kind, parts.configuration.loyaltySweepInterval)] : [],
         logger: parts.logger)
 }
+
+/// Runs `count` job workers and the database pool without the HTTP server (`itinera worker`), until
+/// SIGTERM or SIGINT. Before the workers start, pending migrations are applied when `migrate` is set,
+/// and otherwise refused.
+public func runJobWorkers(_ parts: ApplicationParts, count: Int, migrate: Bool) async throws {
+    let workers = JobWorkers(parts: parts, count: max(1, count), migrate: migrate)
+    let group = ServiceGroup(
+        configuration: .init(
+            services: [
+                .init(service: parts.client),
+                .init(service: workers, successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: parts.logger))
+    try await group.run()
+}
+
+/// The workers of `itinera worker`, started once the schema is current.
+struct JobWorkers: Service {
+    let parts: ApplicationParts
+    let count: Int
+    let migrate: Bool
+
+    func run() async throws {
+        let migrator = Migrator(client: parts.client, migrations: parts.migrations, logger: parts.logger)
+        if migrate {
+            let report = try await migrator.run()
+            if let failed = report.failedTenants.first {
+                throw MigrationError.badSequence(
+                    "\(report.failedTenants.count) tenant migrations failed, first \(failed.slug): \(failed.error ?? "")"
+                )
+            }
+        }
+        let status = try await migrator.status()
+        guard status.isCurrent else {
+            throw MigrationError.pending(control: status.pendingControl, tenantsBehind: status.tenantsBehind)
+        }
+        parts.logger.notice("Itinera job workers are running", metadata: ["workers": "\(count)"])
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for index in 0..<count {
+                let worker = makeJobWorker(parts, schedules: index == 0)
+                tasks.addTask { try await worker.run() }
+            }
+            try await tasks.waitForAll()
+        }
+    }
+}

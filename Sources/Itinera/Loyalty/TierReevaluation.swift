@@ -49,7 +49,11 @@ struct TierReevaluation: Sendable {
     ///
     /// Each tier's qualification is a boolean expression over the figures with the tier's set
     /// thresholds bound as parameters, tried best tier first in one `CASE`: no subquery runs per member.
-    func decisions() -> PostgresQuery {
+    func decisions() -> PostgresQuery { decidedWithMembers().query }
+
+    /// `decisions()` and the condition, over `members m`, that picks this re-evaluation's members
+    /// (its placeholders bound in that query), for a statement that updates them.
+    func decidedWithMembers() -> (query: PostgresQuery, members: String) {
         var q = QueryBuilder()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         let due = demotionDue
@@ -130,7 +134,7 @@ struct TierReevaluation: Sendable {
                 FROM due d
             )
             """
-        return q.query
+        return (q.query, "m.program_id = \(program)::bigint\(memberSlice)")
     }
 
     /// Settings for a pass over every member, for this transaction only. The window's orders are
@@ -154,7 +158,7 @@ struct TierReevaluation: Sendable {
     /// wrote: the update applies only to the row version the decision was made from.
     func apply(source: String, on tenant: TenantConnection) async throws -> [Move] {
         try await Self.prepareBulk(on: tenant)
-        var query = decisions()
+        var (query, members) = decidedWithMembers()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         query.sql += """
 
@@ -162,7 +166,7 @@ struct TierReevaluation: Sendable {
                 UPDATE members m SET tier_code = d.new_tier, tier_since = d.new_since,
                     demotion_to = d.new_demotion_to, demotion_due_at = d.new_demotion_due_at
                 FROM decided d
-                WHERE m.id = d.id AND m.xmin = d.row_version
+                WHERE m.id = d.id AND \(members) AND m.xmin = d.row_version
                   AND (d.old_tier, d.old_since, d.old_demotion_to, d.old_demotion_due_at)
                       IS DISTINCT FROM (d.new_tier, d.new_since, d.new_demotion_to, d.new_demotion_due_at)
                 RETURNING d.*
