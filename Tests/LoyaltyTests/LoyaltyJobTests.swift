@@ -264,4 +264,47 @@ import Testing
             }
         }
     }
+
+    /// Ten orders of one customer at once: each is decided after the ones that committed before it
+    /// (the order's insert locks the customer; loyalty reads after it), so the member is promoted twice, in
+    /// order, and never demoted by an order that missed the others; every order earns.
+    @Test func test_tenConcurrentOrdersOfOneCustomer_areDecidedOneAfterTheOther() async throws {
+        try await TestDatabase.with(connections: 12) { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "jobburst")
+                _ = try await Self.programme(client, tenant: tenant, phones: ["13800000009"], orders: 1)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 1...10 {
+                        group.addTask {
+                            let response = try await client.send(
+                                .post, "/v1/orders",
+                                json: orderBody(
+                                    phone: "13800000009", amount: 600_000,
+                                    orderedAt: Date().addingTimeInterval(-Double(index) * 60)),
+                                token: tenant.token, headers: MemberTests.idempotency("burst-\(index)"))
+                            #expect(response.status == .created)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                #expect(Array(try await Self.tiers(db, tenant: tenant.slug).values) == ["diamond"])
+                let (history, entries) = try await db.inTenant(tenant.slug) { connection in
+                    var history: [String] = []
+                    for try await (from, to) in try await connection.query(
+                        "SELECT from_tier, to_tier FROM tier_history ORDER BY id"
+                    ).decode((String?, String?).self) { history.append("\(from ?? "-")>\(to ?? "-")") }
+                    var entries = 0
+                    for try await count in try await connection.query(
+                        "SELECT count(*)::int FROM points_ledger WHERE kind = 'earn'"
+                    ).decode(Int.self) { entries = count }
+                    return (history, entries)
+                }
+                // The first order (4,000) holds no tier; the second makes two averaging exactly 5,000 (Gold);
+                // the third reaches Diamond, and no later order, seeing all before it, moves the member again.
+                #expect(history == ["->gold", "gold>diamond"])
+                #expect(entries == 11)
+            }
+        }
+    }
 }

@@ -36,17 +36,32 @@ enum Loyalty {
         _ member: Int64, program: Program, tiers: [Tier], source: String, order: Int64?, tenant: Tenant,
         on connection: TenantConnection
     ) async throws {
-        var evaluator = ProgramController.evaluator(program, tiers: tiers, tenant: tenant)
+        let evaluator = ProgramController.evaluator(program, tiers: tiers, tenant: tenant)
         let asOf = Date()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         guard
             let (before, figures, revision) = try await standing(
                 of: member, from: start, to: asOf, lock: true, on: connection)
         else { return }
+        try await settle(
+            member, program: program, evaluator: evaluator, standing: before, figures: figures, revision: revision,
+            window: (start, asOf), source: source, order: order, tenant: tenant, on: connection)
+    }
+
+    /// Decides a member whose row is locked from their standing and figures, and writes the change
+    /// with its history when there is one. When the tiers were replaced since `evaluator` was made
+    /// (`revision` says so), they are read again first.
+    static func settle(
+        _ member: Int64, program: Program, evaluator: TierEvaluator, standing before: TierEvaluator.Standing,
+        figures: WindowFigures, revision: Int64, window: (start: Date, asOf: Date), source: String, order: Int64?,
+        tenant: Tenant, on connection: TenantConnection
+    ) async throws {
+        var evaluator = evaluator
         if revision != program.tiersRevision, let current = try await ProgramStore.find(program.id, on: connection) {
             let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
             evaluator = ProgramController.evaluator(current, tiers: tiers, tenant: tenant)
         }
+        let (start, asOf) = window
         let after = evaluator.decide(before, figures: figures, asOf: asOf)
         guard after != before else { return }
         var document: [String: Any] = [
@@ -107,9 +122,11 @@ enum Loyalty {
     /// re-evaluated. Orders that do not count (cancelled, refunded) earn nothing.
     static func orderRecorded(_ order: Order, principal: Principal, on tenant: TenantConnection) async throws {
         guard order.details.status.counts else { return }
-        for (program, membership) in try await MemberStore.programs(
-            of: order.customerID, currency: order.details.currency, on: tenant)
-        {
+        var programs: [(Program, Member?, [Tier])] = []
+        for try await row in try await tenant.connection.execute(
+            OrderLoyaltyPrograms(customer: order.customerID, currency: order.details.currency), logger: tenant.logger)
+        { programs.append(row) }
+        for (program, membership, tiers) in programs {
             var member = membership
             if member == nil, program.enrolment == .firstOrder {
                 member =
@@ -117,18 +134,22 @@ enum Loyalty {
                     .member
             }
             guard let member else { continue }
-            let tiers = try await ProgramStore.tiers(of: program.id, on: tenant).map(\.tier)
+            let evaluator = ProgramController.evaluator(program, tiers: tiers, tenant: principal.tenant)
             let multiplier = tiers.first { $0.code == member.standing.tier }?.pointsMultiplier ?? 1
-            let points = program.earning.points(amountMinor: order.details.amountMinor, multiplier: multiplier)
-            if points > 0 {
-                _ = try await PointsStore.credit(
-                    points, kind: .earn, member: member.id, order: order.id, actor: ("system", nil),
-                    expiresAt: program.expiry.expiresAt(
-                        earnedAt: order.createdAt, timeZone: principal.tenant.timeZone),
-                    on: tenant)
-            }
-            try await evaluate(
-                member.id, program: program, tiers: tiers, source: "order", order: order.id, tenant: principal.tenant,
+            let asOf = Date()
+            let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
+            let earn = OrderEarnStanding(
+                member: member.id,
+                points: program.earning.points(amountMinor: order.details.amountMinor, multiplier: multiplier),
+                order: order.id,
+                expiresAt: program.expiry.expiresAt(earnedAt: order.createdAt, timeZone: principal.tenant.timeZone),
+                windowStart: start, asOf: asOf)
+            var found: (TierEvaluator.Standing, WindowFigures, Int64)?
+            for try await row in try await tenant.connection.execute(earn, logger: tenant.logger) { found = row }
+            guard let (before, figures, revision) = found else { continue }
+            try await settle(
+                member.id, program: program, evaluator: evaluator, standing: before, figures: figures,
+                revision: revision, window: (start, asOf), source: "order", order: order.id, tenant: principal.tenant,
                 on: tenant)
         }
     }

@@ -73,42 +73,6 @@ enum MemberStore {
         return (existing, false)
     }
 
-    /// The programmes in `currency`, each with `customer`'s membership when there is one: what an
-    /// order of theirs earns in, in one round trip.
-    static func programs(of customer: Int64, currency: String, on tenant: TenantConnection) async throws
-        -> [(Program, Member?)]
-    {
-        let rows = try await tenant.query(
-            """
-            SELECT \(unescaped: ProgramStore.columns.split(separator: ",").map { "p." + $0.trimmed }.joined(separator: ", ")),
-                   m.id, m.card_number, m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at, m.points_balance,
-                   m.enrolled_at
-            FROM programs p LEFT JOIN members m ON m.program_id = p.id AND m.customer_id = \(customer)
-            WHERE p.currency = \(currency)
-            ORDER BY p.id
-            """
-        )
-        var found: [(Program, Member?)] = []
-        for try await row in rows {
-            let program = try ProgramStore.program(from: row)
-            let c = row.makeRandomAccess()
-            let first = c.count - 8
-            var member: Member?
-            if let id = try c[first].decode(Int64?.self) {
-                member = Member(
-                    id: id, programID: program.id, customerID: customer,
-                    cardNumber: try c[first + 1].decode(String.self),
-                    standing: .init(
-                        tier: try c[first + 2].decode(String?.self), since: try c[first + 3].decode(Date?.self),
-                        demotionTo: try c[first + 4].decode(String?.self),
-                        demotionDueAt: try c[first + 5].decode(Date?.self)),
-                    pointsBalance: try c[first + 6].decode(Int64.self), enrolledAt: try c[first + 7].decode(Date.self))
-            }
-            found.append((program, member))
-        }
-        return found
-    }
-
     /// The members of `customer` across programmes, each programme with it.
     static func memberships(of customer: Int64, on tenant: TenantConnection) async throws -> [Member] {
         var members: [Member] = []
