@@ -150,6 +150,83 @@ extension ItineraBench {
         lines.append(
             "`PUT` and its job ÷ hand-written: \(String(format: "%.2f", put.seconds / handSeconds))×. The job's progress, polled every 100 ms, showed \(readings) different member counts on the way."
         )
+        try await measureOrderTimeEvaluation(
+            client: client, migrations: migrations, embedded: embedded, logger: logger
+        ) { lines.append($0) }
+    }
+
+    /// What loyalty adds to `POST /v1/orders`: order ingest over one connection (`wrk -c1`) for
+    /// customers found by phone, before the tenant runs a programme and after every customer is a
+    /// member of one (so each order earns and is evaluated), median of `rounds` rounds each.
+    func measureOrderTimeEvaluation(
+        client: PostgresClient, migrations: MigrationSet, embedded: EmbeddedPostgres, logger: Logger,
+        emit: (String) -> Void
+    ) async throws {
+        let (tenant, key) = try await keyedTenant(
+            slug: "loyalty-orders", scopes: ["customers:read", "customers:write", "orders:write"], client: client,
+            migrations: migrations, logger: logger)
+        let schema = tenant.tenant.identity.schema
+        let customers = 100_000
+        try await embedded.withSuperuser(database: EmbeddedPostgres.applicationDatabase) { connection in
+            for statement in [
+                "SET search_path = \(schema)",
+                "INSERT INTO customers (name) SELECT NULL FROM generate_series(1, \(customers))",
+                """
+                INSERT INTO customer_identities (kind, source, value, customer_id)
+                SELECT 'phone', '', '+86139' || lpad(id::text, 8, '0'), id FROM customers
+                """,
+            ] {
+                try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        }
+        var round = 0
+        func ingest() async throws -> Wrk.Result {
+            var results: [Wrk.Result] = []
+            for _ in 0..<rounds {
+                try await settle(embedded)
+                round += 1
+                results.append(
+                    try await Wrk.script(
+                        Self.orderScript(customers: customers, round: round, token: key.value), port: port, token: nil,
+                        seconds: duration, connections: 1))
+            }
+            return results.sorted { $0.p50 < $1.p50 }[results.count / 2]
+        }
+        let without = try await ingest()
+        let program = try await Curl.json(
+            method: "POST", port: port, path: "/v1/programs",
+            body: #"{"name": "Club", "points_per_currency_unit": 1, "tier_window": {"kind": "calendar_year"}}"#,
+            token: tenant.session.value)
+        guard program.status == 201 else { throw BenchError("the programme answered \(program.status)") }
+        try await embedded.withSuperuser(database: EmbeddedPostgres.applicationDatabase) { connection in
+            for statement in [
+                "SET search_path = \(schema)",
+                """
+                INSERT INTO members (program_id, customer_id, card_number)
+                SELECT 1, id, '88' || lpad(id::text, 10, '0') FROM customers
+                """,
+                "UPDATE program_card_sequences SET last_number = \(customers)",
+            ] {
+                try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        }
+        let with = try await ingest()
+        emit("")
+        emit(
+            "Order ingest with and without loyalty: \(customers) customers found by phone, one connection (`wrk -t1 -c1 -d\(duration)s`), median round of \(rounds) by p50."
+        )
+        emit("")
+        emit("| order path | orders/s | p50 ms | p99 ms |")
+        emit("| --- | ---: | ---: | ---: |")
+        for (what, result) in [
+            ("no programme", without), ("every customer a member: earn, figures, evaluation", with),
+        ] {
+            emit(
+                "| \(what) | \(Int(result.requestsPerSecond)) | \(String(format: "%.2f", result.p50)) | \(String(format: "%.2f", result.p99)) |"
+            )
+        }
+        emit("")
+        emit("Loyalty adds \(String(format: "%.2f", with.p50 - without.p50)) ms at p50.")
     }
 
     /// Diamond at an average of 4,800: what `PUT /v1/programs/1/tiers` does to the members, written by

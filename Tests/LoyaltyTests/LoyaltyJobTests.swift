@@ -229,6 +229,11 @@ import Testing
 
                 let worker = makeJobWorker(db.parts())
                 try await worker.schedulePeriodic()
+                #expect(try await worker.drain() == 0, "a tenant's first sweep comes a day after it signed up")
+                _ = try await db.client.query(
+                    "UPDATE itinera.tenants SET created_at = now() - interval '2 days'", logger: db.logger
+                ).collect()
+                try await worker.schedulePeriodic()
                 #expect(try await worker.drain() == 1)
                 try await worker.schedulePeriodic()
                 #expect(try await worker.drain() == 0, "one sweep per interval")

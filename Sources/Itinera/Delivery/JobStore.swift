@@ -154,7 +154,8 @@ enum JobStore {
     }
 
     /// Queues `kind` for every active tenant that has had none queued, running or created within
-    /// `interval`: a periodic job, which any number of servers may schedule at once.
+    /// `interval`: a periodic job, which any number of servers may schedule at once. A tenant's first
+    /// one comes an interval after it signed up.
     static func schedule(kind: String, every interval: Duration, on connection: PostgresConnection, logger: Logger)
         async throws -> Int
     {
@@ -164,6 +165,7 @@ enum JobStore {
             SELECT gen_random_uuid(), t.id, \(kind), 'scheduled', 'scheduler'
             FROM itinera.tenants t
             WHERE t.state = 'active'
+              AND t.created_at <= now() - make_interval(secs => \(interval.milliseconds / 1000)::float8)
               AND NOT EXISTS (
                   SELECT 1 FROM itinera.jobs j
                   WHERE j.tenant_id = t.id AND j.kind = \(kind)
