@@ -135,6 +135,16 @@ enum JobStore {
             """, logger: logger)
     }
 
+    /// Puts a job this worker holds back in the queue, due now, as if it had not been claimed.
+    static func release(_ id: UUID, worker: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.execute(
+            """
+            UPDATE itinera.jobs SET state = 'queued', attempts = greatest(attempts - 1, 0), lease_owner = NULL,
+                lease_until = NULL, progress_done = 0, updated_at = now()
+            WHERE id = \(id) AND state = 'running' AND lease_owner = \(worker)
+            """, logger: logger)
+    }
+
     /// Puts a job that failed back in the queue after `delay`, or fails it for good once it has had
     /// its attempts.
     static func retryOrFail(

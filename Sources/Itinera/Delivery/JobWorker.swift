@@ -36,6 +36,7 @@ public struct JobRun: Sendable {
     /// Records how far the job has got and renews its lease. Throws when another worker has taken the
     /// job over (this one's lease ran out), so the work stops.
     public func progress(done: Int64, total: Int64?) async throws {
+        if Task.isShuttingDownGracefully || Task.isCancelled { throw JobInterrupted() }
         let held = try await client.withConnection { connection in
             try await JobStore.progress(
                 jobID, done: done, total: total, worker: worker, lease: lease, on: connection, logger: logger)
@@ -43,6 +44,9 @@ public struct JobRun: Sendable {
         guard held else { throw JobError("job \(jobID) is no longer held by \(worker)") }
     }
 }
+
+/// Thrown by `JobRun.progress` when the server is stopping, so that a job stops between steps.
+struct JobInterrupted: Error {}
 
 /// Claims jobs from the queue and runs them, one at a time per worker; `itinera serve` runs one
 /// beside the HTTP server. Also queues periodic jobs (`periodic`) for every tenant when due.
@@ -81,6 +85,7 @@ public final class JobWorker: Service, Sendable {
                     logger.warning("Scheduling periodic jobs failed", metadata: ["error": "\(error)"])
                 }
             }
+            if Task.isCancelled || Task.isShuttingDownGracefully { break }
             let ran: Bool
             do { ran = try await runNext() } catch {
                 logger.warning("Claiming a job failed", metadata: ["error": "\(error)"])
@@ -139,6 +144,16 @@ public final class JobWorker: Service, Sendable {
             logger.info(
                 "Job ended",
                 metadata: ["outcome": "\(outcome)", "ms": "\((ContinuousClock.now - started).milliseconds)"])
+        } catch is JobInterrupted {
+            // The server is stopping: the job goes back to the queue as it was, for this or another
+            // server to start again (in a task of its own: the worker's may be cancelled).
+            let (client, name, id, logger) = (self.client, self.name, job.id, logger)
+            try await Task {
+                try await client.withConnection { connection in
+                    try await JobStore.release(id, worker: name, on: connection, logger: logger)
+                }
+            }.value
+            logger.notice("Job put back in the queue: the server is stopping")
         } catch {
             logger.error(
                 "Job failed", metadata: ["error": "\(String(reflecting: error))", "attempt": "\(job.attempts)"])
