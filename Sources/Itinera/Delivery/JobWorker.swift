@@ -69,11 +69,19 @@ public final class JobWorker: Service, Sendable {
         self.client = client
         self.handlers = Dictionary(handlers.map { ($0.kind, $0) }) { first, _ in first }
         self.periodic = periodic
-        self.name = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID())"
+        self.name = "\(Self.hostName()):\(ProcessInfo.processInfo.processIdentifier):\(UUID())"
         self.pollInterval = pollInterval
         self.lease = lease
         self.retryDelay = retryDelay
         self.logger = logger
+    }
+
+    /// The machine's name, for the lease owner that workers write (`gethostname`: `ProcessInfo.hostName`
+    /// may look the name up through DNS, which can hold up start-up).
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "host" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public func run() async throws {

@@ -40,12 +40,7 @@ struct LoyaltySweepJob: JobHandler {
             "expired_points": expiredPoints, "expired_members": expiredMembers, "programs": programs.count,
             "members": members,
         ]
-        document["moves"] = moves.map { move -> [String: Any] in
-            var entry: [String: Any] = ["count": move.count]
-            entry["from"] = move.from
-            entry["to"] = move.to
-            return entry
-        }
+        document["moves"] = TierReevaluationJob.json(moves)
         return .succeeded(
             result: String(
                 decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]), as: UTF8.self))

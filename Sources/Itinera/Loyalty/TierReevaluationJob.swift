@@ -116,17 +116,19 @@ struct TierReevaluationJob: JobHandler {
     static func result(program: Int64, revision: Int64?, members: Int, moves: [TierReevaluation.Move]) throws
         -> String
     {
-        var document: [String: Any] = [
-            "program_id": String(program), "members": members,
-            "moves": moves.map { move -> [String: Any] in
-                var entry: [String: Any] = ["count": move.count]
-                entry["from"] = move.from
-                entry["to"] = move.to
-                return entry
-            },
-        ]
+        var document: [String: Any] = ["program_id": String(program), "members": members, "moves": json(moves)]
         document["tiers_revision"] = revision
         return String(
             decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    /// Moves as a job's result lists them (`TierMove` of the API).
+    static func json(_ moves: [TierReevaluation.Move]) -> [[String: Any]] {
+        moves.map { move in
+            var entry: [String: Any] = ["count": move.count]
+            entry["from"] = move.from
+            entry["to"] = move.to
+            return entry
+        }
     }
 }
