@@ -92,21 +92,18 @@ enum Loyalty {
     static func standing(of member: Int64, from start: Date, to asOf: Date, lock: Bool, on connection: TenantConnection)
         async throws -> (TierEvaluator.Standing, WindowFigures, Int64)?
     {
-        let rows = try await connection.query(
-            """
+        var q = QueryBuilder()
+        let id = q.bind(member)
+        let figures = windowFigures(start: q.bind(start), asOf: q.bind(asOf))
+        q.sql = """
             SELECT m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at, m.points_balance, f.orders, f.total,
                    f.last, p.tiers_revision
             FROM members m
-            JOIN programs p ON p.id = m.program_id,
-                 LATERAL (SELECT count(*)::int AS orders, coalesce(sum(o.amount_minor), 0)::bigint AS total,
-                                 max(o.ordered_at) AS last
-                          FROM orders o
-                          WHERE o.customer_id = m.customer_id AND o.status IN ('confirmed', 'completed')
-                            AND o.ordered_at >= \(start) AND o.ordered_at <= \(asOf)) f
-            WHERE m.id = \(member)
-            \(unescaped: lock ? "FOR NO KEY UPDATE OF m" : "")
+            JOIN programs p ON p.id = m.program_id, \(figures)
+            WHERE m.id = \(id)::bigint
+            \(lock ? "FOR NO KEY UPDATE OF m" : "")
             """
-        )
+        let rows = try await connection.query(q.query)
         for try await c in rows.decode((String?, Date?, String?, Date?, Int64, Int, Int64, Date?, Int64).self) {
             return (
                 .init(tier: c.0, since: c.1, demotionTo: c.2, demotionDueAt: c.3),
@@ -115,6 +112,18 @@ enum Loyalty {
             )
         }
         return nil
+    }
+
+    /// The figures of member row `m` over the window `start`…`asOf` (SQL placeholders), as a lateral
+    /// relation `f` (`orders`, `total`, `last`) of the customer's orders that count.
+    static func windowFigures(start: String, asOf: String) -> String {
+        """
+        LATERAL (SELECT count(*)::int AS orders, coalesce(sum(o.amount_minor), 0)::bigint AS total,
+                        max(o.ordered_at) AS last
+                 FROM orders o
+                 WHERE o.customer_id = m.customer_id AND o.status IN ('confirmed', 'completed')
+                   AND o.ordered_at >= \(start) AND o.ordered_at <= \(asOf)) f
+        """
     }
 
     /// An order was recorded: in every programme, a customer who is a member (or whose programme

@@ -140,23 +140,15 @@ struct MemberController: Sendable {
         let before = try page.afterID()
         let items = try await access.inTenant { tenant, _ in
             _ = try await Self.find(id, input.path.id, on: tenant)
-            var items: [Components.Schemas.TierHistoryEntry] = []
-            for try await (entry, from, to, source, order, figures, at) in try await tenant.query(
-                """
-                SELECT id, from_tier, to_tier, source, order_id, figures::text, changed_at FROM tier_history
-                WHERE member_id = \(id) AND (\(before)::bigint IS NULL OR id < \(before))
-                ORDER BY id DESC LIMIT \(page.limit + 1)
-                """
-            ).decode((Int64, String?, String?, String, Int64?, String, Date).self) {
-                items.append(
-                    .init(
-                        id: String(entry), from: from, to: to,
-                        source: .init(rawValue: source) ?? .admin, orderId: order.map(String.init),
-                        figures: .init(
-                            additionalProperties: try JSONDecoder().decode(
-                                OpenAPIObjectContainer.self, from: Data(figures.utf8))), changedAt: at))
+            return try await MemberStore.tierHistory(of: id, before: before, limit: page.limit + 1, on: tenant).map {
+                change in
+                Components.Schemas.TierHistoryEntry(
+                    id: String(change.id), from: change.from, to: change.to,
+                    source: .init(rawValue: change.source) ?? .admin, orderId: change.orderID.map(String.init),
+                    figures: .init(
+                        additionalProperties: try JSONDecoder().decode(
+                            OpenAPIObjectContainer.self, from: Data(change.figures.utf8))), changedAt: change.changedAt)
             }
-            return items
         }
         let shown = Array(items.prefix(page.limit))
         let next = items.count > page.limit ? shown.last.map { PageRequest.cursor([$0.id]) } : nil

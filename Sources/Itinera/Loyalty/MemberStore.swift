@@ -12,6 +12,18 @@ struct Member: Sendable, Equatable {
     var enrolledAt: Date
 }
 
+/// One entry of a member's tier history.
+struct TierChange: Sendable, Equatable {
+    var id: Int64
+    var from: String?
+    var to: String?
+    var source: String
+    var orderID: Int64?
+    /// The figures that decided it, a JSON object.
+    var figures: String
+    var changedAt: Date
+}
+
 /// The SQL of memberships (tenant schema).
 enum MemberStore {
     static let columns = """
@@ -80,5 +92,23 @@ enum MemberStore {
             "SELECT \(unescaped: columns) FROM members WHERE customer_id = \(customer) ORDER BY program_id"
         ) { members.append(try member(from: row)) }
         return members
+    }
+
+    /// A member's tier changes, newest first, `limit` of them before entry `before` (when set).
+    static func tierHistory(of member: Int64, before: Int64?, limit: Int, on tenant: TenantConnection) async throws
+        -> [TierChange]
+    {
+        var changes: [TierChange] = []
+        for try await c in try await tenant.query(
+            """
+            SELECT id, from_tier, to_tier, source, order_id, figures::text, changed_at FROM tier_history
+            WHERE member_id = \(member) AND (\(before)::bigint IS NULL OR id < \(before))
+            ORDER BY id DESC LIMIT \(limit)
+            """
+        ).decode((Int64, String?, String?, String, Int64?, String, Date).self) {
+            changes.append(
+                TierChange(id: c.0, from: c.1, to: c.2, source: c.3, orderID: c.4, figures: c.5, changedAt: c.6))
+        }
+        return changes
     }
 }

@@ -21,14 +21,7 @@ struct OrderLoyaltyPrograms: PostgresPreparedStatement {
         SELECT \(ProgramStore.columns.split(separator: ",").map { "p." + $0.trimmed }.joined(separator: ", ")),
                m.id, m.card_number, m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at, m.points_balance,
                m.enrolled_at,
-               (SELECT coalesce(json_agg(json_build_object(
-                           'code', t.code, 'name', t.name, 'rank', t.rank, 'combine', t.combine,
-                           'min_orders', t.min_orders, 'min_total_spent_minor', t.min_total_spent_minor,
-                           'min_average_order_minor', t.min_average_order_minor,
-                           'max_average_order_minor', t.max_average_order_minor,
-                           'max_days_since_last_order', t.max_days_since_last_order, 'min_points', t.min_points,
-                           'points_multiplier', t.points_multiplier::text, 'benefits', t.benefits)
-                       ORDER BY t.rank DESC), '[]')::text
+               (SELECT coalesce(json_agg(\(ProgramStore.tierJSON) ORDER BY t.rank DESC), '[]')::text
                 FROM tiers t WHERE t.program_id = p.id)
         FROM programs p LEFT JOIN locked m ON m.program_id = p.id
         WHERE p.currency = $2
@@ -46,22 +39,6 @@ struct OrderLoyaltyPrograms: PostgresPreparedStatement {
         return bindings
     }
 
-    /// A tier as the statement writes it.
-    struct TierRow: Decodable {
-        var code: String
-        var name: String
-        var rank: Int
-        var combine: String
-        var min_orders: Int?
-        var min_total_spent_minor: Int64?
-        var min_average_order_minor: Int64?
-        var max_average_order_minor: Int64?
-        var max_days_since_last_order: Int?
-        var min_points: Int64?
-        var points_multiplier: String
-        var benefits: [String]
-    }
-
     func decodeRow(_ row: PostgresRow) throws -> Row {
         let program = try ProgramStore.program(from: row)
         let c = row.makeRandomAccess()
@@ -76,17 +53,7 @@ struct OrderLoyaltyPrograms: PostgresPreparedStatement {
                     demotionDueAt: try c[first + 5].decode(Date?.self)),
                 pointsBalance: try c[first + 6].decode(Int64.self), enrolledAt: try c[first + 7].decode(Date.self))
         }
-        let tiers = try JSONDecoder().decode([TierRow].self, from: Data(try c[first + 8].decode(String.self).utf8)).map
-        {
-            t in
-            Tier(
-                code: t.code, name: t.name, rank: t.rank, combine: Tier.Combine(rawValue: t.combine) ?? .all,
-                thresholds: TierThresholds(
-                    minOrders: t.min_orders, minTotalSpentMinor: t.min_total_spent_minor,
-                    minAverageOrderMinor: t.min_average_order_minor, maxAverageOrderMinor: t.max_average_order_minor,
-                    maxDaysSinceLastOrder: t.max_days_since_last_order, minPoints: t.min_points),
-                pointsMultiplier: Decimal(string: t.points_multiplier) ?? 1, benefits: t.benefits)
-        }
+        let tiers = try ProgramStore.tiers(json: try c[first + 8].decode(String.self))
         return (program, member, tiers)
     }
 }
@@ -112,12 +79,7 @@ struct OrderEarnStanding: PostgresPreparedStatement {
                coalesce((SELECT points_balance FROM balance), m.points_balance), f.orders, f.total, f.last,
                p.tiers_revision
         FROM members m
-        JOIN programs p ON p.id = m.program_id,
-             LATERAL (SELECT count(*)::int AS orders, coalesce(sum(o.amount_minor), 0)::bigint AS total,
-                             max(o.ordered_at) AS last
-                      FROM orders o
-                      WHERE o.customer_id = m.customer_id AND o.status IN ('confirmed', 'completed')
-                        AND o.ordered_at >= $5 AND o.ordered_at <= $6) f
+        JOIN programs p ON p.id = m.program_id, \(Loyalty.windowFigures(start: "$5::timestamptz", asOf: "$6::timestamptz"))
         WHERE m.id = $1
         """
     typealias Row = (TierEvaluator.Standing, WindowFigures, Int64)

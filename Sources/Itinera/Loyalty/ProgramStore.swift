@@ -149,6 +149,53 @@ enum ProgramStore {
         return ends.count == 2 ? ends[0] : nil
     }
 
+    /// A tier of `FROM tiers t` as a JSON object, the way `tier(json:)` reads it; the order path reads
+    /// a programme's tiers as an array of these beside the programme.
+    static let tierJSON = """
+        json_build_object(
+            'code', t.code, 'name', t.name, 'rank', t.rank, 'combine', t.combine, 'min_orders', t.min_orders,
+            'min_total_spent_minor', t.min_total_spent_minor, 'min_average_order_minor', t.min_average_order_minor,
+            'max_average_order_minor', t.max_average_order_minor,
+            'max_days_since_last_order', t.max_days_since_last_order, 'min_points', t.min_points,
+            'points_multiplier', t.points_multiplier::text, 'benefits', t.benefits)
+        """
+
+    /// A tier as `tierJSON` writes it.
+    private struct TierRow: Decodable {
+        var code: String
+        var name: String
+        var rank: Int
+        var combine: String
+        var min_orders: Int?
+        var min_total_spent_minor: Int64?
+        var min_average_order_minor: Int64?
+        var max_average_order_minor: Int64?
+        var max_days_since_last_order: Int?
+        var min_points: Int64?
+        var points_multiplier: String
+        var benefits: [String]
+
+        var tier: Tier {
+            Tier(
+                code: code, name: name, rank: rank, combine: Tier.Combine(rawValue: combine) ?? .all,
+                thresholds: TierThresholds(
+                    minOrders: min_orders, minTotalSpentMinor: min_total_spent_minor,
+                    minAverageOrderMinor: min_average_order_minor, maxAverageOrderMinor: max_average_order_minor,
+                    maxDaysSinceLastOrder: max_days_since_last_order, minPoints: min_points),
+                pointsMultiplier: Decimal(string: points_multiplier) ?? 1, benefits: benefits)
+        }
+    }
+
+    /// The tier in `json` (`tierJSON`).
+    static func tier(json: String) throws -> Tier {
+        try JSONDecoder().decode(TierRow.self, from: Data(json.utf8)).tier
+    }
+
+    /// The tiers in `json`, an array of `tierJSON` objects.
+    static func tiers(json: String) throws -> [Tier] {
+        try JSONDecoder().decode([TierRow].self, from: Data(json.utf8)).map(\.tier)
+    }
+
     /// The programme's tiers, best first, each with the members holding it now (counted only when
     /// `counts` is set: a count reads every member of the tier).
     static func tiers(of id: Int64, counts: Bool = false, on tenant: TenantConnection) async throws
@@ -156,9 +203,7 @@ enum ProgramStore {
     {
         let rows = try await tenant.query(
             """
-            SELECT t.code, t.name, t.rank, t.combine, t.min_orders, t.min_total_spent_minor, t.min_average_order_minor,
-                   t.max_average_order_minor, t.max_days_since_last_order, t.min_points, t.points_multiplier::text,
-                   t.benefits::text,
+            SELECT \(unescaped: tierJSON)::text,
                    CASE WHEN \(counts) THEN (SELECT count(*)::int FROM members m
                                              WHERE m.program_id = t.program_id AND m.tier_code = t.code)
                         ELSE 0 END
@@ -166,19 +211,8 @@ enum ProgramStore {
             """
         )
         var tiers: [(Tier, Int)] = []
-        for try await row in rows {
-            let c = try row.decode(
-                (String, String, Int, String, Int?, Int64?, Int64?, Int64?, Int?, Int64?, String, String, Int).self)
-            let benefits = (try? JSONDecoder().decode([String].self, from: Data(c.11.utf8))) ?? []
-            tiers.append(
-                (
-                    Tier(
-                        code: c.0, name: c.1, rank: c.2, combine: Tier.Combine(rawValue: c.3) ?? .all,
-                        thresholds: TierThresholds(
-                            minOrders: c.4, minTotalSpentMinor: c.5, minAverageOrderMinor: c.6,
-                            maxAverageOrderMinor: c.7, maxDaysSinceLastOrder: c.8, minPoints: c.9),
-                        pointsMultiplier: Decimal(string: c.10) ?? 1, benefits: benefits), c.12
-                ))
+        for try await (json, members) in rows.decode((String, Int).self) {
+            tiers.append((try tier(json: json), members))
         }
         return tiers
     }
