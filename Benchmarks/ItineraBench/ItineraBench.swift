@@ -41,7 +41,7 @@ struct ItineraBench: AsyncParsableCommand {
 
     @Option(
         help:
-            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation and preview)."
+            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last)."
     )
     var sections: [String] = ["foundation", "access", "customers", "loyalty"]
 
@@ -130,6 +130,10 @@ struct ItineraBench: AsyncParsableCommand {
                 }
                 if sections.contains("loyalty") {
                     try await measureLoyalty(client: client, migrations: migrations, embedded: embedded, logger: logger)
+                } else if sections.contains("loyalty-orders") {
+                    try await measureOrderTimeEvaluation(
+                        client: client, migrations: migrations, embedded: embedded, logger: logger
+                    ) { Self.emit($0) }
                 }
             }
         } catch {

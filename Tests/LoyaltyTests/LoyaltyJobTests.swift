@@ -181,6 +181,55 @@ import Testing
         }
     }
 
+    /// The order path decides from tiers read at the start of its first statement; its write checks
+    /// the revision afresh and, finding the tiers replaced, the member is decided again under them.
+    @Test func test_aDecisionWrittenUnderReplacedTiers_isMadeAgainUnderTheCurrentOnes() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "jobwrite")
+                let id = try await Self.programme(client, tenant: tenant, phones: ["13800000014"], orders: 3)
+                #expect(Array(try await Self.tiers(db, tenant: tenant.slug).values) == ["gold"])
+                let record = try await Self.tenant(tenant.slug, db)
+                let stale = try await db.inTenant(tenant.slug) { connection in
+                    try await ProgramStore.find(Int64(id)!, on: connection)!
+                }
+                #expect(
+                    try await client.send(
+                        .put, "/v1/programs/\(id)/tiers", json: ["tiers": Self.byOrders], token: tenant.token
+                    ).status == .accepted)
+                try await db.inTenant(tenant.slug) { connection in
+                    let evaluator = ProgramController.evaluator(stale, tiers: Tier.template, tenant: record)
+                    let asOf = Date()
+                    let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
+                    for member in try await MemberStore.memberships(of: 1, on: connection) {
+                        let (standing, figures, _) = try #require(
+                            try await Loyalty.standing(of: member.id, from: start, to: asOf, lock: true, on: connection)
+                        )
+                        // A decision made under the template (revision 1) is not written: the statement
+                        // answers the revision it finds.
+                        let write = EarnAndStanding(
+                            member: member.id, program: stale.id, revision: stale.tiersRevision, points: 0,
+                            order: nil, expiresAt: nil, source: "order", before: standing,
+                            after: .init(tier: "potential", since: asOf), figures: figures, window: (start, asOf))
+                        var found: [Int64] = []
+                        for try await revision in try await connection.connection.execute(
+                            write, logger: connection.logger)
+                        { found.append(revision) }
+                        #expect(found == [2])
+                        #expect(try await MemberStore.find(member.id, on: connection)?.standing.tier == "gold")
+                        // Decided again under revision 2, as the order path does with that answer.
+                        try await Loyalty.settle(
+                            member.id, program: stale, evaluator: evaluator, standing: standing, figures: figures,
+                            revision: found[0], window: (start, asOf), source: "order", order: nil, tenant: record,
+                            on: connection)
+                    }
+                }
+                #expect(Array(try await Self.tiers(db, tenant: tenant.slug).values) == ["diamond"])
+            }
+        }
+    }
+
     @Test func test_theSweepExpiresTheOldestPoints_andAppliesDueDemotions() async throws {
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))

@@ -194,6 +194,44 @@ import Testing
         }
     }
 
+    /// The order path works out a rolling window's start in SQL: an order from before the window
+    /// does not count towards the next one.
+    @Test func test_anOrderBeforeARollingWindow_doesNotCountAtTheNextOrder() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "rolling")
+                let rolling = ProgramTests.program.merging(["tier_window": ["kind": "rolling_days", "days": 30]]) {
+                    $1
+                }
+                #expect(
+                    try await client.send(.post, "/v1/programs", json: rolling, token: tenant.token).status == .created)
+                // 4,000 thirty-one days ago and 4,000 yesterday: one order in the window, averaging 4,000,
+                // is no tier of the template (Gold needs two, Potential at most 3,000); counted together
+                // they would be Gold.
+                for (index, daysAgo) in [31.0, 1.0].enumerated() {
+                    let response = try await client.send(
+                        .post, "/v1/orders",
+                        json: orderBody(
+                            phone: "13700137100", amount: 400_000,
+                            orderedAt: Date().addingTimeInterval(-daysAgo * 86_400)),
+                        token: tenant.token, headers: Self.idempotency("r\(index)"))
+                    #expect(response.status == .created)
+                }
+                let memberID = try await db.inTenant(tenant.slug) { connection in
+                    for try await id in try await connection.query("SELECT id FROM members").decode(Int64.self) {
+                        return id
+                    }
+                    return 0
+                }
+                let view = try JSON.object(
+                    try await client.send(.get, "/v1/members/\(memberID)", token: tenant.token).body)
+                #expect(view["tier"] == nil)
+                #expect((view["window"] as? [String: Any])?["orders"] as? Int == 1)
+            }
+        }
+    }
+
     @Test func test_ordersEarnAndPromoteInTheirTransaction_aCancellationReversesAndDemotes() async throws {
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))

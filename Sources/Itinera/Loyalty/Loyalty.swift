@@ -49,41 +49,31 @@ enum Loyalty {
     }
 
     /// Decides a member whose row is locked from their standing and figures, and writes the change
-    /// with its history when there is one. When the tiers were replaced since `evaluator` was made
-    /// (`revision` says so), they are read again first.
+    /// with its history when there is one (`EarnAndStanding`, with no points). When the tiers were
+    /// replaced since `evaluator` was made (`revision`, read with the figures, or the write's own
+    /// check says so), they are read again and the member decided again.
     static func settle(
         _ member: Int64, program: Program, evaluator: TierEvaluator, standing before: TierEvaluator.Standing,
         figures: WindowFigures, revision: Int64, window: (start: Date, asOf: Date), source: String, order: Int64?,
         tenant: Tenant, on connection: TenantConnection
     ) async throws {
-        var evaluator = evaluator
-        if revision != program.tiersRevision, let current = try await ProgramStore.find(program.id, on: connection) {
-            let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
-            evaluator = ProgramController.evaluator(current, tiers: tiers, tenant: tenant)
+        var (program, evaluator, revision) = (program, evaluator, revision)
+        while true {
+            if revision != program.tiersRevision {
+                guard let current = try await ProgramStore.find(program.id, on: connection) else { return }
+                let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
+                (program, evaluator) = (current, ProgramController.evaluator(current, tiers: tiers, tenant: tenant))
+            }
+            let after = evaluator.decide(before, figures: figures, asOf: window.asOf)
+            guard after != before else { return }
+            let write = EarnAndStanding(
+                member: member, program: program.id, revision: program.tiersRevision, points: 0, order: order,
+                expiresAt: nil, source: source, before: before, after: after, figures: figures, window: window)
+            for try await found in try await connection.connection.execute(write, logger: connection.logger) {
+                revision = found
+            }
+            if revision == program.tiersRevision { return }
         }
-        let (start, asOf) = window
-        let after = evaluator.decide(before, figures: figures, asOf: asOf)
-        guard after != before else { return }
-        var document: [String: Any] = [
-            "orders": figures.orders, "total_spent_minor": figures.totalSpentMinor, "points": figures.points,
-            "window_start": try RFC3339DateTranscoder().encode(start),
-            "as_of": try RFC3339DateTranscoder().encode(asOf),
-        ]
-        document["last_order_at"] = try figures.lastOrderAt.map { try RFC3339DateTranscoder().encode($0) }
-        let figuresJSON = String(
-            decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]), as: UTF8.self)
-        try await connection.execute(
-            """
-            WITH standing AS (
-                UPDATE members SET tier_code = \(after.tier), tier_since = \(after.since), demotion_to = \(after.demotionTo),
-                    demotion_due_at = \(after.demotionDueAt)
-                WHERE id = \(member)
-            )
-            INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, order_id, changed_at)
-            SELECT \(member), \(before.tier), \(after.tier), \(source), \(figuresJSON)::jsonb, \(order), \(asOf)
-            WHERE \(before.tier)::text IS DISTINCT FROM \(after.tier)::text
-            """
-        )
     }
 
     /// A member's standing, the figures of the window `from`…`to` and the programme's tiers
@@ -114,28 +104,34 @@ enum Loyalty {
         return nil
     }
 
-    /// The figures of member row `m` over the window `start`…`asOf` (SQL placeholders), as a lateral
-    /// relation `f` (`orders`, `total`, `last`) of the customer's orders that count.
-    static func windowFigures(start: String, asOf: String) -> String {
+    /// The figures of a customer (by default member row `m`'s) over the window `start`…`asOf` (SQL
+    /// expressions), as a lateral relation `f` (`orders`, `total`, `last`) of their orders that count.
+    static func windowFigures(customer: String = "m.customer_id", start: String, asOf: String) -> String {
         """
         LATERAL (SELECT count(*)::int AS orders, coalesce(sum(o.amount_minor), 0)::bigint AS total,
                         max(o.ordered_at) AS last
                  FROM orders o
-                 WHERE o.customer_id = m.customer_id AND o.status IN ('confirmed', 'completed')
+                 WHERE o.customer_id = \(customer) AND o.status IN ('confirmed', 'completed')
                    AND o.ordered_at >= \(start) AND o.ordered_at <= \(asOf)) f
         """
     }
 
     /// An order was recorded: in every programme, a customer who is a member (or whose programme
-    /// enrols on the first order) earns the order's points at their tier's multiplier, then is
-    /// re-evaluated. Orders that do not count (cancelled, refunded) earn nothing.
+    /// enrols on the first order) earns the order's points at their tier's multiplier and is
+    /// re-evaluated, in one more statement per membership after the one that reads them all. Orders
+    /// that do not count (cancelled, refunded) earn nothing.
     static func orderRecorded(_ order: Order, principal: Principal, on tenant: TenantConnection) async throws {
         guard order.details.status.counts else { return }
-        var programs: [(Program, Member?, [Tier])] = []
+        let asOf = Date()
+        let timeZone = principal.tenant.timeZone
+        var programs: [OrderLoyaltyPrograms.Row] = []
         for try await row in try await tenant.connection.execute(
-            OrderLoyaltyPrograms(customer: order.customerID, currency: order.details.currency), logger: tenant.logger)
+            OrderLoyaltyPrograms(
+                customer: order.customerID, currency: order.details.currency, asOf: asOf,
+                calendarYearStart: TierWindow.calendarYear.start(asOf: asOf, timeZone: timeZone)),
+            logger: tenant.logger)
         { programs.append(row) }
-        for (program, membership, tiers) in programs {
+        for (program, membership, tiers, windowStart, found) in programs {
             var member = membership
             if member == nil, program.enrolment == .firstOrder {
                 member =
@@ -145,21 +141,27 @@ enum Loyalty {
             guard let member else { continue }
             let evaluator = ProgramController.evaluator(program, tiers: tiers, tenant: principal.tenant)
             let multiplier = tiers.first { $0.code == member.standing.tier }?.pointsMultiplier ?? 1
-            let asOf = Date()
-            let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
-            let earn = OrderEarnStanding(
-                member: member.id,
-                points: program.earning.points(amountMinor: order.details.amountMinor, multiplier: multiplier),
-                order: order.id,
-                expiresAt: program.expiry.expiresAt(earnedAt: order.createdAt, timeZone: principal.tenant.timeZone),
-                windowStart: start, asOf: asOf)
-            var found: (TierEvaluator.Standing, WindowFigures, Int64)?
-            for try await row in try await tenant.connection.execute(earn, logger: tenant.logger) { found = row }
-            guard let (before, figures, revision) = found else { continue }
-            try await settle(
-                member.id, program: program, evaluator: evaluator, standing: before, figures: figures,
-                revision: revision, window: (start, asOf), source: "order", order: order.id, tenant: principal.tenant,
-                on: tenant)
+            let points = program.earning.points(amountMinor: order.details.amountMinor, multiplier: multiplier)
+            var figures = found
+            figures.points = member.pointsBalance + points
+            let before = member.standing
+            let after = evaluator.decide(before, figures: figures, asOf: asOf)
+            let write = EarnAndStanding(
+                member: member.id, program: program.id, revision: program.tiersRevision, points: points,
+                order: order.id, expiresAt: program.expiry.expiresAt(earnedAt: order.createdAt, timeZone: timeZone),
+                source: "order", before: before, after: after, figures: figures, window: (windowStart, asOf))
+            var revision = program.tiersRevision
+            for try await found in try await tenant.connection.execute(write, logger: tenant.logger) {
+                revision = found
+            }
+            // Tiers replaced since they were read: the points are credited, the decision is made
+            // again under the tiers now current.
+            if revision != program.tiersRevision {
+                try await settle(
+                    member.id, program: program, evaluator: evaluator, standing: before, figures: figures,
+                    revision: revision, window: (windowStart, asOf), source: "order", order: order.id,
+                    tenant: principal.tenant, on: tenant)
+            }
         }
     }
 

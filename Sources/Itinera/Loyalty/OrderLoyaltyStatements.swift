@@ -2,14 +2,18 @@ import Foundation
 import PostgresNIO
 
 // What an order does to loyalty, in two prepared statements (decision 0002): the programmes with the
-// customer's memberships (locked) and each programme's tiers, then per membership the earn with the
-// member's window figures beside it.
+// customer's memberships (locked), each programme's tiers and the customer's window figures; then,
+// once the member is decided in Swift, per membership the earn and the new standing with its history
+// (`EarnAndStanding`, which every other evaluation writes with too).
 
-/// The programmes in the order's currency, each with the customer's membership when there is one
-/// and its tiers, best first. The customer's memberships are locked first (in the CTE, whose rows
-/// are the newest versions), so that a redemption, an adjustment or a re-evaluation slice that
-/// changed the member meanwhile is seen by this and the next statement. (Two orders of one customer
-/// are already one after the other: the order's insert locks the customer's row.)
+/// The programmes in the order's currency, each with the customer's membership when there is one,
+/// its tiers (best first) and the figures of the customer's orders in the programme's tier window up
+/// to `asOf` (the order just inserted included). The customer's memberships are locked first (in the
+/// CTE, whose rows are the newest versions), so that a redemption, an adjustment or a re-evaluation
+/// slice that changed the member meanwhile is seen. The figures and the tiers are read as of the
+/// statement's start: no order of the customer can have changed since, because the order's insert
+/// locked the customer's row, as every change to a customer's orders does; tiers replaced
+/// meanwhile are caught by `EarnAndStanding`'s revision check.
 struct OrderLoyaltyPrograms: PostgresPreparedStatement {
     static let sql = """
         WITH locked AS (
@@ -22,27 +26,41 @@ struct OrderLoyaltyPrograms: PostgresPreparedStatement {
                m.id, m.card_number, m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at, m.points_balance,
                m.enrolled_at,
                (SELECT coalesce(json_agg(\(ProgramStore.tierJSON) ORDER BY t.rank DESC), '[]')::text
-                FROM tiers t WHERE t.program_id = p.id)
-        FROM programs p LEFT JOIN locked m ON m.program_id = p.id
+                FROM tiers t WHERE t.program_id = p.id),
+               w.start, f.orders, f.total, f.last
+        FROM programs p LEFT JOIN locked m ON m.program_id = p.id,
+             LATERAL (SELECT CASE p.tier_window
+                                 WHEN 'rolling_days' THEN $3 - make_interval(secs => p.tier_window_days * 86400.0::float8)
+                                 ELSE $4 END AS start) w,
+             \(Loyalty.windowFigures(customer: "$1", start: "w.start", asOf: "$3"))
         WHERE p.currency = $2
         ORDER BY p.id
         """
-    typealias Row = (Program, Member?, [Tier])
+    /// A programme, the customer's membership, the tiers, and the window's start and figures (whose
+    /// `points` is the membership's balance before the order, 0 without one).
+    typealias Row = (program: Program, member: Member?, tiers: [Tier], windowStart: Date, figures: WindowFigures)
 
     let customer: Int64
     let currency: String
+    /// The moment of evaluation.
+    let asOf: Date
+    /// Where the calendar year of `asOf` starts in the tenant's time zone (a rolling window's start
+    /// is `asOf` less its days, as `TierWindow.start` has it).
+    let calendarYearStart: Date
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
+        var bindings = PostgresBindings(capacity: 4)
         bindings.append(customer)
         bindings.append(currency)
+        bindings.append(asOf)
+        bindings.append(calendarYearStart)
         return bindings
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
         let program = try ProgramStore.program(from: row)
         let c = row.makeRandomAccess()
-        let first = c.count - 9
+        let first = c.count - 13
         var member: Member?
         if let id = try c[first].decode(Int64?.self) {
             member = Member(
@@ -54,59 +72,91 @@ struct OrderLoyaltyPrograms: PostgresPreparedStatement {
                 pointsBalance: try c[first + 6].decode(Int64.self), enrolledAt: try c[first + 7].decode(Date.self))
         }
         let tiers = try ProgramStore.tiers(json: try c[first + 8].decode(String.self))
-        return (program, member, tiers)
+        let figures = WindowFigures(
+            orders: try c[first + 10].decode(Int.self), totalSpentMinor: try c[first + 11].decode(Int64.self),
+            lastOrderAt: try c[first + 12].decode(Date?.self), points: member?.pointsBalance ?? 0)
+        return (program, member, tiers, try c[first + 9].decode(Date.self), figures)
     }
 }
 
-/// Credits an order's points to a member (when there are any: the balance, the ledger entry and the
-/// lot) and answers, in the same round trip, the member's standing, the window's figures and the
-/// programme's tiers revision. The member's row is already locked (`OrderLoyaltyPrograms` or the
-/// enrolment), so the figures include every order of theirs that committed.
-struct OrderEarnStanding: PostgresPreparedStatement {
+/// Writes what an evaluation decided for a member whose row the transaction has locked: credits
+/// `points` (when there are any: the balance, the ledger entry for `order` and the lot), and, when
+/// the standing changed, the new standing and (when the tier changed) its history entry with the
+/// figures that decided it. The standing is written only if the programme's tiers are still at
+/// `revision`, the one the decision was made under, read afresh by this statement: the answer is
+/// the revision found, and a caller who finds another decides again under the tiers now current (a
+/// re-evaluation job leaves alone a member whose row changed after it looked).
+struct EarnAndStanding: PostgresPreparedStatement {
     static let sql = """
-        WITH balance AS (
-            UPDATE members SET points_balance = points_balance + $2 WHERE id = $1 AND $2 > 0
-            RETURNING points_balance
+        WITH found AS (
+            SELECT coalesce((SELECT tiers_revision FROM programs WHERE id = $2), 0) AS tiers_revision
+        ), current AS (
+            SELECT tiers_revision = $3 AS current, tiers_revision FROM found
+        ), member AS (
+            UPDATE members m SET points_balance = m.points_balance + $4,
+                tier_code = CASE WHEN c.current AND $8 THEN $9 ELSE m.tier_code END,
+                tier_since = CASE WHEN c.current AND $8 THEN $10 ELSE m.tier_since END,
+                demotion_to = CASE WHEN c.current AND $8 THEN $11 ELSE m.demotion_to END,
+                demotion_due_at = CASE WHEN c.current AND $8 THEN $12 ELSE m.demotion_due_at END
+            FROM current c
+            WHERE m.id = $1 AND ($4 > 0 OR (c.current AND $8))
+            RETURNING m.points_balance, c.current AND $8 AS standing
         ), entry AS (
             INSERT INTO points_ledger (member_id, kind, points, balance_after, order_id, actor_type)
-            SELECT $1, 'earn', $2, b.points_balance, $3, 'system' FROM balance b
+            SELECT $1, 'earn', $4, b.points_balance, $5, 'system' FROM member b WHERE $4 > 0
             RETURNING id, created_at
         ), lot AS (
             INSERT INTO point_lots (entry_id, member_id, points, remaining, earned_at, expires_at)
-            SELECT e.id, $1, $2, $2, e.created_at, $4 FROM entry e
+            SELECT e.id, $1, $4, $4, e.created_at, $6 FROM entry e
+        ), history AS (
+            INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, order_id, changed_at)
+            SELECT $1, $13, $9, $7,
+                   \(TierReevaluation.figuresSQL(alias: "f", windowStart: "$18", asOf: "$19")), $5, $19
+            FROM member s, (SELECT $14::int AS orders, $15::bigint AS total, $16::timestamptz AS last,
+                                   $17::bigint AS points_balance) f
+            WHERE s.standing AND $13::text IS DISTINCT FROM $9::text
         )
-        SELECT m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at,
-               coalesce((SELECT points_balance FROM balance), m.points_balance), f.orders, f.total, f.last,
-               p.tiers_revision
-        FROM members m
-        JOIN programs p ON p.id = m.program_id, \(Loyalty.windowFigures(start: "$5::timestamptz", asOf: "$6::timestamptz"))
-        WHERE m.id = $1
+        SELECT tiers_revision FROM current
         """
-    typealias Row = (TierEvaluator.Standing, WindowFigures, Int64)
 
     let member: Int64
+    let program: Int64
+    /// The tiers revision the decision was made under.
+    let revision: Int64
     let points: Int64
-    let order: Int64
+    /// The order the points and the tier change come from, if any.
+    let order: Int64?
     let expiresAt: Date?
-    let windowStart: Date
-    let asOf: Date
+    /// The tier history's source: order, cancellation, admin…
+    let source: String
+    let before: TierEvaluator.Standing
+    let after: TierEvaluator.Standing
+    let figures: WindowFigures
+    let window: (start: Date, asOf: Date)
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 6)
+        var bindings = PostgresBindings(capacity: 19)
         bindings.append(member)
+        bindings.append(program)
+        bindings.append(revision)
         bindings.append(points)
         bindings.append(order)
         bindings.append(expiresAt)
-        bindings.append(windowStart)
-        bindings.append(asOf)
+        bindings.append(source)
+        bindings.append(after != before)
+        bindings.append(after.tier)
+        bindings.append(after.since)
+        bindings.append(after.demotionTo)
+        bindings.append(after.demotionDueAt)
+        bindings.append(before.tier)
+        bindings.append(figures.orders)
+        bindings.append(figures.totalSpentMinor)
+        bindings.append(figures.lastOrderAt)
+        bindings.append(figures.points)
+        bindings.append(window.start)
+        bindings.append(window.asOf)
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        let c = try row.decode((String?, Date?, String?, Date?, Int64, Int, Int64, Date?, Int64).self)
-        return (
-            .init(tier: c.0, since: c.1, demotionTo: c.2, demotionDueAt: c.3),
-            WindowFigures(orders: c.5, totalSpentMinor: c.6, lastOrderAt: c.7, points: c.4), c.8
-        )
-    }
+    func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
 }

@@ -49,6 +49,9 @@ struct TierReevaluation: Sendable {
     ///
     /// Each tier's qualification is a boolean expression over the figures with the tier's set
     /// thresholds bound as parameters, tried best tier first in one `CASE`: no subquery runs per member.
+    /// `due` ends in `OFFSET 0` so that PostgreSQL computes each member's earned tier and due date
+    /// once: merged into `decided`, that `CASE` would be evaluated again for each of the columns that
+    /// use it (a second of a preview over a million members).
     func decisions() -> PostgresQuery { decidedWithMembers().query }
 
     /// `decisions()` and the condition, over `members m`, that picks this re-evaluation's members
@@ -116,6 +119,7 @@ struct TierReevaluation: Sendable {
                        CASE WHEN r.earned_rank >= r.current_rank THEN NULL
                             ELSE coalesce(r.demotion_due_at, \(dueAt)) END AS due_at
                 FROM ranked r
+                OFFSET 0
             ), decided AS (
                 SELECT d.id, d.row_version, d.customer_id, d.tier_code AS old_tier, d.tier_since AS old_since,
                        d.demotion_to AS old_demotion_to, d.demotion_due_at AS old_demotion_due_at,
@@ -137,16 +141,22 @@ struct TierReevaluation: Sendable {
         return (q.query, "m.program_id = \(program)::bigint\(memberSlice)")
     }
 
-    /// Settings for a pass over every member, for this transaction only. The window's orders are
-    /// aggregated per customer in one hash table (about 100 MB for a million customers), which at the
-    /// default 4 MB would spill to disk and take twice as long. Without the other two, PostgreSQL
-    /// plans a parallel join in which every worker builds that whole table again (three times the work
-    /// on two cores), and spends a second compiling the statement.
+    /// Settings for a pass over many members, for this transaction only.
+    ///
+    /// The plan wanted walks the orders' customer index (which carries the amount and status) in
+    /// customer order, aggregates each customer's window as it goes and merges that with the members
+    /// in the same order. PostgreSQL's own estimate prefers to aggregate the orders into a hash table
+    /// of every customer and join the members by hash, which takes half as long again; with hash
+    /// aggregation and hash joins off for the statement it takes the streaming plan. Parallel
+    /// workers would each build the whole aggregate again (three times the work on two cores), and
+    /// compiling the statement (`jit`) costs a second. `work_mem` covers the sort of the moves and
+    /// the slices' updates without spilling to disk.
     static func prepareBulk(on tenant: TenantConnection) async throws {
         try await tenant.execute(
             """
             SELECT set_config('work_mem', '256MB', true), set_config('max_parallel_workers_per_gather', '0', true),
-                   set_config('jit', 'off', true)
+                   set_config('jit', 'off', true), set_config('enable_hashagg', 'off', true),
+                   set_config('enable_hashjoin', 'off', true)
             """)
     }
 
