@@ -43,6 +43,24 @@ import Testing
         return try JSON.object(created.body)["id"] as? String ?? ""
     }
 
+    /// A tenant whose one member is Gold under the template, the programme as read then, and its
+    /// tiers replaced by `byOrders` (revision 2, under which the member is Diamond).
+    static func goldThenReplaced(
+        _ client: some TestClientProtocol, _ db: TestDatabase, slugPrefix: String, phone: String
+    ) async throws -> (tenant: SignedUpTenant, record: Tenant, stale: Program) {
+        let tenant = try await client.signUp(slugPrefix: slugPrefix)
+        let id = try await programme(client, tenant: tenant, phones: [phone], orders: 3)
+        #expect(Array(try await tiers(db, tenant: tenant.slug).values) == ["gold"])
+        let record = try await self.tenant(tenant.slug, db)
+        let stale = try await db.inTenant(tenant.slug) { connection in
+            try await ProgramStore.find(Int64(id)!, on: connection)!
+        }
+        #expect(
+            try await client.send(.put, "/v1/programs/\(id)/tiers", json: ["tiers": byOrders], token: tenant.token)
+                .status == .accepted)
+        return (tenant, record, stale)
+    }
+
     static func tenant(_ slug: String, _ db: TestDatabase) async throws -> Tenant {
         let rows = try await db.client.query(
             "SELECT \(unescaped: TenantStore.tenantColumns) FROM itinera.tenants t WHERE t.slug = \(slug)",
@@ -158,17 +176,8 @@ import Testing
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
-                let tenant = try await client.signUp(slugPrefix: "jobrev")
-                let id = try await Self.programme(client, tenant: tenant, phones: ["13800000004"], orders: 3)
-                #expect(Array(try await Self.tiers(db, tenant: tenant.slug).values) == ["gold"])
-                let record = try await Self.tenant(tenant.slug, db)
-                let stale = try await db.inTenant(tenant.slug) { connection in
-                    try await ProgramStore.find(Int64(id)!, on: connection)!
-                }
-                #expect(
-                    try await client.send(
-                        .put, "/v1/programs/\(id)/tiers", json: ["tiers": Self.byOrders], token: tenant.token
-                    ).status == .accepted)
+                let (tenant, record, stale) = try await Self.goldThenReplaced(
+                    client, db, slugPrefix: "jobrev", phone: "13800000004")
                 try await db.inTenant(tenant.slug) { connection in
                     for member in try await MemberStore.memberships(of: 1, on: connection) {
                         try await Loyalty.evaluate(
@@ -187,17 +196,8 @@ import Testing
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
-                let tenant = try await client.signUp(slugPrefix: "jobwrite")
-                let id = try await Self.programme(client, tenant: tenant, phones: ["13800000014"], orders: 3)
-                #expect(Array(try await Self.tiers(db, tenant: tenant.slug).values) == ["gold"])
-                let record = try await Self.tenant(tenant.slug, db)
-                let stale = try await db.inTenant(tenant.slug) { connection in
-                    try await ProgramStore.find(Int64(id)!, on: connection)!
-                }
-                #expect(
-                    try await client.send(
-                        .put, "/v1/programs/\(id)/tiers", json: ["tiers": Self.byOrders], token: tenant.token
-                    ).status == .accepted)
+                let (tenant, record, stale) = try await Self.goldThenReplaced(
+                    client, db, slugPrefix: "jobwrite", phone: "13800000014")
                 try await db.inTenant(tenant.slug) { connection in
                     let evaluator = ProgramController.evaluator(stale, tiers: Tier.template, tenant: record)
                     let asOf = Date()
