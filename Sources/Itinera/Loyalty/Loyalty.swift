@@ -69,9 +69,7 @@ enum Loyalty {
             let write = EarnAndStanding(
                 member: member, program: program.id, revision: program.tiersRevision, points: 0, order: order,
                 expiresAt: nil, source: source, before: before, after: after, figures: figures, window: window)
-            for try await found in try await connection.connection.execute(write, logger: connection.logger) {
-                revision = found
-            }
+            revision = try await write.run(on: connection)
             if revision == program.tiersRevision { return }
         }
     }
@@ -150,12 +148,9 @@ enum Loyalty {
                 member: member.id, program: program.id, revision: program.tiersRevision, points: points,
                 order: order.id, expiresAt: program.expiry.expiresAt(earnedAt: order.createdAt, timeZone: timeZone),
                 source: "order", before: before, after: after, figures: figures, window: (windowStart, asOf))
-            var revision = program.tiersRevision
-            for try await found in try await tenant.connection.execute(write, logger: tenant.logger) {
-                revision = found
-            }
             // Tiers replaced since they were read: the points are credited, the decision is made
             // again under the tiers now current.
+            let revision = try await write.run(on: tenant)
             if revision != program.tiersRevision {
                 try await settle(
                     member.id, program: program, evaluator: evaluator, standing: before, figures: figures,

@@ -159,4 +159,12 @@ struct EarnAndStanding: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+
+    /// Runs the statement; the programme's tiers revision it found (the standing was written if
+    /// that is `revision`).
+    func run(on tenant: TenantConnection) async throws -> Int64 {
+        var found = revision
+        for try await current in try await tenant.connection.execute(self, logger: tenant.logger) { found = current }
+        return found
+    }
 }
