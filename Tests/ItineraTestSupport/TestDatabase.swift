@@ -117,13 +117,16 @@ extension TestDatabase {
     /// Runs `body` in the tenant with this slug, as its own role.
     public func inTenant<Result: Sendable>(
         _ slug: String,
+        isolation: TransactionIsolation = .readCommitted,
         _ body: (TenantConnection) async throws -> Result
     ) async throws -> Result {
         let rows = try await client.query(
             "SELECT id, schema_name, role_name FROM itinera.tenants WHERE slug = \(slug)", logger: logger)
         for try await (id, schema, role) in rows.decode((UUID, String, String).self) {
             return try await TenantTransaction.run(
-                client, tenant: TenantIdentity(id: id, schema: schema, role: role), logger: logger, body)
+                client, tenant: TenantIdentity(id: id, schema: schema, role: role), logger: logger,
+                isolation: isolation,
+                body)
         }
         throw TestSupportError("no tenant \(slug)")
     }

@@ -104,19 +104,42 @@ struct SplitMix64: RandomNumberGenerator {
             let evaluator = TierEvaluator(
                 tiers: Tier.template, window: .calendarYear, downgrade: .graceDays(30), timeZone: shanghai)
             let reevaluation = TierReevaluation(programID: programID, evaluator: evaluator, asOf: Self.moments[0])
-            let previewed = try await db.inTenant(tenant.slug) {
-                try await reevaluation.preview(sampleLimit: 20, on: $0).moves
+            func preview(_ reevaluation: TierReevaluation, sharing: SnapshotSharing) async throws
+                -> (TierReevaluation.Preview, parts: Int)
+            {
+                try await db.inTenant(tenant.slug, isolation: .repeatableRead) { main in
+                    let range = try #require(try await TierReevaluation.customerRange(of: programID, on: main))
+                    return try await sharing.withHelpers(reevaluation.parts(for: range) - 1, sharing: main) {
+                        (try await reevaluation.preview(sampleLimit: 20, range: range, on: $0), $0.count)
+                    }
+                }
+            }
+            let (whole, one) = try await preview(reevaluation, sharing: SnapshotSharing(client: db.client, capacity: 0))
+            // Split in two by customer id, the second half on a connection lent the first's snapshot.
+            var split = reevaluation
+            split.customersPerPart = 500
+            let (halves, two) = try await preview(split, sharing: SnapshotSharing(client: db.client, capacity: 1))
+            #expect((one, two) == (1, 2))
+            #expect(halves.members == 2_000 && whole.members == 2_000)
+            #expect(halves.moves == whole.moves)
+            #expect(halves.sample.count == 20 && whole.sample.count == 20)
+            let decisions = try await db.inTenant(tenant.slug) { try await reevaluation.sample(limit: 2_000, on: $0) }
+            let moving = Dictionary(
+                uniqueKeysWithValues: decisions.filter { $0.before.tier != $0.after.tier }.map { ($0.memberID, $0) })
+            for sampled in halves.sample + whole.sample {
+                let decision = try #require(moving[sampled.memberID])
+                #expect(
+                    (sampled.before.tier, sampled.after.tier, sampled.figures.orders)
+                        == (decision.before.tier, decision.after.tier, decision.figures.orders))
             }
             let applied = try await db.inTenant(tenant.slug) { try await reevaluation.apply(source: "bulk", on: $0) }
-            #expect(!previewed.isEmpty)
-            #expect(previewed == applied)
+            #expect(!whole.moves.isEmpty)
+            #expect(whole.moves == applied)
             let history = try await db.tenantCount("tier_history", tenant: tenant.slug)
             #expect(history == applied.reduce(0) { $0 + $1.count })
             // Applied, the same evaluation moves no one.
-            let again = try await db.inTenant(tenant.slug) {
-                try await reevaluation.preview(sampleLimit: 20, on: $0).moves
-            }
-            #expect(again.isEmpty)
+            let again = try await preview(split, sharing: SnapshotSharing(client: db.client, capacity: 1)).0
+            #expect(again.moves.isEmpty && again.sample.isEmpty && again.members == 2_000)
         }
     }
 

@@ -25,9 +25,10 @@ public struct AccessControl: Sendable {
 
     /// Runs `body` in the caller's tenant.
     public func inTenant<Result: Sendable>(
+        isolation: TransactionIsolation = .readCommitted,
         _ body: (TenantConnection, Principal) async throws -> Result
     ) async throws -> Result {
-        try await TenantTransaction.run(client, logger: logger) { connection in
+        try await TenantTransaction.run(client, logger: logger, isolation: isolation) { connection in
             let principal = try await authenticate(on: connection, enter: true)
             return (principal.tenant.identity, principal)
         } _: { tenant, principal in

@@ -95,7 +95,11 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         tags: TagController(access: access, logger: logger),
         imports: ImportController(access: access, logger: logger),
         segments: SegmentController(access: access, logger: logger),
-        programs: ProgramController(access: access, logger: logger),
+        programs: ProgramController(
+            access: access,
+            sharing: SnapshotSharing(
+                client: parts.client, capacity: SnapshotSharing.capacity(forPoolOf: configuration.databaseConnections)),
+            logger: logger),
         members: MemberController(access: access, logger: logger),
         jobs: JobController(access: access, logger: logger)
     )

@@ -49,10 +49,15 @@ extension PostgresClient {
     /// on what went wrong (a `Problem`, a server error).
     public func transaction<Result: Sendable>(
         logger: Logger,
+        isolation: TransactionIsolation = .readCommitted,
         _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
         try await withConnection { connection in
-            _ = try await connection.execute(TransactionStatement.Begin(), logger: logger)
+            switch isolation {
+            case .readCommitted: _ = try await connection.execute(TransactionStatement.Begin(), logger: logger)
+            case .repeatableRead:
+                _ = try await connection.execute(TransactionStatement.BeginRepeatableRead(), logger: logger)
+            }
             let result: Result
             do {
                 result = try await body(connection)
@@ -64,4 +69,13 @@ extension PostgresClient {
             return result
         }
     }
+}
+
+/// How much of other transactions' work a transaction sees.
+public enum TransactionIsolation: Sendable {
+    /// Each statement sees what was committed when it started (PostgreSQL's default).
+    case readCommitted
+    /// Every statement sees what was committed when the transaction's first statement started; a
+    /// read split over several connections needs it (`SnapshotSharing`).
+    case repeatableRead
 }

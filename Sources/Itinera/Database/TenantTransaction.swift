@@ -40,9 +40,10 @@ public enum TenantTransaction {
         _ client: PostgresClient,
         tenant: TenantIdentity,
         logger: Logger,
+        isolation: TransactionIsolation = .readCommitted,
         _ body: (TenantConnection) async throws -> Result
     ) async throws -> Result {
-        try await client.transaction(logger: logger) { connection in
+        try await client.transaction(logger: logger, isolation: isolation) { connection in
             try await enter(connection, tenant: tenant, logger: logger)
             return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger))
         }
@@ -54,10 +55,11 @@ public enum TenantTransaction {
     public static func run<Principal: Sendable, Result: Sendable>(
         _ client: PostgresClient,
         logger: Logger,
+        isolation: TransactionIsolation = .readCommitted,
         entering enter: (PostgresConnection) async throws -> (TenantIdentity, Principal),
         _ body: (TenantConnection, Principal) async throws -> Result
     ) async throws -> Result {
-        try await client.transaction(logger: logger) { connection in
+        try await client.transaction(logger: logger, isolation: isolation) { connection in
             let (tenant, principal) = try await enter(connection)
             return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger), principal)
         }

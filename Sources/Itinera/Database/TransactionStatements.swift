@@ -10,6 +10,14 @@ enum TransactionStatement {
         func decodeRow(_ row: PostgresRow) throws {}
     }
 
+    /// `BEGIN` of a transaction whose statements all read one snapshot, taken at its first statement.
+    struct BeginRepeatableRead: PostgresPreparedStatement {
+        static let sql = "BEGIN ISOLATION LEVEL REPEATABLE READ"
+        typealias Row = ()
+        func makeBindings() -> PostgresBindings { PostgresBindings() }
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+
     struct Commit: PostgresPreparedStatement {
         static let sql = "COMMIT"
         typealias Row = ()

@@ -6,6 +6,8 @@ import Logging
 /// member) and previewing a replacement.
 struct ProgramController: Sendable {
     let access: AccessControl
+    /// Lends a preview the connections it is split over.
+    let sharing: SnapshotSharing
     let logger: Logger
 
     /// Members a preview shows by name.
@@ -103,16 +105,22 @@ struct ProgramController: Sendable {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
         let id = try Problem.pathID(input.path.id, of: "programme")
         let tiers = try ProgramInput.tiers(body.tiers)
-        let preview = try await access.inTenant { tenant, principal in
+        // One snapshot for the whole preview, which may be split over connections that share it.
+        let preview = try await access.inTenant(isolation: .repeatableRead) { tenant, principal in
             guard let program = try await ProgramStore.find(id, on: tenant) else {
                 throw Problem.notFound("programme", input.path.id)
             }
             let reevaluation = TierReevaluation(
                 programID: id, evaluator: Self.evaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date())
-            let (moves, sample) = try await reevaluation.preview(sampleLimit: Self.previewSample, on: tenant)
+            var found = TierReevaluation.Preview(members: 0, moves: [], sample: [])
+            if let range = try await TierReevaluation.customerRange(of: id, on: tenant) {
+                found = try await sharing.withHelpers(reevaluation.parts(for: range) - 1, sharing: tenant) {
+                    try await reevaluation.preview(sampleLimit: Self.previewSample, range: range, on: $0)
+                }
+            }
             return Components.Schemas.TierPreview(
-                members: try await ProgramStore.memberCount(id, on: tenant), moves: moves.map(Self.api),
-                sample: sample.map { decision in
+                members: found.members, moves: found.moves.map(Self.api),
+                sample: found.sample.map { decision in
                     .init(
                         memberId: String(decision.memberID), customerId: String(decision.customerID),
                         from: decision.before.tier, to: decision.after.tier, orders: decision.figures.orders,

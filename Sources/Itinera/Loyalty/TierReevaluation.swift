@@ -202,9 +202,74 @@ struct TierReevaluation: Sendable {
         return moves
     }
 
-    /// The moves the decisions would make and up to `sampleLimit` members who would move, in one
-    /// pass over the members, changing nothing.
-    func preview(sampleLimit: Int, on tenant: TenantConnection) async throws -> (moves: [Move], sample: [Decision]) {
+    /// What a preview answers: the members decided, the moves and a sample of members who would move.
+    struct Preview: Sendable, Equatable {
+        var members: Int
+        var moves: [Move]
+        var sample: [Decision]
+    }
+
+    /// The lowest and the highest customer id among the programme's members (nil without members).
+    static func customerRange(of program: Int64, on tenant: TenantConnection) async throws -> ClosedRange<Int64>? {
+        let rows = try await tenant.query(
+            "SELECT min(customer_id), max(customer_id) FROM members WHERE program_id = \(program)")
+        for try await (low, high) in rows.decode((Int64?, Int64?).self) {
+            if let low, let high { return low...high }
+        }
+        return nil
+    }
+
+    /// Customer ids per part below which a preview is not split further.
+    var customersPerPart: Int64 = 200_000
+    /// Most parts a preview is split into: one per core of the database server it was measured on.
+    static let maxParts = 2
+
+    /// How many parts a preview of members whose customer ids span `range` is worth splitting into.
+    func parts(for range: ClosedRange<Int64>) -> Int {
+        Int(min(Int64(Self.maxParts), max(1, (range.upperBound - range.lowerBound + 1) / customersPerPart)))
+    }
+
+    /// The moves the decisions would make and up to `sampleLimit` members who would move (those the
+    /// lowest part found first, answered by member id), changing nothing. The members, whose customer ids
+    /// lie in `range`, are split by customer id into as many parts as there are `connections`, each
+    /// part decided on its own connection at the same time; the connections must read one snapshot
+    /// (`SnapshotSharing`).
+    func preview(sampleLimit: Int, range: ClosedRange<Int64>, on connections: [TenantConnection]) async throws
+        -> Preview
+    {
+        let count = Int64(connections.count)
+        let span = range.upperBound - range.lowerBound + 1
+        // Part i takes the customer ids above bounds[i] through bounds[i + 1]; the first and the last
+        // are open-ended.
+        let bounds: [Int64?] = (0...count).map { i in
+            i == 0 || i == count ? nil : range.lowerBound - 1 + span / count * i
+        }
+        let parts = try await withThrowingTaskGroup(of: (Int, Preview).self) { group in
+            for (i, connection) in connections.enumerated() {
+                var part = self
+                part.customers = (bounds[i], bounds[i + 1])
+                group.addTask { (i, try await part.previewPart(sampleLimit: sampleLimit, on: connection)) }
+            }
+            var parts: [(Int, Preview)] = []
+            for try await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        var moves: [Move] = []
+        for move in parts.flatMap(\.moves) {
+            if let i = moves.firstIndex(where: { $0.from == move.from && $0.to == move.to }) {
+                moves[i].count += move.count
+            } else {
+                moves.append(move)
+            }
+        }
+        moves.sort { ($0.from ?? "", $0.to ?? "") < ($1.from ?? "", $1.to ?? "") }
+        let sample = parts.flatMap(\.sample).prefix(sampleLimit).sorted { $0.memberID < $1.memberID }
+        return Preview(members: parts.reduce(0) { $0 + $1.members }, moves: moves, sample: sample)
+    }
+
+    /// The preview of this re-evaluation's members (`customers`) on one connection: their count, the
+    /// moves and the first `sampleLimit` members found who would move.
+    func previewPart(sampleLimit: Int, on tenant: TenantConnection) async throws -> Preview {
         try await Self.prepareBulk(on: tenant)
         var query = decisions()
         query.sql += """
@@ -219,24 +284,22 @@ struct TierReevaluation: Sendable {
              FROM moved LIMIT $\(query.binds.count + 1))
             """
         query.binds.append(sampleLimit)
-        var moves: [Move] = []
-        var sample: [Decision] = []
+        var preview = Preview(members: 0, moves: [], sample: [])
         for try await c in try await tenant.query(query).decode(
             (Bool, String?, String?, Int, Int64?, Int64?, Int?, Int64?, Date?, Int64?).self)
         {
             if c.0 {
-                moves.append(Move(from: c.1, to: c.2, count: c.3))
+                preview.moves.append(Move(from: c.1, to: c.2, count: c.3))
             } else if let member = c.4, let customer = c.5 {
-                sample.append(
+                preview.sample.append(
                     Decision(
                         memberID: member, customerID: customer, before: .init(tier: c.1), after: .init(tier: c.2),
                         figures: WindowFigures(
                             orders: c.6 ?? 0, totalSpentMinor: c.7 ?? 0, lastOrderAt: c.8, points: c.9 ?? 0)))
             }
         }
-        moves.sort { ($0.from ?? "", $0.to ?? "") < ($1.from ?? "", $1.to ?? "") }
-        sample.sort { $0.memberID < $1.memberID }
-        return (moves, sample)
+        preview.members = try await ProgramStore.memberCount(programID, customers: customers, on: tenant)
+        return preview
     }
 
     /// Every member's decision, changing nothing, by member id, at most `limit` (the agreement test
