@@ -30,14 +30,26 @@ struct OrderController: Sendable {
             let resolution = try await IdentityResolver.resolve(
                 reference.identities, customerID: reference.id, profile: reference.profile, knownOwners: owners,
                 on: tenant)
+            let asOf = Date()
             guard
-                let (order, loyalty) = try await OrderStore.insert(
-                    details, customerID: resolution.customerID, idempotency: (operation, key), on: tenant)
+                let (order, loyalty, programs) = try await OrderStore.insert(
+                    details, customerID: resolution.customerID, idempotency: (operation, key), loyaltyAsOf: asOf,
+                    timeZone: principal.tenant.timeZone, on: tenant)
             else {
                 throw try await Self.externalIDTaken(details.externalID, on: tenant)
             }
+            // The loyalty figures the insert read are current when no other change to the customer's
+            // orders can have committed since its snapshot: the claim locked the customer's row (its
+            // one-identity form), or the customer is new in this transaction.
+            let locked =
+                reference.id == nil && reference.identities.count == 1
+                && owners[reference.identities[0].identity] == resolution.customerID
             // Points and tiers, in this transaction, after the value figures the insert has changed.
-            if loyalty { try await Loyalty.orderRecorded(order, principal: principal, on: tenant) }
+            if loyalty {
+                try await Loyalty.orderRecorded(
+                    order, read: locked || resolution.created ? (programs, asOf) : nil, principal: principal,
+                    on: tenant)
+            }
             return order.api
         }
         return .created(.init(body: .json(order)))

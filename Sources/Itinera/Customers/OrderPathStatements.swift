@@ -65,8 +65,13 @@ struct OrderClaim: OrderClaimStatement {
 /// `OrderClaim` for an order naming one identity. Its parameters are plain values, so PostgreSQL
 /// keeps one generic plan for it; the array form's generic plan is costed for ten identities, so
 /// PostgreSQL would plan that statement again at every execution.
+///
+/// It locks the customer's row as a change to the customer's orders does (`FOR NO KEY UPDATE`, not
+/// only against a merge or an erasure): no other change to their orders can then be in flight, so
+/// the order's insert, whose snapshot is taken after this lock, reads their orders as they are and
+/// the loyalty figures can be read in that same statement (`OrderInsert`).
 struct OrderClaimOne: OrderClaimStatement {
-    static let sql = claimSQL(owners: LockedIdentityOwner.select(identityFrom: 4))
+    static let sql = claimSQL(owners: LockedIdentityOwner.select(identityFrom: 4, lock: "NO KEY UPDATE"))
 
     let operation: String
     let key: String
@@ -221,13 +226,14 @@ struct LockedIdentityOwners: PostgresPreparedStatement {
 struct LockedIdentityOwner: PostgresPreparedStatement {
     static let sql = select(identityFrom: 1)
 
-    /// The statement with the identity's kind, source and value in parameters `$n`, `$n+1`, `$n+2`.
-    static func select(identityFrom n: Int) -> String {
+    /// The statement with the identity's kind, source and value in parameters `$n`, `$n+1`, `$n+2`,
+    /// the owner's row locked in `lock` mode.
+    static func select(identityFrom n: Int, lock: String = "KEY SHARE") -> String {
         """
         SELECT i.kind, i.source, i.value, c.id FROM customer_identities i
         JOIN customers c ON c.id = i.customer_id
         WHERE (i.kind, i.source, i.value) = ($\(n)::text, $\(n + 1)::text, $\(n + 2)::text)
-        FOR KEY SHARE OF c
+        FOR \(lock) OF c
         """
     }
     typealias Row = (CustomerIdentity, Int64)
@@ -283,19 +289,35 @@ struct OrderInsert: PostgresPreparedStatement {
             UPDATE idempotency_keys k SET status = 201, response = to_jsonb(o)
             FROM inserted o WHERE k.operation = $15 AND k.key = $16
             RETURNING 1
-        )
-        SELECT \(OrderStore.columns), EXISTS (SELECT FROM programs) FROM inserted
+        ), \(OrderLoyaltyPrograms.lockedSQL(customer: "$1"))
+        SELECT \(OrderStore.columns.split(separator: ",").map { "i." + $0.trimmed }.joined(separator: ", ")),
+               EXISTS (SELECT FROM programs), l.*
+        FROM inserted i
+        LEFT JOIN LATERAL (
+            \(OrderLoyaltyPrograms.programsSQL(
+                customer: "$1", currency: "$4", asOf: "$17::timestamptz", calendarYearStart: "$18::timestamptz",
+                inserted: "i"))
+        ) l ON true
+        ORDER BY l.id
         """
-    /// The order, and whether the tenant runs a member programme (so that loyalty costs nothing
-    /// more where there is none).
-    typealias Row = (order: Order, loyalty: Bool)
+    /// The order; whether the tenant runs a member programme (so that loyalty costs nothing more
+    /// where there is none); and for each programme in the order's currency what
+    /// `OrderLoyaltyPrograms` reads, the order included in the figures. Those figures are current
+    /// only when no other change to the customer's orders can have committed since the statement's
+    /// snapshot: the caller knows whether it locked the customer's row before (`OrderClaimOne`) or
+    /// created the customer in this transaction.
+    typealias Row = (order: Order, loyalty: Bool, program: OrderLoyaltyPrograms.Row?)
 
     let order: OrderDetails
     let customerID: Int64
     let idempotency: (operation: String, key: String)?
+    /// The moment loyalty is evaluated at, and where its calendar year starts in the tenant's time
+    /// zone.
+    let asOf: Date
+    let calendarYearStart: Date
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 16)
+        var bindings = PostgresBindings(capacity: 18)
         bindings.append(customerID)
         bindings.append(order.externalID)
         bindings.append(order.amountMinor)
@@ -312,11 +334,18 @@ struct OrderInsert: PostgresPreparedStatement {
         bindings.append(order.status.rawValue)
         bindings.append(idempotency?.operation)
         bindings.append(idempotency?.key)
+        bindings.append(asOf)
+        bindings.append(calendarYearStart)
         return bindings
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
+        let order = try OrderStore.order(from: row)
         let columns = row.makeRandomAccess()
-        return (try OrderStore.order(from: row), try columns[columns.count - 1].decode(Bool.self))
+        let after = OrderStore.columnCount
+        return (
+            order, try columns[after].decode(Bool.self),
+            try OrderLoyaltyPrograms.decode(row, from: after + 1, customer: order.customerID)
+        )
     }
 }

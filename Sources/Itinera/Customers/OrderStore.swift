@@ -8,6 +8,8 @@ enum OrderStore {
         destination, channel, ordered_at, travel_start::text, travel_end::text, party_size, status, cancelled_at,
         created_at
         """
+    /// How many columns `columns` names.
+    static let columnCount = columns.split(separator: ",").count
 
     static func order(from row: PostgresRow) throws -> Order {
         let c = row.makeRandomAccess()
@@ -37,15 +39,24 @@ enum OrderStore {
     /// Inserts the order and, when its status counts, adds it to the customer's value figures and
     /// gives the customer the tags whose rules it matches, in one statement; with `idempotency`, the
     /// order as recorded becomes the stored answer to that key (`StoredOrder` reads it back).
-    /// `nil` when another order already has its external id.
+    /// `nil` when another order already has its external id. Also answers whether the tenant runs a
+    /// member programme and, for each programme in the order's currency, what loyalty needs as of
+    /// `asOf` (`OrderInsert`).
     static func insert(
         _ details: OrderDetails, customerID: Int64, idempotency: (operation: String, key: String)? = nil,
-        on tenant: TenantConnection
-    ) async throws -> (order: Order, loyalty: Bool)? {
+        loyaltyAsOf asOf: Date, timeZone: TimeZone, on tenant: TenantConnection
+    ) async throws -> (order: Order, loyalty: Bool, programs: [OrderLoyaltyPrograms.Row])? {
         let rows = try await tenant.connection.execute(
-            OrderInsert(order: details, customerID: customerID, idempotency: idempotency), logger: tenant.logger)
-        for try await inserted in rows { return inserted }
-        return nil
+            OrderInsert(
+                order: details, customerID: customerID, idempotency: idempotency, asOf: asOf,
+                calendarYearStart: TierWindow.calendarYear.start(asOf: asOf, timeZone: timeZone)),
+            logger: tenant.logger)
+        var inserted: (order: Order, loyalty: Bool, programs: [OrderLoyaltyPrograms.Row])?
+        for try await (order, loyalty, program) in rows {
+            if inserted == nil { inserted = (order, loyalty, []) }
+            if let program { inserted?.programs.append(program) }
+        }
+        return inserted
     }
 
     /// The order with this id or external id.

@@ -116,19 +116,24 @@ enum Loyalty {
 
     /// An order was recorded: in every programme, a customer who is a member (or whose programme
     /// enrols on the first order) earns the order's points at their tier's multiplier and is
-    /// re-evaluated, in one more statement per membership after the one that reads them all. Orders
-    /// that do not count (cancelled, refunded) earn nothing.
-    static func orderRecorded(_ order: Order, principal: Principal, on tenant: TenantConnection) async throws {
+    /// re-evaluated, in one statement per membership. What they are decided from is `read` when the
+    /// order's insert read it and it is current (`OrderInsert`), or read here (`OrderLoyaltyPrograms`).
+    /// Orders that do not count (cancelled, refunded) earn nothing.
+    static func orderRecorded(
+        _ order: Order, read: (programs: [OrderLoyaltyPrograms.Row], asOf: Date)? = nil, principal: Principal,
+        on tenant: TenantConnection
+    ) async throws {
         guard order.details.status.counts else { return }
-        let asOf = Date()
         let timeZone = principal.tenant.timeZone
-        var programs: [OrderLoyaltyPrograms.Row] = []
-        for try await row in try await tenant.connection.execute(
-            OrderLoyaltyPrograms(
-                customer: order.customerID, currency: order.details.currency, asOf: asOf,
-                calendarYearStart: TierWindow.calendarYear.start(asOf: asOf, timeZone: timeZone)),
-            logger: tenant.logger)
-        { programs.append(row) }
+        var (programs, asOf) = read ?? ([], Date())
+        if read == nil {
+            for try await row in try await tenant.connection.execute(
+                OrderLoyaltyPrograms(
+                    customer: order.customerID, currency: order.details.currency, asOf: asOf,
+                    calendarYearStart: TierWindow.calendarYear.start(asOf: asOf, timeZone: timeZone)),
+                logger: tenant.logger)
+            { programs.append(row) }
+        }
         for (program, membership, tiers, windowStart, found) in programs {
             var member = membership
             if member == nil, program.enrolment == .firstOrder {

@@ -16,26 +16,61 @@ import PostgresNIO
 /// meanwhile are caught by `EarnAndStanding`'s revision check.
 struct OrderLoyaltyPrograms: PostgresPreparedStatement {
     static let sql = """
-        WITH locked AS (
+        WITH \(lockedSQL(customer: "$1"))
+        \(programsSQL(
+            customer: "$1", currency: "$2", asOf: "$3::timestamptz", calendarYearStart: "$4::timestamptz", inserted: nil))
+        """
+
+    /// The CTE `locked`: the customer's memberships, locked.
+    static func lockedSQL(customer: String) -> String {
+        """
+        locked AS (
             SELECT id, program_id, card_number, tier_code, tier_since, demotion_to, demotion_due_at, points_balance,
                    enrolled_at
-            FROM members WHERE customer_id = $1
+            FROM members WHERE customer_id = \(customer)
             FOR NO KEY UPDATE
         )
-        SELECT \(ProgramStore.columns.split(separator: ",").map { "p." + $0.trimmed }.joined(separator: ", ")),
-               m.id, m.card_number, m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at, m.points_balance,
-               m.enrolled_at,
-               (SELECT coalesce(json_agg(\(ProgramStore.tierJSON) ORDER BY t.rank DESC), '[]')::text
-                FROM tiers t WHERE t.program_id = p.id),
-               w.start, f.orders, f.total, f.last
-        FROM programs p LEFT JOIN locked m ON m.program_id = p.id,
-             LATERAL (SELECT CASE p.tier_window
-                                 WHEN 'rolling_days' THEN $3 - make_interval(secs => p.tier_window_days * 86400.0::float8)
-                                 ELSE $4 END AS start) w,
-             \(Loyalty.windowFigures(customer: "$1", start: "w.start", asOf: "$3"))
-        WHERE p.currency = $2
-        ORDER BY p.id
         """
+    }
+
+    /// The programmes in `currency` with the customer's membership (from `locked`), the tiers, and
+    /// the window's start and figures up to `asOf`. `inserted` names an order row the statement
+    /// inserts (which its own snapshot does not see): it is added to the figures when it counts.
+    static func programsSQL(
+        customer: String, currency: String, asOf: String, calendarYearStart: String, inserted o: String?
+    ) -> String {
+        // The inserted order, when it counts in the window, added to the figures read.
+        var figures = "f.orders, f.total, f.last"
+        var counts = ""
+        if let o {
+            figures = """
+                f.orders + CASE WHEN n.counts THEN 1 ELSE 0 END AS orders,
+                f.total + CASE WHEN n.counts THEN \(o).amount_minor ELSE 0 END AS total,
+                CASE WHEN n.counts THEN greatest(f.last, \(o).ordered_at) ELSE f.last END AS last
+                """
+            counts = """
+                LATERAL (SELECT \(o).status IN ('confirmed', 'completed') AND \(o).ordered_at >= w.start
+                                AND \(o).ordered_at <= \(asOf) AS counts) n,
+                """
+        }
+        return """
+            SELECT \(ProgramStore.columns.split(separator: ",").map { "p." + $0.trimmed }.joined(separator: ", ")),
+                   m.id AS member_id, m.card_number, m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at,
+                   m.points_balance, m.enrolled_at,
+                   (SELECT coalesce(json_agg(\(ProgramStore.tierJSON) ORDER BY t.rank DESC), '[]')::text
+                    FROM tiers t WHERE t.program_id = p.id) AS tiers,
+                   w.start, \(figures)
+            FROM programs p LEFT JOIN locked m ON m.program_id = p.id,
+                 LATERAL (SELECT CASE p.tier_window
+                                     WHEN 'rolling_days' THEN \(asOf) - make_interval(secs => p.tier_window_days * 86400.0::float8)
+                                     ELSE \(calendarYearStart) END AS start) w,
+                 \(counts)
+                 \(Loyalty.windowFigures(customer: customer, start: "w.start", asOf: asOf))
+            WHERE p.currency = \(currency)
+            ORDER BY p.id
+            """
+    }
+
     /// A programme, the customer's membership, the tiers, and the window's start and figures (whose
     /// `points` is the membership's balance before the order, 0 without one).
     typealias Row = (program: Program, member: Member?, tiers: [Tier], windowStart: Date, figures: WindowFigures)
@@ -58,24 +93,34 @@ struct OrderLoyaltyPrograms: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
-        let program = try ProgramStore.program(from: row)
-        let c = row.makeRandomAccess()
-        let first = c.count - 13
-        var member: Member?
-        if let id = try c[first].decode(Int64?.self) {
-            member = Member(
-                id: id, programID: program.id, customerID: customer, cardNumber: try c[first + 1].decode(String.self),
-                standing: .init(
-                    tier: try c[first + 2].decode(String?.self), since: try c[first + 3].decode(Date?.self),
-                    demotionTo: try c[first + 4].decode(String?.self),
-                    demotionDueAt: try c[first + 5].decode(Date?.self)),
-                pointsBalance: try c[first + 6].decode(Int64.self), enrolledAt: try c[first + 7].decode(Date.self))
+        guard let decoded = try Self.decode(row, from: 0, customer: customer) else {
+            throw PostgresDecodingError.Code.missingData
         }
-        let tiers = try ProgramStore.tiers(json: try c[first + 8].decode(String.self))
+        return decoded
+    }
+
+    /// The columns `programsSQL` selects, from column `first` of `row`; `nil` when they are null (a
+    /// statement that found no programme).
+    static func decode(_ row: PostgresRow, from first: Int, customer: Int64) throws -> Row? {
+        let c = row.makeRandomAccess()
+        guard try c[first].decode(Int64?.self) != nil else { return nil }
+        let program = try ProgramStore.program(from: row, at: first)
+        let next = first + ProgramStore.columnCount
+        var member: Member?
+        if let id = try c[next].decode(Int64?.self) {
+            member = Member(
+                id: id, programID: program.id, customerID: customer, cardNumber: try c[next + 1].decode(String.self),
+                standing: .init(
+                    tier: try c[next + 2].decode(String?.self), since: try c[next + 3].decode(Date?.self),
+                    demotionTo: try c[next + 4].decode(String?.self),
+                    demotionDueAt: try c[next + 5].decode(Date?.self)),
+                pointsBalance: try c[next + 6].decode(Int64.self), enrolledAt: try c[next + 7].decode(Date.self))
+        }
+        let tiers = try ProgramStore.tiers(json: try c[next + 8].decode(String.self))
         let figures = WindowFigures(
-            orders: try c[first + 10].decode(Int.self), totalSpentMinor: try c[first + 11].decode(Int64.self),
-            lastOrderAt: try c[first + 12].decode(Date?.self), points: member?.pointsBalance ?? 0)
-        return (program, member, tiers, try c[first + 9].decode(Date.self), figures)
+            orders: try c[next + 10].decode(Int.self), totalSpentMinor: try c[next + 11].decode(Int64.self),
+            lastOrderAt: try c[next + 12].decode(Date?.self), points: member?.pointsBalance ?? 0)
+        return (program, member, tiers, try c[next + 9].decode(Date.self), figures)
     }
 }
 

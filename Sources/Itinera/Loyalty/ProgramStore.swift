@@ -8,16 +8,21 @@ enum ProgramStore {
         tier_window_days, downgrade, downgrade_grace_days, enrolment, card_prefix, created_at, updated_at, tiers_revision
         """
 
-    /// The programme in the first columns of `row` (`columns`); rows may carry more after them.
-    static func program(from row: PostgresRow) throws -> Program {
+    /// How many columns `columns` names.
+    static let columnCount = columns.split(separator: ",").count
+
+    /// The programme in `columns` from column `first` of `row` (by default its first); rows may carry
+    /// more around them.
+    static func program(from row: PostgresRow, at first: Int = 0) throws -> Program {
         let r = row.makeRandomAccess()
+        let f = first
         let c = (
-            try r[0].decode(Int64.self), try r[1].decode(String.self), try r[2].decode(String.self),
-            try r[3].decode(String.self), try r[4].decode(String.self), try r[5].decode(String.self),
-            try r[6].decode(Int?.self), try r[7].decode(String.self), try r[8].decode(Int?.self),
-            try r[9].decode(String.self), try r[10].decode(Int?.self), try r[11].decode(String.self),
-            try r[12].decode(String.self), try r[13].decode(Date.self), try r[14].decode(Date.self),
-            try r[15].decode(Int64.self)
+            try r[f].decode(Int64.self), try r[f + 1].decode(String.self), try r[f + 2].decode(String.self),
+            try r[f + 3].decode(String.self), try r[f + 4].decode(String.self), try r[f + 5].decode(String.self),
+            try r[f + 6].decode(Int?.self), try r[f + 7].decode(String.self), try r[f + 8].decode(Int?.self),
+            try r[f + 9].decode(String.self), try r[f + 10].decode(Int?.self), try r[f + 11].decode(String.self),
+            try r[f + 12].decode(String.self), try r[f + 13].decode(Date.self), try r[f + 14].decode(Date.self),
+            try r[f + 15].decode(Int64.self)
         )
         return Program(
             id: c.0, name: c.1, currency: c.2,
