@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 
 /// The SQL of member programmes and their tiers (tenant schema).
 enum ProgramStore {
@@ -196,10 +197,23 @@ enum ProgramStore {
         try JSONDecoder().decode(TierRow.self, from: Data(json.utf8)).tier
     }
 
-    /// The tiers in `json`, an array of `tierJSON` objects.
+    /// The tiers in `json`, an array of `tierJSON` objects. Every order of a member reads its
+    /// programme's tiers this way, and decoding them costs more than the rest of its evaluation, so
+    /// tier lists already decoded are kept by their text (the same text is the same tiers, whatever
+    /// tenant or revision it came from), up to `decodedTierLimit` of them.
     static func tiers(json: String) throws -> [Tier] {
-        try JSONDecoder().decode([TierRow].self, from: Data(json.utf8)).map(\.tier)
+        if let tiers = decodedTiers.withLock({ $0[json] }) { return tiers }
+        let tiers = try JSONDecoder().decode([TierRow].self, from: Data(json.utf8)).map(\.tier)
+        decodedTiers.withLock { decoded in
+            if decoded.count >= decodedTierLimit { decoded.removeAll(keepingCapacity: true) }
+            decoded[json] = tiers
+        }
+        return tiers
     }
+
+    /// Most tier lists kept decoded: a few kilobytes each.
+    static let decodedTierLimit = 1_000
+    private static let decodedTiers = Mutex<[String: [Tier]]>([:])
 
     /// The programme's tiers, best first, each with the members holding it now (counted only when
     /// `counts` is set: a count reads every member of the tier).
