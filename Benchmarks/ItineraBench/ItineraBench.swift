@@ -285,10 +285,27 @@ struct ItineraBench: AsyncParsableCommand {
     }
 
     /// Brings the database to a settled state before a measurement, as autovacuum and the
-    /// checkpointer would in a running system: catalog statistics current, dirty pages written.
-    func settle(_ embedded: EmbeddedPostgres) async throws {
+    /// checkpointer would in a running system: catalog statistics current, dirty pages written. With
+    /// `schemas`, only their tables are vacuumed (a measurement of a few tenants is then not preceded
+    /// by a pass over every other tenant's tables, which would leave the caches cold).
+    func settle(_ embedded: EmbeddedPostgres, schemas: [String]? = nil) async throws {
         try await embedded.withSuperuser(database: EmbeddedPostgres.applicationDatabase) { connection in
-            try await connection.execute("VACUUM ANALYZE", logger: embedded.logger)
+            if let schemas {
+                var tables: [String] = []
+                let rows = try await connection.query(
+                    """
+                    SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
+                    WHERE schemaname = ANY(\(schemas)::text[])
+                    """, logger: embedded.logger)
+                for try await table in rows.decode(String.self) { tables.append(table) }
+                if !tables.isEmpty {
+                    try await connection.execute(
+                        PostgresQuery(unsafeSQL: "VACUUM ANALYZE " + tables.joined(separator: ", ")),
+                        logger: embedded.logger)
+                }
+            } else {
+                try await connection.execute("VACUUM ANALYZE", logger: embedded.logger)
+            }
             try await connection.execute("CHECKPOINT", logger: embedded.logger)
         }
     }

@@ -5,7 +5,8 @@ import PostgresNIO
 /// naming the same identity end with one customer.
 ///
 /// When every identity a request names is known and names one customer (an order of a returning
-/// customer), one statement finds it and share-locks its row against a merge or erasure. Otherwise
+/// customer), one statement finds it and locks its row against a merge or erasure (the order's claim
+/// of one identity, against any other change to the customer's orders too). Otherwise
 /// each identity's transaction-scoped advisory lock is taken, in a fixed order, before the
 /// identities are looked up again: a second request naming the same new phone waits for the first to
 /// commit and then finds its customer. Merges and erasures take the same locks before they move or

@@ -29,7 +29,8 @@ struct IdempotencyClaim: PostgresPreparedStatement {
 }
 
 /// Claims an order's idempotency key and, in the same round trip, finds the owners of the order's
-/// identities with their rows share-locked (as `LockedIdentityOwners`). One row at least: the claim,
+/// identities with their rows locked (share-locked as `LockedIdentityOwners`; `OrderClaimOne` locks
+/// its one customer as an order's change does). One row at least: the claim,
 /// with the owners (or nulls) beside it. The owners are used only when the key is new; a lookup that
 /// waited for a concurrent claim of the same key answers that request's response instead.
 ///

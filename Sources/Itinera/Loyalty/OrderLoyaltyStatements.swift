@@ -1,10 +1,12 @@
 import Foundation
 import PostgresNIO
 
-// What an order does to loyalty, in two prepared statements (decision 0002): the programmes with the
-// customer's memberships (locked), each programme's tiers and the customer's window figures; then,
-// once the member is decided in Swift, per membership the earn and the new standing with its history
-// (`EarnAndStanding`, which every other evaluation writes with too).
+// What an order does to loyalty, in prepared statements (decision 0002): the programmes with the
+// customer's memberships (locked), each programme's tiers and the customer's window figures, read by
+// the order's insert itself when its claim locked the customer (`OrderInsert`, decision 0009) or by
+// `OrderLoyaltyPrograms` after it; then, once the member is decided in Swift, per membership the earn
+// and the new standing with its history (`EarnAndStanding`, which every other evaluation writes with
+// too).
 
 /// The programmes in the order's currency, each with the customer's membership when there is one,
 /// its tiers (best first) and the figures of the customer's orders in the programme's tier window up
