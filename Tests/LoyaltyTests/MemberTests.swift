@@ -233,9 +233,11 @@ import Testing
     }
 
     /// An order whose customer has another order in flight (its transaction holds the customer's row,
-    /// as every change to a customer's orders does) waits for it, and is decided from it too. Orders
-    /// of one member at once are then each decided from every order committed before them: exactly
-    /// one reaches Diamond, at its third order, and none demotes the member again.
+    /// as every change to a customer's orders does) waits for it, and is decided from it too: an
+    /// order naming the customer's phone or id (locked before the insert, which reads the figures) and
+    /// one naming two identities (read after the insert) alike. Orders of one
+    /// member at once are then each decided from every order committed before them: exactly one
+    /// reaches Diamond, at its third order, and none demotes the member again.
     @Test func test_anOrderWhileAnotherOfTheCustomerIsInFlight_isDecidedFromBoth() async throws {
         try await TestDatabase.with(connections: 12) { db in
             let app = Application(router: try buildRouter(db.parts()))
@@ -247,66 +249,87 @@ import Testing
                 #expect(
                     try await client.send(.post, "/v1/programs", json: rolling, token: tenant.token).status == .created)
                 // 6,000 a time: one or two such orders are no tier of the template, three are Diamond.
-                func order(_ key: String) async throws -> (HTTPResponse.Status, [String: Any]) {
+                func order(_ key: String, customer: [String: Any]) async throws -> (HTTPResponse.Status, Int64?) {
+                    var body = orderBody(phone: "", amount: 600_000, orderedAt: Date().addingTimeInterval(-60))
+                    body["customer"] = customer
                     let response = try await client.send(
-                        .post, "/v1/orders",
-                        json: orderBody(
-                            phone: "13700137300", amount: 600_000, orderedAt: Date().addingTimeInterval(-60)),
-                        token: tenant.token, headers: Self.idempotency(key))
-                    return (response.status, try JSON.object(response.body))
+                        .post, "/v1/orders", json: body, token: tenant.token, headers: Self.idempotency(key))
+                    return (response.status, Int64(try JSON.object(response.body)["customer_id"] as? String ?? ""))
                 }
-                let (status, first) = try await order("first")
-                #expect(status == .created)
-                let customer = try #require(Int64(first["customer_id"] as? String ?? ""))
-                func standing() async throws -> (String?, [String]) {
+                func standing(of customer: Int64) async throws -> (String?, [String]) {
                     try await db.inTenant(tenant.slug) { connection in
                         var tier: String?
-                        for try await code in try await connection.query("SELECT tier_code FROM members").decode(
-                            String?.self)
-                        {
+                        for try await code in try await connection.query(
+                            "SELECT tier_code FROM members WHERE customer_id = \(customer)"
+                        ).decode(String?.self) {
                             tier = code
                         }
                         var history: [String] = []
                         for try await (from, to, orders) in try await connection.query(
-                            "SELECT from_tier, to_tier, (figures->>'orders')::int FROM tier_history ORDER BY id"
+                            """
+                            SELECT h.from_tier, h.to_tier, (h.figures->>'orders')::int FROM tier_history h
+                            JOIN members m ON m.id = h.member_id WHERE m.customer_id = \(customer) ORDER BY h.id
+                            """
                         ).decode((String?, String?, Int).self) {
                             history.append("\(from ?? "-")>\(to ?? "-") at \(orders)")
                         }
                         return (tier, history)
                     }
                 }
-
-                // Another order of the customer, written as the order path writes one, holds the
-                // customer's row for 600 ms before it commits.
-                let (held, holding) = AsyncStream<Void>.makeStream()
-                async let other: Void = db.inTenant(tenant.slug) { connection in
-                    try await connection.execute("SELECT 1 FROM customers WHERE id = \(customer) FOR NO KEY UPDATE")
-                    try await connection.execute(
-                        """
-                        INSERT INTO orders (customer_id, amount_minor, currency, product_name, ordered_at, status)
-                        VALUES (\(customer), 600000, 'CNY', 'Held tour', now() - interval '1 minute', 'confirmed')
-                        """)
-                    holding.finish()
-                    try await Task.sleep(for: .milliseconds(600))
+                /// Runs `order` while another order of `customer`, written as the order path writes
+                /// one, holds the customer's row for 600 ms before it commits.
+                func whileAnotherIsInFlight(of customer: Int64, _ order: () async throws -> HTTPResponse.Status)
+                    async throws
+                {
+                    let (held, holding) = AsyncStream<Void>.makeStream()
+                    async let other: Void = db.inTenant(tenant.slug) { connection in
+                        try await connection.execute(
+                            "SELECT 1 FROM customers WHERE id = \(customer) FOR NO KEY UPDATE")
+                        try await connection.execute(
+                            """
+                            INSERT INTO orders (customer_id, amount_minor, currency, product_name, ordered_at, status)
+                            VALUES (\(customer), 600000, 'CNY', 'Held tour', now() - interval '1 minute', 'confirmed')
+                            """)
+                        holding.finish()
+                        try await Task.sleep(for: .milliseconds(600))
+                    }
+                    for await _ in held {}
+                    let started = ContinuousClock.now
+                    #expect(try await order() == .created)
+                    try await other
+                    #expect(ContinuousClock.now - started > .milliseconds(300), "the order did not wait for the other")
                 }
-                for await _ in held {}
-                let started = ContinuousClock.now
-                let (during, _) = try await order("while-held")
-                try await other
-                #expect(during == .created)
-                #expect(ContinuousClock.now - started > .milliseconds(300), "the order did not wait for the other")
-                // The first, the other and this one: three orders of 6,000.
-                var (tier, history) = try await standing()
+
+                // By phone: the first order, the one in flight and this one are three orders of 6,000.
+                let phone = "13700137300"
+                let first = try #require(try await order("first", customer: ["phone": phone]).1)
+                try await whileAnotherIsInFlight(of: first) {
+                    try await order("while-held", customer: ["phone": phone]).0
+                }
+                var (tier, history) = try await standing(of: first)
                 #expect(tier == "diamond")
                 #expect(history == ["->diamond at 3"])
 
-                // Eight more at once: each decided from at least three orders, none demotes.
+                // By phone and email (read after the insert), and by id, two more customers: the same.
+                let both = ["phone": "13700137301", "email": "lin.na@example.cn"]
+                let second = try #require(try await order("second", customer: both).1)
+                try await whileAnotherIsInFlight(of: second) { try await order("by-both", customer: both).0 }
+                #expect(try await standing(of: second) == ("diamond", ["->diamond at 3"]))
+                let third = try #require(try await order("third", customer: ["phone": "13700137302"]).1)
+                try await whileAnotherIsInFlight(of: third) {
+                    try await order("by-id", customer: ["id": String(third)]).0
+                }
+                #expect(try await standing(of: third) == ("diamond", ["->diamond at 3"]))
+
+                // Eight more by phone at once: each decided from at least three orders, none demotes.
                 let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                    for index in 0..<8 { group.addTask { try await order("at-once-\(index)").0 } }
+                    for index in 0..<8 {
+                        group.addTask { try await order("at-once-\(index)", customer: ["phone": phone]).0 }
+                    }
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
                 #expect(statuses == Array(repeating: .created, count: 8))
-                (tier, history) = try await standing()
+                (tier, history) = try await standing(of: first)
                 #expect(tier == "diamond")
                 #expect(history == ["->diamond at 3"])
             }

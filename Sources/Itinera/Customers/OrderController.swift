@@ -39,15 +39,18 @@ struct OrderController: Sendable {
                 throw try await Self.externalIDTaken(details.externalID, on: tenant)
             }
             // The loyalty figures the insert read are current when no other change to the customer's
-            // orders can have committed since its snapshot: the claim locked the customer's row (its
-            // one-identity form), or the customer is new in this transaction.
+            // orders can have committed since its snapshot, because the customer's row was locked as
+            // such a change locks it before the insert: by the claim's one-identity form, or by the
+            // resolver for a customer named by id (`CustomerStore.requireLive`); or the customer is
+            // new in this transaction. Otherwise (several identities) they are read again.
             let locked =
-                reference.id == nil && reference.identities.count == 1
-                && owners[reference.identities[0].identity] == resolution.customerID
+                resolution.created || (reference.id != nil && reference.id == resolution.customerID)
+                || (reference.id == nil && reference.identities.count == 1
+                    && owners[reference.identities[0].identity] == resolution.customerID)
             // Points and tiers, in this transaction, after the value figures the insert has changed.
             if loyalty {
                 try await Loyalty.orderRecorded(
-                    order, read: locked || resolution.created ? (programs, asOf) : nil, principal: principal,
+                    order, read: locked ? (programs, asOf) : nil, principal: principal,
                     on: tenant)
             }
             return order.api
