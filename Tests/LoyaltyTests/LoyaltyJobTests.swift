@@ -26,7 +26,7 @@ import Testing
         _ client: some TestClientProtocol, tenant: SignedUpTenant, extra: [String: Any] = [:],
         phones: [String], orders: Int = 2
     ) async throws -> String {
-        let body = ProgramTests.program.merging(["tier_window": ["kind": "rolling_days", "days": 365]]) { $1 }
+        let body = ProgramTests.program(rollingDays: 365)
             .merging(extra) { $1 }
         let created = try await client.send(.post, "/v1/programs", json: body, token: tenant.token)
         #expect(created.status == .created)

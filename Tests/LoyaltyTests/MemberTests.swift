@@ -201,9 +201,7 @@ import Testing
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "rolling")
-                let rolling = ProgramTests.program.merging(["tier_window": ["kind": "rolling_days", "days": 30]]) {
-                    $1
-                }
+                let rolling = ProgramTests.program(rollingDays: 30)
                 #expect(
                     try await client.send(.post, "/v1/programs", json: rolling, token: tenant.token).status == .created)
                 // 4,000 thirty-one days ago and 4,000 yesterday: one order in the window, averaging 4,000,
@@ -243,9 +241,7 @@ import Testing
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "racing")
-                let rolling = ProgramTests.program.merging(["tier_window": ["kind": "rolling_days", "days": 365]]) {
-                    $1
-                }
+                let rolling = ProgramTests.program(rollingDays: 365)
                 #expect(
                     try await client.send(.post, "/v1/programs", json: rolling, token: tenant.token).status == .created)
                 // 6,000 a time: one or two such orders are no tier of the template, three are Diamond.
@@ -341,9 +337,7 @@ import Testing
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "earn")
-                let rolling = ProgramTests.program.merging(["tier_window": ["kind": "rolling_days", "days": 365]]) {
-                    $1
-                }
+                let rolling = ProgramTests.program(rollingDays: 365)
                 _ = try await client.send(.post, "/v1/programs", json: rolling, token: tenant.token)
                 let invitation = rolling.merging(["name": "Invitation only", "enrolment": "explicit"]) { $1 }
                 #expect(

@@ -15,6 +15,11 @@ import Testing
         ]
     }
 
+    /// `program` with a rolling window of `days`.
+    static func program(rollingDays days: Int) -> [String: Any] {
+        program.merging(["tier_window": ["kind": "rolling_days", "days": days]]) { $1 }
+    }
+
     static func tier(_ code: String, rank: Int, _ extra: [String: Any] = [:]) -> [String: Any] {
         ["code": code, "name": code.capitalized, "rank": rank].merging(extra) { $1 }
     }
@@ -139,7 +144,7 @@ import Testing
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "progmove")
-                let rolling = Self.program.merging(["tier_window": ["kind": "rolling_days", "days": 365]]) { $1 }
+                let rolling = Self.program(rollingDays: 365)
                 let id =
                     try JSON.object(
                         try await client.send(.post, "/v1/programs", json: rolling, token: tenant.token).body)["id"]

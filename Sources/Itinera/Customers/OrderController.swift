@@ -30,28 +30,27 @@ struct OrderController: Sendable {
             let resolution = try await IdentityResolver.resolve(
                 reference.identities, customerID: reference.id, profile: reference.profile, knownOwners: owners,
                 on: tenant)
-            let asOf = Date()
-            guard
-                let (order, loyalty, programs) = try await OrderStore.insert(
-                    details, customerID: resolution.customerID, idempotency: (operation, key), loyaltyAsOf: asOf,
-                    timeZone: principal.tenant.timeZone, on: tenant)
-            else {
-                throw try await Self.externalIDTaken(details.externalID, on: tenant)
-            }
-            // The loyalty figures the insert read are current when no other change to the customer's
+            // The loyalty figures the insert reads are current when no other change to the customer's
             // orders can have committed since its snapshot, because the customer's row was locked as
             // such a change locks it before the insert: by the claim's one-identity form, or by the
             // resolver for a customer named by id (`CustomerStore.requireLive`); or the customer is
-            // new in this transaction. Otherwise (several identities) they are read again.
+            // new in this transaction. Otherwise (several identities) they are read after the insert.
             let locked =
                 resolution.created || (reference.id != nil && reference.id == resolution.customerID)
                 || (reference.id == nil && reference.identities.count == 1
                     && owners[reference.identities[0].identity] == resolution.customerID)
+            let asOf = Date()
+            guard
+                let (order, loyalty, programs) = try await OrderStore.insert(
+                    details, customerID: resolution.customerID, idempotency: (operation, key), readsLoyalty: locked,
+                    loyaltyAsOf: asOf, timeZone: principal.tenant.timeZone, on: tenant)
+            else {
+                throw try await Self.externalIDTaken(details.externalID, on: tenant)
+            }
             // Points and tiers, in this transaction, after the value figures the insert has changed.
             if loyalty {
                 try await Loyalty.orderRecorded(
-                    order, read: locked ? (programs, asOf) : nil, principal: principal,
-                    on: tenant)
+                    order, read: locked ? (programs, asOf) : nil, principal: principal, on: tenant)
             }
             return order.api
         }

@@ -297,16 +297,17 @@ struct OrderInsert: PostgresPreparedStatement {
         LEFT JOIN LATERAL (
             \(OrderLoyaltyPrograms.programsSQL(
                 customer: "$1", currency: "$4", asOf: "$17::timestamptz", calendarYearStart: "$18::timestamptz",
-                inserted: "i"))
+                inserted: "i", when: "$19::boolean"))
         ) l ON true
         ORDER BY l.id
         """
     /// The order; whether the tenant runs a member programme (so that loyalty costs nothing more
     /// where there is none); and for each programme in the order's currency what
-    /// `OrderLoyaltyPrograms` reads, the order included in the figures. Those figures are current
-    /// only when no other change to the customer's orders can have committed since the statement's
-    /// snapshot: the caller knows whether it locked the customer's row before (`OrderClaimOne`) or
-    /// created the customer in this transaction.
+    /// `OrderLoyaltyPrograms` reads, the order included in the figures, when `readsLoyalty`. Those
+    /// figures are current only when no other change to the customer's orders can have committed
+    /// since the statement's snapshot: the caller knows whether the customer's row was locked before
+    /// (`OrderClaimOne`, `CustomerStore.requireLive`) or the customer created in this transaction,
+    /// and reads them only then.
     typealias Row = (order: Order, loyalty: Bool, program: OrderLoyaltyPrograms.Row?)
 
     let order: OrderDetails
@@ -316,9 +317,11 @@ struct OrderInsert: PostgresPreparedStatement {
     /// zone.
     let asOf: Date
     let calendarYearStart: Date
+    /// Whether the statement reads what loyalty needs (see `Row`).
+    let readsLoyalty: Bool
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 18)
+        var bindings = PostgresBindings(capacity: 19)
         bindings.append(customerID)
         bindings.append(order.externalID)
         bindings.append(order.amountMinor)
@@ -337,6 +340,7 @@ struct OrderInsert: PostgresPreparedStatement {
         bindings.append(idempotency?.key)
         bindings.append(asOf)
         bindings.append(calendarYearStart)
+        bindings.append(readsLoyalty)
         return bindings
     }
 

@@ -40,16 +40,17 @@ enum OrderStore {
     /// gives the customer the tags whose rules it matches, in one statement; with `idempotency`, the
     /// order as recorded becomes the stored answer to that key (`StoredOrder` reads it back).
     /// `nil` when another order already has its external id. Also answers whether the tenant runs a
-    /// member programme and, for each programme in the order's currency, what loyalty needs as of
-    /// `asOf` (`OrderInsert`).
+    /// member programme and, with `readsLoyalty`, for each programme in the order's currency what
+    /// loyalty needs as of `asOf` (`OrderInsert`).
     static func insert(
         _ details: OrderDetails, customerID: Int64, idempotency: (operation: String, key: String)? = nil,
-        loyaltyAsOf asOf: Date, timeZone: TimeZone, on tenant: TenantConnection
+        readsLoyalty: Bool, loyaltyAsOf asOf: Date, timeZone: TimeZone, on tenant: TenantConnection
     ) async throws -> (order: Order, loyalty: Bool, programs: [OrderLoyaltyPrograms.Row])? {
         let rows = try await tenant.connection.execute(
             OrderInsert(
                 order: details, customerID: customerID, idempotency: idempotency, asOf: asOf,
-                calendarYearStart: TierWindow.calendarYear.start(asOf: asOf, timeZone: timeZone)),
+                calendarYearStart: TierWindow.calendarYear.start(asOf: asOf, timeZone: timeZone),
+                readsLoyalty: readsLoyalty),
             logger: tenant.logger)
         var inserted: (order: Order, loyalty: Bool, programs: [OrderLoyaltyPrograms.Row])?
         for try await (order, loyalty, program) in rows {

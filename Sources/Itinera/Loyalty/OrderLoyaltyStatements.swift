@@ -38,8 +38,10 @@ struct OrderLoyaltyPrograms: PostgresPreparedStatement {
     /// The programmes in `currency` with the customer's membership (from `locked`), the tiers, and
     /// the window's start and figures up to `asOf`. `inserted` names an order row the statement
     /// inserts (which its own snapshot does not see): it is added to the figures when it counts.
+    /// `when` is a condition on parameters only: false, nothing is read and no membership locked.
     static func programsSQL(
-        customer: String, currency: String, asOf: String, calendarYearStart: String, inserted o: String?
+        customer: String, currency: String, asOf: String, calendarYearStart: String, inserted o: String?,
+        when condition: String = "true"
     ) -> String {
         // The inserted order, when it counts in the window, added to the figures read.
         var figures = "f.orders, f.total, f.last"
@@ -68,7 +70,7 @@ struct OrderLoyaltyPrograms: PostgresPreparedStatement {
                                      ELSE \(calendarYearStart) END AS start) w,
                  \(counts)
                  \(Loyalty.windowFigures(customer: customer, start: "w.start", asOf: asOf))
-            WHERE p.currency = \(currency)
+            WHERE p.currency = \(currency) AND \(condition)
             ORDER BY p.id
             """
     }
