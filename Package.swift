@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -8,6 +9,16 @@ let swiftSettings: [SwiftSetting] = [
 
 /// Test code imports its dependencies publicly, so helpers can expose their types.
 let testSwiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+/// One test target per folder of `Tests/` named `…Tests`, found rather than listed, so a capability's
+/// new test folder is built and run without an edit here.
+let testTargets: [Target] = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Tests")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+    return names.filter { $0.hasSuffix("Tests") }.sorted().map { name in
+        .testTarget(name: name, dependencies: ["ItineraTestSupport"], swiftSettings: testSwiftSettings)
+    }
+}()
 
 let package = Package(
     name: "itinera",
@@ -27,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -73,6 +85,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "itinera-embed-resources",
+            dependencies: [.product(name: "Yams", package: "Yams")],
             path: "Plugins/EmbedResourcesTool"
         ),
         .plugin(
@@ -105,35 +118,5 @@ let package = Package(
             path: "Tests/ItineraTestSupport",
             swiftSettings: testSwiftSettings
         ),
-        .testTarget(
-            name: "DatabaseTests",
-            dependencies: ["ItineraTestSupport"],
-            swiftSettings: testSwiftSettings
-        ),
-        .testTarget(
-            name: "TenancyTests",
-            dependencies: ["ItineraTestSupport"],
-            swiftSettings: testSwiftSettings
-        ),
-        .testTarget(
-            name: "AccessTests",
-            dependencies: ["ItineraTestSupport"],
-            swiftSettings: testSwiftSettings
-        ),
-        .testTarget(
-            name: "CustomerTests",
-            dependencies: ["ItineraTestSupport"],
-            swiftSettings: testSwiftSettings
-        ),
-        .testTarget(
-            name: "LoyaltyTests",
-            dependencies: ["ItineraTestSupport"],
-            swiftSettings: testSwiftSettings
-        ),
-        .testTarget(
-            name: "HTTPTests",
-            dependencies: ["ItineraTestSupport"],
-            swiftSettings: testSwiftSettings
-        ),
-    ]
+    ] + testTargets
 )

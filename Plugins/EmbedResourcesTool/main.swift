@@ -1,7 +1,8 @@
 import Foundation
+import Yams
 
-// Writes a Swift file holding every `sql/<scope>/NNNN_name.sql` file as a raw string literal,
-// and the OpenAPI document as another.
+// Writes a Swift file holding every `sql/<scope>/NNNN_name.sql` file as a raw string literal, the
+// OpenAPI document as another, and the access table read from the document's `security`.
 // Usage: itinera-embed-resources <sql directory> <openapi.yaml> <output swift file>
 let arguments = CommandLine.arguments
 guard arguments.count == 4 else {
@@ -33,8 +34,17 @@ for scope in ["control", "tenant"] {
     }
 }
 
+let rules: [String]
+do {
+    rules = try AccessRules.read(openAPI).map { "    \"\($0.operation)\": \($0.rule)," }
+} catch {
+    FileHandle.standardError.write(Data("error: \(arguments[2]): \(error)\n".utf8))
+    exit(1)
+}
+
 let source = """
-    // Generated from the package's sql/ directory by the EmbedResources build plugin. Do not edit.
+    // Generated from the package's sql/ directory and openapi.yaml by the EmbedResources build plugin.
+    // Do not edit.
 
     /// One SQL migration file as it appears under `sql/<scope>/`.
     struct EmbeddedSQLFile: Sendable {
@@ -50,6 +60,11 @@ let source = """
 
     /// The OpenAPI document served at `/openapi.yaml`.
     let embeddedOpenAPIDocument = \(literal(openAPI))
+
+    /// Each operation's rule, from its `security` in the OpenAPI document (see `AccessTable`).
+    let embeddedAccessRules: [String: AccessRule] = [
+    \(rules.joined(separator: "\n"))
+    ]
 
     """
 let existing = try? String(contentsOf: output, encoding: .utf8)

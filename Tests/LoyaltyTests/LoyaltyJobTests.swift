@@ -199,7 +199,7 @@ import Testing
                 let (tenant, record, stale) = try await Self.goldThenReplaced(
                     client, db, slugPrefix: "jobwrite", phone: "13800000014")
                 try await db.inTenant(tenant.slug) { connection in
-                    let evaluator = ProgramController.evaluator(stale, tiers: Tier.template, tenant: record)
+                    let evaluator = TierEvaluator(stale, tiers: Tier.template, tenant: record)
                     let asOf = Date()
                     let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
                     for member in try await MemberStore.memberships(of: 1, on: connection) {

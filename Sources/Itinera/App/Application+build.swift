@@ -48,61 +48,67 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         usage: parts.keyUsage,
         logger: logger
     )
+    // Each capability adds its reactions to the others' domain events.
+    var events = DomainEvents()
+    var orderReads = OrderInsertReads()
+    Loyalty.react(to: &events, orderReads: &orderReads)
     let service = APIService(
-        health: HealthController(migrator: migrator, logger: logger),
-        tenancy: TenancyController(
-            access: access,
-            provisioner: TenantProvisioner(
-                client: parts.client,
-                migrations: parts.migrations,
-                sessionLifetime: configuration.sessionLifetime,
-                logger: logger,
-                spares: parts.spares
-            ),
-            store: TenantStore(client: parts.client, logger: logger),
-            hasher: hasher,
-            logger: logger
-        ),
-        sessions: SessionController(
-            store: SessionStore(client: parts.client, logger: logger),
-            access: access,
-            hasher: hasher,
-            throttle: LoginThrottle(limits: configuration.loginLimits),
-            sessionLifetime: configuration.sessionLifetime,
-            logger: logger
-        ),
-        users: UserController(
-            access: access,
-            hasher: hasher,
-            invitationLifetime: configuration.invitationLifetime,
-            sessionLifetime: configuration.sessionLifetime,
-            logger: logger
-        ),
-        apiKeys: APIKeyController(access: access, logger: logger),
-        audit: AuditController(access: access, logger: logger),
-        platform: PlatformController(
-            client: parts.client,
-            archive: TenantArchive(
-                client: parts.client,
-                directory: URL(fileURLWithPath: configuration.resolvedExportDirectory),
+        controllers: Controllers([
+            HealthController(migrator: migrator, logger: logger),
+            TenancyController(
+                access: access,
+                provisioner: TenantProvisioner(
+                    client: parts.client,
+                    migrations: parts.migrations,
+                    sessionLifetime: configuration.sessionLifetime,
+                    logger: logger,
+                    spares: parts.spares
+                ),
+                store: TenantStore(client: parts.client, logger: logger),
+                hasher: hasher,
                 logger: logger
             ),
-            migrations: parts.migrations,
-            logger: logger
-        ),
-        customers: CustomerController(access: access, logger: logger),
-        orders: OrderController(access: access, logger: logger),
-        tags: TagController(access: access, logger: logger),
-        imports: ImportController(access: access, logger: logger),
-        segments: SegmentController(access: access, logger: logger),
-        programs: ProgramController(
-            access: access,
-            sharing: SnapshotSharing(
-                client: parts.client, capacity: SnapshotSharing.capacity(forPoolOf: configuration.databaseConnections)),
-            logger: logger),
-        members: MemberController(access: access, logger: logger),
-        jobs: JobController(access: access, logger: logger)
-    )
+            SessionController(
+                store: SessionStore(client: parts.client, logger: logger),
+                access: access,
+                hasher: hasher,
+                throttle: LoginThrottle(limits: configuration.loginLimits),
+                sessionLifetime: configuration.sessionLifetime,
+                logger: logger
+            ),
+            UserController(
+                access: access,
+                hasher: hasher,
+                invitationLifetime: configuration.invitationLifetime,
+                sessionLifetime: configuration.sessionLifetime,
+                logger: logger
+            ),
+            APIKeyController(access: access, logger: logger),
+            AuditController(access: access, logger: logger),
+            PlatformController(
+                client: parts.client,
+                archive: TenantArchive(
+                    client: parts.client,
+                    directory: URL(fileURLWithPath: configuration.resolvedExportDirectory),
+                    logger: logger
+                ),
+                migrations: parts.migrations,
+                logger: logger
+            ),
+            CustomerController(access: access, events: events, logger: logger),
+            OrderController(access: access, events: events, reads: orderReads, logger: logger),
+            TagController(access: access, logger: logger),
+            ImportController(access: access, logger: logger),
+            SegmentController(access: access, logger: logger),
+            ProgramController(
+                access: access,
+                sharing: SnapshotSharing(
+                    client: parts.client,
+                    capacity: SnapshotSharing.capacity(forPoolOf: configuration.databaseConnections)),
+                logger: logger),
+            MemberController(access: access, logger: logger),
+            JobController(access: access, logger: logger),
+        ]))
 
     let router = Router(context: ItineraRequestContext.self)
     router.add(middleware: RequestScopeMiddleware(logger: logger))

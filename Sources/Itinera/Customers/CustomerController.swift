@@ -6,6 +6,8 @@ import OpenAPIRuntime
 /// Customers: create-or-match, the one view, profile changes, erasure, merge and the timeline.
 struct CustomerController: Sendable {
     let access: AccessControl
+    /// The reactions to a merge.
+    let events: DomainEvents
     let logger: Logger
 
     func createCustomer(_ input: Operations.CreateCustomer.Input) async throws -> Operations.CreateCustomer.Output {
@@ -107,7 +109,9 @@ struct CustomerController: Sendable {
         let other = try CustomerInput.customerID(body.otherId, field: "other_id")
         guard other != id else { throw Problem.invalidField("other_id", "other_id must name another customer.") }
         let (customer, currency) = try await access.inTenant { tenant, principal in
-            let summary = try await CustomerStore.merge(other, into: id, on: tenant)
+            let summary = try await CustomerStore.merge(other, into: id, on: tenant) { merged in
+                try await events.publish(merged, in: EventContext(connection: tenant, tenant: principal.tenant))
+            }
             try await AuditLog.record(
                 principal.auditEvent(
                     action: "customer.merge", targetType: "customer", targetID: String(id), before: nil,

@@ -26,25 +26,18 @@ public struct ErasureSummary: Sendable, Equatable, Codable {
 }
 
 extension CustomerStore {
-    /// Moves everything `other` owns (identities, orders, interactions, consents, tags, memberships) to
-    /// `survivor`, fills the survivor's missing profile fields from
-    /// it, recomputes the survivor's value figures, and removes `other`, leaving a record that names
-    /// the survivor. Identity locks first, then the two rows, in the order `IdentityResolver` takes them.
-    static func merge(_ other: Int64, into survivor: Int64, on tenant: TenantConnection) async throws -> MergeSummary {
+    /// Moves everything `other` owns (identities, orders, interactions, consents, tags) to `survivor`,
+    /// fills the survivor's missing profile fields from it, recomputes the survivor's value figures,
+    /// and removes `other`, leaving a record that names the survivor. Identity locks first, then the
+    /// two rows, in the order `IdentityResolver` takes them; then, with both rows locked, `merging`
+    /// (the other capabilities' reactions to `CustomersMerged`) moves what they keep of `other`.
+    static func merge(
+        _ other: Int64, into survivor: Int64, on tenant: TenantConnection,
+        merging: (CustomersMerged) async throws -> Void
+    ) async throws -> MergeSummary {
         try await IdentityResolver.lock(try await identities(of: [survivor, other], on: tenant), on: tenant)
         try await lockLive([survivor, other], on: tenant)
-        // Memberships move with the rest; two memberships of one programme are not combined.
-        for try await program in try await tenant.query(
-            """
-            SELECT p.name FROM members a JOIN members b USING (program_id) JOIN programs p ON p.id = a.program_id
-            WHERE a.customer_id = \(survivor) AND b.customer_id = \(other) ORDER BY p.id LIMIT 1
-            """
-        ).decode(String.self) {
-            throw Problem.conflict(
-                "Customers \(survivor) and \(other) are both members of the programme '\(program)'; their memberships cannot be merged, so the customers are not merged either."
-            )
-        }
-        try await tenant.execute("UPDATE members SET customer_id = \(survivor) WHERE customer_id = \(other)")
+        try await merging(CustomersMerged(survivor: survivor, merged: other))
         let moved = try await tenant.query(
             """
             WITH identities AS (

@@ -16,17 +16,23 @@ enum IdentityResolver {
     struct Resolution: Sendable, Equatable {
         public var customerID: Int64
         public var created: Bool
+        /// Whether the customer's row is locked as every change to a customer's orders locks it
+        /// (`FOR NO KEY UPDATE`), or the customer is new in this transaction: no other change to their
+        /// orders can be in flight.
+        public var ordersLocked: Bool
     }
 
     /// Resolves `identities` (and the explicit `customerID`, when given) to one customer: the one
     /// they name, given the identities it lacks and the profile fields it lacks; or a new customer
-    /// with them all. A 409 when they name two customers.
+    /// with them all. A 409 when they name two customers. `knownOwners` and `lockedCustomer` come
+    /// from an earlier lookup in the transaction (`OrderClaim`).
     static func resolve(
         _ identities: [(identity: CustomerIdentity, field: String)],
         customerID: Int64? = nil,
         profile: CustomerProfile,
         consents: [Consent] = [],
         knownOwners: [CustomerIdentity: Int64]? = nil,
+        ordersLocked lockedCustomer: Int64? = nil,
         on tenant: TenantConnection
     ) async throws -> Resolution {
         if customerID == nil, !identities.isEmpty,
@@ -36,7 +42,7 @@ enum IdentityResolver {
                 try await CustomerStore.apply(profile, to: known, overwrite: false, on: tenant)
             }
             if !consents.isEmpty { try await CustomerStore.record(consents, for: known, on: tenant) }
-            return Resolution(customerID: known, created: false)
+            return Resolution(customerID: known, created: false, ordersLocked: known == lockedCustomer)
         }
         try await lock(identities.map(\.identity), on: tenant)
         let owners = try await owners(of: identities.map(\.identity), on: tenant)
@@ -60,9 +66,11 @@ enum IdentityResolver {
             if profile != CustomerProfile() {
                 try await CustomerStore.apply(profile, to: existing, overwrite: false, on: tenant)
             }
-            resolution = Resolution(customerID: existing, created: false)
+            // `requireLive` locked a customer named by id as a change to their orders does.
+            resolution = Resolution(customerID: existing, created: false, ordersLocked: existing == customerID)
         } else {
-            resolution = Resolution(customerID: try await CustomerStore.insert(profile, on: tenant), created: true)
+            resolution = Resolution(
+                customerID: try await CustomerStore.insert(profile, on: tenant), created: true, ordersLocked: true)
         }
         let missing = identities.map(\.identity).filter { owners[$0] == nil }
         try await CustomerStore.attach(missing, to: resolution.customerID, on: tenant)

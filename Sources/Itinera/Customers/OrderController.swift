@@ -6,6 +6,9 @@ import OpenAPIRuntime
 /// Orders and interactions that partners push: idempotent, and resolved to one customer.
 struct OrderController: Sendable {
     let access: AccessControl
+    /// The reactions to recorded and cancelled orders, and what they read in the order's insert.
+    let events: DomainEvents
+    let reads: OrderInsertReads
     let logger: Logger
 
     func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
@@ -17,7 +20,7 @@ struct OrderController: Sendable {
             let details = try OrderInput.details(body, tenantCurrency: principal.tenant.currency)
             let operation = "order.create"
             // The claim and the lookup of a returning customer share a round trip.
-            let (claimed, owners) = try await OrderClaim.run(
+            let (claimed, owners, ordersLocked) = try await OrderClaim.run(
                 operation: operation, key: key, requestHash: requestHash,
                 identities: reference.id == nil ? reference.identities.map(\.identity) : [], on: tenant)
             guard claimed else {
@@ -29,29 +32,17 @@ struct OrderController: Sendable {
             }
             let resolution = try await IdentityResolver.resolve(
                 reference.identities, customerID: reference.id, profile: reference.profile, knownOwners: owners,
-                on: tenant)
-            // The loyalty figures the insert reads are current when no other change to the customer's
-            // orders can have committed since its snapshot, because the customer's row was locked as
-            // such a change locks it before the insert: by the claim's one-identity form, or by the
-            // resolver for a customer named by id (`CustomerStore.requireLive`); or the customer is
-            // new in this transaction. Otherwise (several identities) they are read after the insert.
-            let locked =
-                resolution.created || (reference.id != nil && reference.id == resolution.customerID)
-                || (reference.id == nil && reference.identities.count == 1
-                    && owners[reference.identities[0].identity] == resolution.customerID)
-            let asOf = Date()
-            guard
-                let (order, loyalty, programs) = try await OrderStore.insert(
-                    details, customerID: resolution.customerID, idempotency: (operation, key), readsLoyalty: locked,
-                    loyaltyAsOf: asOf, timeZone: principal.tenant.timeZone, on: tenant)
-            else {
+                ordersLocked: ordersLocked, on: tenant)
+            let arguments = OrderInsertArguments(
+                order: details, customerID: resolution.customerID, idempotency: (operation, key), asOf: Date(),
+                timeZone: principal.tenant.timeZone.identifier, customerLocked: resolution.ordersLocked)
+            guard let (order, found) = try await OrderStore.insert(arguments, reads: reads, on: tenant) else {
                 throw try await Self.externalIDTaken(details.externalID, on: tenant)
             }
-            // Points and tiers, in this transaction, after the value figures the insert has changed.
-            if loyalty {
-                try await Loyalty.orderRecorded(
-                    order, read: locked ? (programs, asOf) : nil, principal: principal, on: tenant)
-            }
+            try await events.publish(
+                OrderRecorded(
+                    order: order, customerLocked: arguments.customerLocked, asOf: arguments.asOf, reads: found),
+                in: EventContext(connection: tenant, tenant: principal.tenant))
             return order.api
         }
         return .created(.init(body: .json(order)))
@@ -77,10 +68,9 @@ struct OrderController: Sendable {
             if change.before.details.status == .refunded {
                 throw Problem.conflict("Order '\(id)' was refunded; a refunded order cannot be cancelled.")
             }
-            // The order counted and no longer does: its unspent points go back, the tier is decided again.
             if change.before.details.status.counts, !change.after.details.status.counts {
-                try await Loyalty.orderCancelled(
-                    change.after.id, customer: change.after.customerID, principal: principal, on: tenant)
+                try await events.publish(
+                    OrderCancelled(order: change.after), in: EventContext(connection: tenant, tenant: principal.tenant))
             }
             return change.after
         }

@@ -48,18 +48,22 @@ struct OrderClaim: OrderClaimStatement {
         LockedIdentityOwners(identities: identities).bind(&bindings)
     }
 
-    /// Claims the key and finds the identities' owners with whichever statement fits.
+    /// Claims the key and finds the identities' owners with whichever statement fits; `ordersLocked`
+    /// is the customer whose row the statement locked as a change to their orders locks it
+    /// (`OrderClaimOne`'s owner), whom no other change to their orders can then be in flight for.
     static func run(
         operation: String, key: String, requestHash: Data, identities: [CustomerIdentity], on tenant: TenantConnection
-    ) async throws -> (claimed: Bool, owners: [CustomerIdentity: Int64]) {
+    ) async throws -> (claimed: Bool, owners: [CustomerIdentity: Int64], ordersLocked: Int64?) {
         if identities.count == 1 {
-            return try await OrderClaimOne(
+            let (claimed, owners) = try await OrderClaimOne(
                 operation: operation, key: key, requestHash: requestHash, identity: identities[0]
             ).collect(on: tenant)
+            return (claimed, owners, owners[identities[0]])
         }
-        return try await OrderClaim(
+        let (claimed, owners) = try await OrderClaim(
             operation: operation, key: key, requestHash: requestHash, identities: identities
         ).collect(on: tenant)
+        return (claimed, owners, nil)
     }
 }
 
@@ -255,102 +259,5 @@ struct LockedIdentityOwner: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> (CustomerIdentity, Int64) {
         try LockedIdentityOwners.decodeOwner(row)
-    }
-}
-
-/// Inserts an order, adds it to its customer's value figures when its status counts, applies tag
-/// rules, and stores the order as first recorded as the answer to its idempotency key (see
-/// `OrderStore.insert`).
-struct OrderInsert: PostgresPreparedStatement {
-    static let sql = """
-        WITH inserted AS (
-            INSERT INTO orders (customer_id, external_id, amount_minor, currency, product_name, product_category,
-                                product_sku, destination, channel, ordered_at, travel_start, travel_end,
-                                party_size, status)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::date, $12::date, $13, $14)
-            ON CONFLICT (external_id) DO NOTHING
-            RETURNING \(OrderStore.columns)
-        ), counted AS (
-            UPDATE customers c SET order_count = c.order_count + 1,
-                total_spent_minor = c.total_spent_minor + o.amount_minor,
-                first_order_at = least(c.first_order_at, o.ordered_at),
-                last_order_at = greatest(c.last_order_at, o.ordered_at), updated_at = now()
-            FROM inserted o
-            WHERE c.id = o.customer_id AND o.status IN ('confirmed', 'completed')
-            RETURNING c.id
-        ), tagged AS (
-            INSERT INTO customer_tags (customer_id, tag, source)
-            SELECT o.customer_id, t.name, 'rule' FROM inserted o
-            JOIN tags t ON t.rule_product_category = o.product_category
-                       AND (t.rule_destination IS NULL OR lower(t.rule_destination) = lower(o.destination))
-            WHERE o.status IN ('confirmed', 'completed')
-            ON CONFLICT DO NOTHING
-            RETURNING 1
-        ), answered AS (
-            UPDATE idempotency_keys k SET status = 201, response = to_jsonb(o)
-            FROM inserted o WHERE k.operation = $15 AND k.key = $16
-            RETURNING 1
-        ), \(OrderLoyaltyPrograms.lockedSQL(customer: "$1"))
-        SELECT \(OrderStore.columns.split(separator: ",").map { "i." + $0.trimmed }.joined(separator: ", ")),
-               EXISTS (SELECT FROM programs), l.*
-        FROM inserted i
-        LEFT JOIN LATERAL (
-            \(OrderLoyaltyPrograms.programsSQL(
-                customer: "$1", currency: "$4", asOf: "$17::timestamptz", calendarYearStart: "$18::timestamptz",
-                inserted: "i", when: "$19::boolean"))
-        ) l ON true
-        ORDER BY l.id
-        """
-    /// The order; whether the tenant runs a member programme (so that loyalty costs nothing more
-    /// where there is none); and for each programme in the order's currency what
-    /// `OrderLoyaltyPrograms` reads, the order included in the figures, when `readsLoyalty`. Those
-    /// figures are current only when no other change to the customer's orders can have committed
-    /// since the statement's snapshot: the caller knows whether the customer's row was locked before
-    /// (`OrderClaimOne`, `CustomerStore.requireLive`) or the customer created in this transaction,
-    /// and reads them only then.
-    typealias Row = (order: Order, loyalty: Bool, program: OrderLoyaltyPrograms.Row?)
-
-    let order: OrderDetails
-    let customerID: Int64
-    let idempotency: (operation: String, key: String)?
-    /// The moment loyalty is evaluated at, and where its calendar year starts in the tenant's time
-    /// zone.
-    let asOf: Date
-    let calendarYearStart: Date
-    /// Whether the statement reads what loyalty needs (see `Row`).
-    let readsLoyalty: Bool
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 19)
-        bindings.append(customerID)
-        bindings.append(order.externalID)
-        bindings.append(order.amountMinor)
-        bindings.append(order.currency)
-        bindings.append(order.productName)
-        bindings.append(order.productCategory)
-        bindings.append(order.productSKU)
-        bindings.append(order.destination)
-        bindings.append(order.channel)
-        bindings.append(order.orderedAt)
-        bindings.append(order.travelStart)
-        bindings.append(order.travelEnd)
-        bindings.append(order.partySize)
-        bindings.append(order.status.rawValue)
-        bindings.append(idempotency?.operation)
-        bindings.append(idempotency?.key)
-        bindings.append(asOf)
-        bindings.append(calendarYearStart)
-        bindings.append(readsLoyalty)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        let order = try OrderStore.order(from: row)
-        let columns = row.makeRandomAccess()
-        let after = OrderStore.columnCount
-        return (
-            order, try columns[after].decode(Bool.self),
-            try OrderLoyaltyPrograms.decode(row, from: after + 1, customer: order.customerID)
-        )
     }
 }

@@ -36,28 +36,14 @@ enum OrderStore {
         )
     }
 
-    /// Inserts the order and, when its status counts, adds it to the customer's value figures and
-    /// gives the customer the tags whose rules it matches, in one statement; with `idempotency`, the
-    /// order as recorded becomes the stored answer to that key (`StoredOrder` reads it back).
-    /// `nil` when another order already has its external id. Also answers whether the tenant runs a
-    /// member programme and, with `readsLoyalty`, for each programme in the order's currency what
-    /// loyalty needs as of `asOf` (`OrderInsert`).
-    static func insert(
-        _ details: OrderDetails, customerID: Int64, idempotency: (operation: String, key: String)? = nil,
-        readsLoyalty: Bool, loyaltyAsOf asOf: Date, timeZone: TimeZone, on tenant: TenantConnection
-    ) async throws -> (order: Order, loyalty: Bool, programs: [OrderLoyaltyPrograms.Row])? {
-        let rows = try await tenant.connection.execute(
-            OrderInsert(
-                order: details, customerID: customerID, idempotency: idempotency, asOf: asOf,
-                calendarYearStart: TierWindow.calendarYear.start(asOf: asOf, timeZone: timeZone),
-                readsLoyalty: readsLoyalty),
-            logger: tenant.logger)
-        var inserted: (order: Order, loyalty: Bool, programs: [OrderLoyaltyPrograms.Row])?
-        for try await (order, loyalty, program) in rows {
-            if inserted == nil { inserted = (order, loyalty, []) }
-            if let program { inserted?.programs.append(program) }
-        }
-        return inserted
+    /// Inserts the order, counts it in its customer's value figures, applies tag rules and stores it
+    /// as the answer to its idempotency key, in one statement that also makes `reads` (`OrderInsert`):
+    /// the order as recorded and what the reads found; `nil` when another order already has its
+    /// external id.
+    static func insert(_ arguments: OrderInsertArguments, reads: OrderInsertReads, on tenant: TenantConnection)
+        async throws -> (order: Order, reads: OrderInsertReadValues)?
+    {
+        try await reads.insert(arguments, tenant)
     }
 
     /// The order with this id or external id.

@@ -36,7 +36,7 @@ enum Loyalty {
         _ member: Int64, program: Program, tiers: [Tier], source: String, order: Int64?, tenant: Tenant,
         on connection: TenantConnection
     ) async throws {
-        let evaluator = ProgramController.evaluator(program, tiers: tiers, tenant: tenant)
+        let evaluator = TierEvaluator(program, tiers: tiers, tenant: tenant)
         let asOf = Date()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         guard
@@ -62,7 +62,7 @@ enum Loyalty {
             if revision != program.tiersRevision {
                 guard let current = try await ProgramStore.find(program.id, on: connection) else { return }
                 let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
-                (program, evaluator) = (current, ProgramController.evaluator(current, tiers: tiers, tenant: tenant))
+                (program, evaluator) = (current, TierEvaluator(current, tiers: tiers, tenant: tenant))
             }
             let after = evaluator.decide(before, figures: figures, asOf: window.asOf)
             guard after != before else { return }
@@ -116,65 +116,67 @@ enum Loyalty {
 
     /// An order was recorded: in every programme, a customer who is a member (or whose programme
     /// enrols on the first order) earns the order's points at their tier's multiplier and is
-    /// re-evaluated, in one statement per membership. What they are decided from is `read` when the
-    /// order's insert read it and it is current (`OrderInsert`), or read here (`OrderLoyaltyPrograms`).
-    /// Orders that do not count (cancelled, refunded) earn nothing.
-    static func orderRecorded(
-        _ order: Order, read: (programs: [OrderLoyaltyPrograms.Row], asOf: Date)? = nil, principal: Principal,
-        on tenant: TenantConnection
-    ) async throws {
-        guard order.details.status.counts else { return }
-        let timeZone = principal.tenant.timeZone
-        var (programs, asOf) = read ?? ([], Date())
-        if read == nil {
-            for try await row in try await tenant.connection.execute(
-                OrderLoyaltyPrograms(
-                    customer: order.customerID, currency: order.details.currency, asOf: asOf,
-                    calendarYearStart: TierWindow.calendarYear.start(asOf: asOf, timeZone: timeZone)),
-                logger: tenant.logger)
-            { programs.append(row) }
+    /// re-evaluated, in one statement per membership. What they are decided from was read by the
+    /// order's insert when it could (`LoyaltyOrderRead`), or is read here (`OrderLoyaltyRead`).
+    /// Orders that do not count (cancelled, refunded) earn nothing; where the tenant runs no
+    /// programme this costs nothing.
+    static func orderRecorded(_ event: OrderRecorded, in context: EventContext) async throws {
+        let order = event.order
+        guard order.details.status.counts, let read = event.reads.value(of: LoyaltyOrderRead.self) else { return }
+        let (tenant, timeZone) = (context.connection, context.tenant.timeZone)
+        var asOf = event.asOf
+        var programs = try LoyaltyOrderRead.programs(read, customer: order.customerID)
+        if programs == nil {
+            asOf = Date()
+            let statement = OrderLoyaltyRead(
+                customer: order.customerID, currency: order.details.currency, asOf: asOf,
+                timeZone: timeZone.identifier)
+            for try await json in try await tenant.connection.execute(statement, logger: tenant.logger) {
+                programs = try json.flatMap { try LoyaltyOrderRead.programs($0, customer: order.customerID) }
+            }
         }
-        for (program, membership, tiers, windowStart, found) in programs {
-            var member = membership
+        for found in programs ?? [] {
+            let (program, tiers) = (found.program, found.tiers)
+            var member = found.member
             if member == nil, program.enrolment == .firstOrder {
                 member =
                     try await MemberStore.enrol(customer: order.customerID, in: program, knownAbsent: true, on: tenant)
                     .member
             }
             guard let member else { continue }
-            let evaluator = ProgramController.evaluator(program, tiers: tiers, tenant: principal.tenant)
+            let evaluator = TierEvaluator(program, tiers: tiers, tenant: context.tenant)
             let multiplier = tiers.first { $0.code == member.standing.tier }?.pointsMultiplier ?? 1
             let points = program.earning.points(amountMinor: order.details.amountMinor, multiplier: multiplier)
-            var figures = found
+            var figures = found.figures
             figures.points = member.pointsBalance + points
             let before = member.standing
             let after = evaluator.decide(before, figures: figures, asOf: asOf)
             let write = EarnAndStanding(
                 member: member.id, program: program.id, revision: program.tiersRevision, points: points,
                 order: order.id, expiresAt: program.expiry.expiresAt(earnedAt: order.createdAt, timeZone: timeZone),
-                source: "order", before: before, after: after, figures: figures, window: (windowStart, asOf))
+                source: "order", before: before, after: after, figures: figures, window: (found.windowStart, asOf))
             // Tiers replaced since they were read: the points are credited, the decision is made
             // again under the tiers now current.
             let revision = try await write.run(on: tenant)
             if revision != program.tiersRevision {
                 try await settle(
                     member.id, program: program, evaluator: evaluator, standing: before, figures: figures,
-                    revision: revision, window: (windowStart, asOf), source: "order", order: order.id,
-                    tenant: principal.tenant, on: tenant)
+                    revision: revision, window: (found.windowStart, asOf), source: "order", order: order.id,
+                    tenant: context.tenant, on: tenant)
             }
         }
     }
 
     /// An order was cancelled: the points it earned that are still unspent are reversed, and the
     /// member is re-evaluated.
-    static func orderCancelled(_ order: Int64, customer: Int64, principal: Principal, on tenant: TenantConnection)
-        async throws
-    {
-        for member in try await MemberStore.memberships(of: customer, on: tenant) {
-            guard let program = try await ProgramStore.find(member.programID, on: tenant) else { continue }
-            _ = try await PointsStore.reverse(order: order, member: member.id, on: tenant)
+    static func orderCancelled(_ event: OrderCancelled, in context: EventContext) async throws {
+        let order = event.order
+        for member in try await MemberStore.memberships(of: order.customerID, on: context.connection) {
+            guard let program = try await ProgramStore.find(member.programID, on: context.connection) else { continue }
+            _ = try await PointsStore.reverse(order: order.id, member: member.id, on: context.connection)
             try await evaluate(
-                member.id, program: program, source: "cancellation", order: order, tenant: principal.tenant, on: tenant)
+                member.id, program: program, source: "cancellation", order: order.id, tenant: context.tenant,
+                on: context.connection)
         }
     }
 
@@ -195,7 +197,7 @@ enum Loyalty {
         -> Components.Schemas.Member
     {
         let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
-        let evaluator = ProgramController.evaluator(program, tiers: tiers, tenant: tenant)
+        let evaluator = TierEvaluator(program, tiers: tiers, tenant: tenant)
         let asOf = Date()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         let figures =

@@ -85,6 +85,22 @@ enum MemberStore {
         return (existing, false)
     }
 
+    /// Moves the memberships of customer `merged` to `survivor`, their points and history with them;
+    /// a 409 when both are members of one programme, as two memberships are not combined.
+    static func moveMemberships(from merged: Int64, to survivor: Int64, on tenant: TenantConnection) async throws {
+        for try await program in try await tenant.query(
+            """
+            SELECT p.name FROM members a JOIN members b USING (program_id) JOIN programs p ON p.id = a.program_id
+            WHERE a.customer_id = \(survivor) AND b.customer_id = \(merged) ORDER BY p.id LIMIT 1
+            """
+        ).decode(String.self) {
+            throw Problem.conflict(
+                "Customers \(survivor) and \(merged) are both members of the programme '\(program)'; their memberships cannot be merged, so the customers are not merged either."
+            )
+        }
+        try await tenant.execute("UPDATE members SET customer_id = \(survivor) WHERE customer_id = \(merged)")
+    }
+
     /// The members of `customer` across programmes, each programme with it.
     static func memberships(of customer: Int64, on tenant: TenantConnection) async throws -> [Member] {
         var members: [Member] = []

@@ -3,45 +3,37 @@ import PostgresNIO
 
 // What an order does to loyalty, in prepared statements (decision 0002): the programmes with the
 // customer's memberships (locked), each programme's tiers and the customer's window figures, read by
-// the order's insert itself when its claim locked the customer (`OrderInsert`, decision 0009) or by
-// `OrderLoyaltyPrograms` after it; then, once the member is decided in Swift, per membership the earn
-// and the new standing with its history (`EarnAndStanding`, which every other evaluation writes with
-// too).
+// the order's insert itself when the customer's orders are current there (`LoyaltyOrderRead`,
+// decisions 0009 and 0010) or by `OrderLoyaltyRead` after it; then, once the member is decided in
+// Swift, per membership the earn and the new standing with its history (`EarnAndStanding`, which
+// every other evaluation writes with too).
 
-/// The programmes in the order's currency, each with the customer's membership when there is one,
-/// its tiers (best first) and the figures of the customer's orders in the programme's tier window up
-/// to `asOf` (the order just inserted included). The customer's memberships are locked first (in the
+/// What an order's loyalty is decided from, as JSON: for each programme in the order's currency, the
+/// customer's membership when there is one (locked), its tiers (best first) and the figures of the
+/// customer's orders in the programme's tier window up to the moment of recording, the order just
+/// recorded included (`OrderProgramRead`). SQL `NULL` when the tenant runs no programme at all, so
+/// that loyalty costs nothing more there; the JSON `null` when the customer's orders were not current
+/// in the statement (`OrderInsertNames.customerLocked`), and then nothing is read or locked.
+///
+/// It is read in the order's insert (an `OrderInsertRead`, decision 0010), or after it
+/// (`OrderLoyaltyRead`) when the insert could not read it. The memberships are locked first (in the
 /// CTE, whose rows are the newest versions), so that a redemption, an adjustment or a re-evaluation
 /// slice that changed the member meanwhile is seen. The figures and the tiers are read as of the
-/// statement's start: no order of the customer can have changed since, because the order's insert
-/// locked the customer's row, as every change to a customer's orders does; tiers replaced
-/// meanwhile are caught by `EarnAndStanding`'s revision check.
-struct OrderLoyaltyPrograms: PostgresPreparedStatement {
-    static let sql = """
-        WITH \(lockedSQL(customer: "$1"))
-        \(programsSQL(
-            customer: "$1", currency: "$2", asOf: "$3::timestamptz", calendarYearStart: "$4::timestamptz", inserted: nil))
-        """
-
-    /// The CTE `locked`: the customer's memberships, locked.
-    static func lockedSQL(customer: String) -> String {
-        """
-        locked AS (
-            SELECT id, program_id, card_number, tier_code, tier_since, demotion_to, demotion_due_at, points_balance,
-                   enrolled_at
-            FROM members WHERE customer_id = \(customer)
-            FOR NO KEY UPDATE
-        )
-        """
+/// statement's start: no order of the customer can have changed since, because the customer's row
+/// was locked as every change to a customer's orders locks it; tiers replaced meanwhile are caught by
+/// `EarnAndStanding`'s revision check.
+enum LoyaltyOrderRead: OrderInsertRead {
+    static func sql(_ n: OrderInsertNames) -> String {
+        expression(
+            customer: n.customer, currency: n.currency, asOf: n.asOf, timeZone: n.timeZone, inserted: n.order,
+            when: n.customerLocked)
     }
 
-    /// The programmes in `currency` with the customer's membership (from `locked`), the tiers, and
-    /// the window's start and figures up to `asOf`. `inserted` names an order row the statement
-    /// inserts (which its own snapshot does not see): it is added to the figures when it counts.
-    /// `when` is a condition on parameters only: false, nothing is read and no membership locked.
-    static func programsSQL(
-        customer: String, currency: String, asOf: String, calendarYearStart: String, inserted o: String?,
-        when condition: String = "true"
+    /// The read over SQL expressions. `inserted` names an order row the statement inserts (which its
+    /// own snapshot does not see): it is added to the figures when it counts. `when` is a condition
+    /// on parameters only.
+    static func expression(
+        customer: String, currency: String, asOf: String, timeZone: String, inserted o: String?, when condition: String
     ) -> String {
         // The inserted order, when it counts in the window, added to the figures read.
         var figures = "f.orders, f.total, f.last"
@@ -58,73 +50,118 @@ struct OrderLoyaltyPrograms: PostgresPreparedStatement {
                 """
         }
         return """
-            SELECT \(ProgramStore.columns.split(separator: ",").map { "p." + $0.trimmed }.joined(separator: ", ")),
-                   m.id AS member_id, m.card_number, m.tier_code, m.tier_since, m.demotion_to, m.demotion_due_at,
-                   m.points_balance, m.enrolled_at,
-                   (SELECT coalesce(json_agg(\(ProgramStore.tierJSON) ORDER BY t.rank DESC), '[]')::text
-                    FROM tiers t WHERE t.program_id = p.id) AS tiers,
-                   w.start, \(figures)
-            FROM programs p LEFT JOIN locked m ON m.program_id = p.id,
-                 LATERAL (SELECT CASE p.tier_window
-                                     WHEN 'rolling_days' THEN \(asOf) - make_interval(secs => p.tier_window_days * 86400.0::float8)
-                                     ELSE \(calendarYearStart) END AS start) w,
-                 \(counts)
-                 \(Loyalty.windowFigures(customer: customer, start: "w.start", asOf: asOf))
-            WHERE p.currency = \(currency) AND \(condition)
-            ORDER BY p.id
+            CASE WHEN NOT EXISTS (SELECT FROM programs) THEN NULL
+                 WHEN NOT \(condition) THEN 'null'
+                 ELSE (
+                WITH locked AS (
+                    SELECT id, program_id, card_number, tier_code, tier_since, demotion_to, demotion_due_at,
+                           points_balance, enrolled_at
+                    FROM members WHERE customer_id = \(customer)
+                    FOR NO KEY UPDATE
+                )
+                SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text FROM (
+                    SELECT \(ProgramStore.columns.split(separator: ",").map { "p." + $0.trimmed }.joined(separator: ", ")),
+                           m.id AS member_id, m.card_number, m.tier_code, m.tier_since, m.demotion_to,
+                           m.demotion_due_at, m.points_balance, m.enrolled_at,
+                           (SELECT coalesce(json_agg(\(ProgramStore.tierJSON) ORDER BY t.rank DESC), '[]')::text
+                            FROM tiers t WHERE t.program_id = p.id) AS tiers,
+                           w.start, \(figures)
+                    FROM programs p LEFT JOIN locked m ON m.program_id = p.id,
+                         LATERAL (SELECT CASE p.tier_window
+                                             WHEN 'rolling_days'
+                                             THEN \(asOf) - make_interval(secs => p.tier_window_days * 86400.0::float8)
+                                             ELSE date_trunc('year', \(asOf) AT TIME ZONE \(timeZone)) AT TIME ZONE \(timeZone)
+                                         END AS start) w,
+                         \(counts)
+                         \(Loyalty.windowFigures(customer: customer, start: "w.start", asOf: asOf))
+                    WHERE p.currency = \(currency)
+                ) r)
+            END
             """
     }
 
-    /// A programme, the customer's membership, the tiers, and the window's start and figures (whose
-    /// `points` is the membership's balance before the order, 0 without one).
-    typealias Row = (program: Program, member: Member?, tiers: [Tier], windowStart: Date, figures: WindowFigures)
+    /// The programmes in `json`, the read's value: `nil` for the JSON `null` (not read).
+    static func programs(_ json: String, customer: Int64) throws -> [OrderProgramRead]? {
+        guard json != "null" else { return nil }
+        var programs = try decoder.decode([OrderProgramRead].self, from: Data(json.utf8))
+        for index in programs.indices { programs[index].member?.customerID = customer }
+        return programs
+    }
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        let dates = RFC3339DateTranscoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            try dates.decode(try decoder.singleValueContainer().decode(String.self))
+        }
+        return decoder
+    }()
+}
+
+/// `LoyaltyOrderRead` made after the order's insert, for an order whose insert could not make it.
+struct OrderLoyaltyRead: PostgresPreparedStatement {
+    static let sql = """
+        SELECT \(LoyaltyOrderRead.expression(
+            customer: "$1::bigint", currency: "$2::text", asOf: "$3::timestamptz", timeZone: "$4::text", inserted: nil,
+            when: "true"))
+        """
+    typealias Row = String?
 
     let customer: Int64
     let currency: String
-    /// The moment of evaluation.
     let asOf: Date
-    /// Where the calendar year of `asOf` starts in the tenant's time zone (a rolling window's start
-    /// is `asOf` less its days, as `TierWindow.start` has it).
-    let calendarYearStart: Date
+    let timeZone: String
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 4)
         bindings.append(customer)
         bindings.append(currency)
         bindings.append(asOf)
-        bindings.append(calendarYearStart)
+        bindings.append(timeZone)
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        guard let decoded = try Self.decode(row, from: 0, customer: customer) else {
-            throw PostgresDecodingError.Code.missingData
-        }
-        return decoded
+    func decodeRow(_ row: PostgresRow) throws -> String? { try row.decode(String?.self) }
+}
+
+/// One programme as `LoyaltyOrderRead` finds it: the programme, the customer's membership, the
+/// tiers, the window's start and the figures (whose `points` is the membership's balance before the
+/// order, 0 without one).
+struct OrderProgramRead: Decodable {
+    let program: Program
+    var member: Member?
+    let tiers: [Tier]
+    let windowStart: Date
+    let figures: WindowFigures
+
+    enum CodingKeys: String, CodingKey {
+        case memberID = "member_id", cardNumber = "card_number", tierCode = "tier_code", tierSince = "tier_since"
+        case demotionTo = "demotion_to", demotionDueAt = "demotion_due_at", pointsBalance = "points_balance"
+        case enrolledAt = "enrolled_at", tiers, start, orders, total, last
     }
 
-    /// The columns `programsSQL` selects, from column `first` of `row`; `nil` when they are null (a
-    /// statement that found no programme).
-    static func decode(_ row: PostgresRow, from first: Int, customer: Int64) throws -> Row? {
-        let c = row.makeRandomAccess()
-        guard try c[first].decode(Int64?.self) != nil else { return nil }
-        let program = try ProgramStore.program(from: row, at: first)
-        let next = first + ProgramStore.columnCount
-        var member: Member?
-        if let id = try c[next].decode(Int64?.self) {
+    init(from decoder: any Decoder) throws {
+        program = try ProgramRecord(from: decoder).program
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let id = try c.decodeIfPresent(Int64.self, forKey: .memberID) {
             member = Member(
-                id: id, programID: program.id, customerID: customer, cardNumber: try c[next + 1].decode(String.self),
+                id: id, programID: program.id, customerID: 0,
+                cardNumber: try c.decode(String.self, forKey: .cardNumber),
                 standing: .init(
-                    tier: try c[next + 2].decode(String?.self), since: try c[next + 3].decode(Date?.self),
-                    demotionTo: try c[next + 4].decode(String?.self),
-                    demotionDueAt: try c[next + 5].decode(Date?.self)),
-                pointsBalance: try c[next + 6].decode(Int64.self), enrolledAt: try c[next + 7].decode(Date.self))
+                    tier: try c.decodeIfPresent(String.self, forKey: .tierCode),
+                    since: try c.decodeIfPresent(Date.self, forKey: .tierSince),
+                    demotionTo: try c.decodeIfPresent(String.self, forKey: .demotionTo),
+                    demotionDueAt: try c.decodeIfPresent(Date.self, forKey: .demotionDueAt)),
+                pointsBalance: try c.decode(Int64.self, forKey: .pointsBalance),
+                enrolledAt: try c.decode(Date.self, forKey: .enrolledAt))
+        } else {
+            member = nil
         }
-        let tiers = try ProgramStore.tiers(json: try c[next + 8].decode(String.self))
-        let figures = WindowFigures(
-            orders: try c[next + 10].decode(Int.self), totalSpentMinor: try c[next + 11].decode(Int64.self),
-            lastOrderAt: try c[next + 12].decode(Date?.self), points: member?.pointsBalance ?? 0)
-        return (program, member, tiers, try c[next + 9].decode(Date.self), figures)
+        tiers = try ProgramStore.tiers(json: try c.decode(String.self, forKey: .tiers))
+        windowStart = try c.decode(Date.self, forKey: .start)
+        figures = WindowFigures(
+            orders: try c.decode(Int.self, forKey: .orders), totalSpentMinor: try c.decode(Int64.self, forKey: .total),
+            lastOrderAt: try c.decodeIfPresent(Date.self, forKey: .last), points: member?.pointsBalance ?? 0)
     }
 }
 

@@ -111,7 +111,7 @@ struct ProgramController: Sendable {
                 throw Problem.notFound("programme", input.path.id)
             }
             let reevaluation = TierReevaluation(
-                programID: id, evaluator: Self.evaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date())
+                programID: id, evaluator: TierEvaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date())
             var found = TierReevaluation.Preview(members: 0, moves: [], sample: [])
             if let range = try await TierReevaluation.customerRange(of: id, on: tenant) {
                 found = try await sharing.withHelpers(reevaluation.parts(for: range) - 1, sharing: tenant) {
@@ -130,12 +130,6 @@ struct ProgramController: Sendable {
                 })
         }
         return .ok(.init(body: .json(preview)))
-    }
-
-    static func evaluator(_ program: Program, tiers: [Tier], tenant: Tenant) -> TierEvaluator {
-        TierEvaluator(
-            tiers: tiers, window: program.window, downgrade: program.downgrade,
-            timeZone: tenant.timeZone)
     }
 
     static func api(_ program: Program, members: Int) -> Components.Schemas.Program {

@@ -17,23 +17,16 @@ enum ProgramStore {
     static func program(from row: PostgresRow, at first: Int = 0) throws -> Program {
         let r = row.makeRandomAccess()
         let f = first
-        let c = (
-            try r[f].decode(Int64.self), try r[f + 1].decode(String.self), try r[f + 2].decode(String.self),
-            try r[f + 3].decode(String.self), try r[f + 4].decode(String.self), try r[f + 5].decode(String.self),
-            try r[f + 6].decode(Int?.self), try r[f + 7].decode(String.self), try r[f + 8].decode(Int?.self),
-            try r[f + 9].decode(String.self), try r[f + 10].decode(Int?.self), try r[f + 11].decode(String.self),
-            try r[f + 12].decode(String.self), try r[f + 13].decode(Date.self), try r[f + 14].decode(Date.self),
-            try r[f + 15].decode(Int64.self)
-        )
-        return Program(
-            id: c.0, name: c.1, currency: c.2,
-            earning: EarningRule(
-                pointsPerUnit: Decimal(string: c.3) ?? 0, rounding: EarningRule.Rounding(rawValue: c.4) ?? .down),
-            expiry: c.5 == "after_days" ? .afterDays(c.6 ?? 0) : c.5 == "end_of_year" ? .endOfYear : .never,
-            window: c.7 == "rolling_days" ? .rollingDays(c.8 ?? 365) : .calendarYear,
-            downgrade: c.9 == "grace_days" ? .graceDays(c.10 ?? 0) : c.9 == "end_of_period" ? .endOfPeriod : .immediate,
-            enrolment: Enrolment(rawValue: c.11) ?? .explicit, cardPrefix: c.12, createdAt: c.13, updatedAt: c.14,
-            tiersRevision: c.15)
+        return ProgramRecord(
+            id: try r[f].decode(Int64.self), name: try r[f + 1].decode(String.self),
+            currency: try r[f + 2].decode(String.self), pointsPerUnit: try r[f + 3].decode(String.self),
+            pointsRounding: try r[f + 4].decode(String.self), pointsExpiry: try r[f + 5].decode(String.self),
+            pointsExpiryDays: try r[f + 6].decode(Int?.self), tierWindow: try r[f + 7].decode(String.self),
+            tierWindowDays: try r[f + 8].decode(Int?.self), downgrade: try r[f + 9].decode(String.self),
+            downgradeGraceDays: try r[f + 10].decode(Int?.self), enrolment: try r[f + 11].decode(String.self),
+            cardPrefix: try r[f + 12].decode(String.self), createdAt: try r[f + 13].decode(Date.self),
+            updatedAt: try r[f + 14].decode(Date.self), tiersRevision: try r[f + 15].decode(Int64.self)
+        ).program
     }
 
     /// Creates a programme with `tiers` (the template) and its card sequence; a taken name is a 409.

@@ -87,3 +87,10 @@ public struct TierEvaluator: Sendable {
         return Standing(tier: current.tier, since: current.since, demotionTo: earned?.code, demotionDueAt: due)
     }
 }
+
+extension TierEvaluator {
+    /// The evaluator of `program` with its `tiers`, in the tenant's time zone.
+    init(_ program: Program, tiers: [Tier], tenant: Tenant) {
+        self.init(tiers: tiers, window: program.window, downgrade: program.downgrade, timeZone: tenant.timeZone)
+    }
+}
