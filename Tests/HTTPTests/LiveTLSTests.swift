@@ -60,6 +60,36 @@ import Testing
         }
     }
 
+    @Test func test_tls12_offersAEADSuitesOnly_noCBC() async throws {
+        try await TestDatabase.with { db in
+            try await Self.application(db).test(.ahc(.https)) { client in
+                let port = try #require(client.port)
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.certificateVerification = .none
+                configuration.maximumTLSVersion = .tlsv12
+                let cbc: [NIOTLSCipher] = [
+                    .TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, .TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+                    .TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, .TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+                    .TLS_RSA_WITH_AES_128_CBC_SHA, .TLS_RSA_WITH_AES_256_CBC_SHA,
+                    .TLS_RSA_WITH_AES_128_GCM_SHA256, .TLS_RSA_WITH_AES_256_GCM_SHA384,
+                ]
+                for suite in cbc {
+                    configuration.cipherSuiteValues = [suite]
+                    await #expect(throws: (any Error).self, "\(suite) was accepted") {
+                        try await Self.tlsHandshake(port: port, configuration: configuration)
+                    }
+                }
+                for suite: NIOTLSCipher in [
+                    .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+                    .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+                ] {
+                    configuration.cipherSuiteValues = [suite]
+                    try await Self.tlsHandshake(port: port, configuration: configuration)
+                }
+            }
+        }
+    }
+
     /// Sends a plain-text HTTP request and returns whatever comes back before the server closes.
     static func plainHTTPExchange(port: Int) async throws -> String {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

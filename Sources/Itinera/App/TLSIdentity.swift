@@ -35,8 +35,18 @@ public enum TLSIdentity {
             privateKey: .privateKey(key)
         )
         configuration.minimumTLSVersion = .tlsv12
+        configuration.cipherSuiteValues = aeadSuites
         return configuration
     }
+
+    /// The TLS 1.2 suites offered: forward-secret key exchange (ECDHE) with an AEAD cipher only, so
+    /// no CBC suite (and its padding-oracle history) is ever negotiated; TLS 1.3's own suites are all
+    /// AEAD and are not affected by this list.
+    static let aeadSuites: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
 
     /// Loads the development certificate, making a new one when there is none or it expires within a week.
     static func developmentCertificate(in directory: URL) throws -> (
