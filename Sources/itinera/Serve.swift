@@ -42,9 +42,11 @@ struct Serve: AsyncParsableCommand {
                 dataDirectory: URL(fileURLWithPath: configuration.dataDirectory),
                 logger: logger
             )
+            let draining = Draining()
             let app = try buildApplication(
                 ApplicationParts(
-                    configuration: configuration, client: client, migrations: try .embedded(), logger: logger),
+                    configuration: configuration, client: client, migrations: try .embedded(), logger: logger,
+                    draining: draining),
                 tls: tls,
                 migrateOnStart: configuration.migrateOnStart ?? (database.embedded != nil)
             ) { channel in
@@ -55,7 +57,10 @@ struct Serve: AsyncParsableCommand {
                     ]
                 )
             }
-            try await app.runService()
+            try await runUntilShutdown(
+                app, draining: draining, deadline: configuration.shutdownDeadline, logger: logger,
+                onAbandon: { database.stop() })
+            logger.notice("Itinera stopped")
         } catch {
             logger.critical("Itinera stopped", metadata: ["error": "\(error)"])
             database.stop()

@@ -18,6 +18,8 @@ public struct ApplicationParts: Sendable {
     public var spares: SpareSchemaPool?
     /// Where API keys' last-used times wait to be written; `buildApplication` runs it as a service.
     public var keyUsage: APIKeyUsage?
+    /// Set once a shutdown begins (`runUntilShutdown`).
+    public var draining: Draining
 
     public init(
         configuration: ServerConfiguration,
@@ -25,7 +27,8 @@ public struct ApplicationParts: Sendable {
         migrations: MigrationSet,
         logger: Logger,
         spares: SpareSchemaPool? = nil,
-        keyUsage: APIKeyUsage? = nil
+        keyUsage: APIKeyUsage? = nil,
+        draining: Draining = Draining()
     ) {
         self.configuration = configuration
         self.client = client
@@ -33,6 +36,7 @@ public struct ApplicationParts: Sendable {
         self.logger = logger
         self.spares = spares
         self.keyUsage = keyUsage
+        self.draining = draining
     }
 }
 
@@ -54,7 +58,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
     Loyalty.react(to: &events, orderReads: &orderReads)
     let service = APIService(
         controllers: Controllers([
-            HealthController(migrator: migrator, logger: logger),
+            HealthController(migrator: migrator, draining: parts.draining, logger: logger),
             TenancyController(
                 access: access,
                 provisioner: TenantProvisioner(
@@ -112,6 +116,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
 
     let router = Router(context: ItineraRequestContext.self)
     router.add(middleware: RequestScopeMiddleware(logger: logger))
+    router.add(middleware: DrainingMiddleware(draining: parts.draining))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: BodyLimitMiddleware(streamingPaths: [ImportController.path]))
     router.get("/openapi.yaml") { _, _ in
@@ -202,19 +207,20 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) -> 
 }
 
 /// Runs `count` job workers and the database pool without the HTTP server (`itinera worker`), until
-/// SIGTERM or SIGINT. Before the workers start, pending migrations are applied when `migrate` is set,
+/// SIGTERM or SIGINT (each worker stops after its current job, within the shutdown deadline). Before the workers start, pending migrations are applied when `migrate` is set,
 /// and otherwise refused.
 public func runJobWorkers(_ parts: ApplicationParts, count: Int, migrate: Bool) async throws {
     let workers = JobWorkers(parts: parts, count: max(1, count), migrate: migrate)
-    let group = ServiceGroup(
-        configuration: .init(
-            services: [
-                .init(service: parts.client),
-                .init(service: workers, successTerminationBehavior: .gracefullyShutdownGroup),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: parts.logger))
-    try await group.run()
+    var configuration = ServiceGroupConfiguration(
+        services: [
+            .init(service: parts.client),
+            .init(service: workers, successTerminationBehavior: .gracefullyShutdownGroup),
+        ],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: parts.logger)
+    // A job that does not reach a point where it can stop within the deadline is cancelled.
+    configuration.maximumGracefulShutdownDuration = parts.configuration.shutdownDeadline
+    try await ServiceGroup(configuration: configuration).run()
 }
 
 /// The workers of `itinera worker`, started once the schema is current.

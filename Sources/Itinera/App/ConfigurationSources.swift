@@ -12,7 +12,7 @@ public struct ConfigurationSources: Sendable {
         "host", "port", "tls-cert", "tls-key", "data-dir", "database-url", "migrate",
         "session-ttl-hours", "log-level", "db-connections", "bcrypt-cost", "spare-schemas",
         "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst", "job-workers",
-        "loyalty-sweep-hours",
+        "loyalty-sweep-hours", "shutdown-seconds",
     ]
 
     public var flags: [String: String]
@@ -89,6 +89,9 @@ public struct ConfigurationSources: Sendable {
         }
         if let workers = value("job-workers") {
             configuration.jobWorkers = try integer("job-workers", workers, in: 0...32)
+        }
+        if let seconds = value("shutdown-seconds") {
+            configuration.shutdownDeadline = .seconds(try integer("shutdown-seconds", seconds, in: 1...600))
         }
         if let hours = value("loyalty-sweep-hours") {
             configuration.loyaltySweepInterval = .seconds(

@@ -4,6 +4,7 @@ import Logging
 /// `GET /healthz` (the process answers) and `GET /readyz` (the database answers and is migrated).
 struct HealthController: Sendable {
     let migrator: Migrator
+    let draining: Draining
     let logger: Logger
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
@@ -11,9 +12,11 @@ struct HealthController: Sendable {
     }
 
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
+        guard !draining.isDraining else { throw Problem.notReady("The server is shutting down.") }
         let status: Migrator.Status
         do {
-            status = try await migrator.status()
+            // A probe answers within a second, whatever the database does.
+            status = try await withDeadline(.seconds(1)) { [migrator] in try await migrator.status() }
         } catch {
             logger.warning("Readiness check could not reach the database", metadata: ["error": "\(error)"])
             throw Problem.notReady("The database cannot be reached.")

@@ -39,6 +39,9 @@ public struct ServerConfiguration: Sendable {
     public var jobWorkers = 1
     /// How often each tenant's loyalty sweep (points expiry, due demotions, rolling windows) runs.
     public var loyaltySweepInterval: Duration = .seconds(24 * 3600)
+    /// How long a shutdown waits for requests in flight and jobs running before it gives up on them
+    /// (inside Kubernetes' default grace of 30 s).
+    public var shutdownDeadline: Duration = .seconds(25)
     /// Adds `GET /bench/select1`, the benchmark's framework-and-driver ceiling. Off in production.
     public var benchmarkRoutes = false
 

@@ -119,10 +119,16 @@ public struct DatabaseSettings: Sendable, Equatable {
     }
 
     /// A pool (not yet running) for these settings with at most `connections` connections, opened on demand.
+    /// The longest a statement waits for a lock, as PostgreSQL's `lock_timeout` reads it.
+    public static let lockTimeout = "10s"
+
     public func makeClient(connections: Int, logger: Logger) throws -> PostgresClient {
         var configuration = try clientConfiguration()
         configuration.options.maximumConnections = connections
         configuration.options.minimumConnections = 0
+        // A lock never waited on without end: a request that waits longer ends with a 503
+        // (`DatabaseUnavailable`); migrations set a timeout of their own.
+        configuration.options.additionalStartupParameters.append(("lock_timeout", Self.lockTimeout))
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 

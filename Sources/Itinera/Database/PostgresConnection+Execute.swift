@@ -46,13 +46,14 @@ extension TenantConnection {
 extension PostgresClient {
     /// Runs `body` in a transaction on a pooled connection: `BEGIN`, the body, then `COMMIT`, or
     /// `ROLLBACK` when the body throws. The body's own error is rethrown as it is, so callers can act
-    /// on what went wrong (a `Problem`, a server error).
+    /// on what went wrong (a `Problem`, a server error). The wait for the connection is bounded when
+    /// the task's `ConnectionWait.limit` is set (then `DatabaseUnavailable`).
     public func transaction<Result: Sendable>(
         logger: Logger,
         isolation: TransactionIsolation = .readCommitted,
         _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
-        try await withConnection { connection in
+        try await withConnection(waitingAtMost: ConnectionWait.limit) { connection in
             switch isolation {
             case .readCommitted: _ = try await connection.execute(TransactionStatement.Begin(), logger: logger)
             case .repeatableRead:

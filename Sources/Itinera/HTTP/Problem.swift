@@ -100,6 +100,18 @@ public struct Problem: Error, Sendable, Equatable {
         )
     }
 
+    /// The database could not serve the request in time; the client may retry after `retryAfter`
+    /// seconds.
+    public static func databaseUnavailable(_ detail: String, retryAfter: Int = 2) -> Problem {
+        Problem(
+            status: .serviceUnavailable,
+            type: "database-unavailable",
+            title: "Database unavailable",
+            detail: detail,
+            headers: [.retryAfter: String(retryAfter)]
+        )
+    }
+
     /// Something failed inside the server; the detail never leaks internals.
     public static func internalError(requestID: String) -> Problem {
         Problem(

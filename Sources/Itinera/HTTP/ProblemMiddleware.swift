@@ -1,6 +1,7 @@
 import Foundation
 public import Hummingbird
 import OpenAPIRuntime
+import PostgresNIO
 
 /// Turns every error into an `application/problem+json` response: problems as they are, unknown
 /// routes, malformed bodies and wrong fields as 4xx with the field named, and anything unexpected as
@@ -62,6 +63,10 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return nil
         case let decoding as DecodingError:
             return problem(for: decoding)
+        case let unavailable as DatabaseUnavailable:
+            return .databaseUnavailable("\(unavailable.description) Retry shortly.")
+        case let database as PSQLError:
+            return problem(for: database)
         case let http as HTTPError:
             switch http.status {
             case .notFound:
@@ -81,6 +86,35 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                     detail: http.body ?? http.status.reasonPhrase
                 )
             }
+        default:
+            return nil
+        }
+    }
+
+    /// A 503 for a database error that passes with time (a lock not granted in time, a deadlock, a
+    /// server shutting down or refusing connections, a broken connection); `nil` for the others,
+    /// which are faults.
+    static func problem(for error: PSQLError) -> Problem? {
+        switch error.code {
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            let passing: [String: String] = [
+                "55P03": "A row or table the request needs stayed locked by other work too long.",
+                "40P01": "The request deadlocked with other work.",
+                "40001": "The request collided with concurrent work.",
+                "57014": "The database cancelled the statement.",
+                "57P01": "The database is shutting down.",
+                "57P02": "The database is restarting.",
+                "57P03": "The database is not accepting connections yet.",
+                "53300": "The database has no connection to spare.",
+            ]
+            if let detail = passing[state] ?? (state.hasPrefix("08") ? "The database connection failed." : nil) {
+                return .databaseUnavailable("\(detail) Retry shortly.")
+            }
+            return nil
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
+            .failedToAddSSLHandler, .sslUnsupported:
+            return .databaseUnavailable("The database connection failed. Retry shortly.")
         default:
             return nil
         }

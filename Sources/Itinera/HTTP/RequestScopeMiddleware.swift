@@ -2,6 +2,7 @@ import Foundation
 public import HTTPTypes
 public import Hummingbird
 public import Logging
+import PostgresNIO
 
 /// The outermost middleware: gives each request its id and scope, echoes the id, adds HSTS to every
 /// response and writes one log line per request with its outcome.
@@ -25,8 +26,11 @@ public struct RequestScopeMiddleware<Context: RequestContext & RemoteAddressRequ
         )
         var response: Response
         do {
-            response = try await RequestScope.$current.withValue(scope) {
-                try await next(request, context)
+            // Its database work waits a bounded time for a connection (then a 503).
+            response = try await ConnectionWait.$limit.withValue(PostgresClient.connectionWait) {
+                try await RequestScope.$current.withValue(scope) {
+                    try await next(request, context)
+                }
             }
         } catch {
             // ProblemMiddleware renders every error; anything reaching here escaped it.
