@@ -31,6 +31,16 @@ enum AccessRules {
         return rules.sorted { $0.operation < $1.operation }
     }
 
+    /// Each path template of the document with the methods it has, upper-case and sorted.
+    static func methods(_ document: String) throws -> [(path: String, methods: [String])] {
+        guard let root = try Yams.load(yaml: document) as? [String: Any],
+            let paths = root["paths"] as? [String: Any]
+        else { throw Failure(description: "the document has no paths") }
+        return paths.map { path, item in
+            (path, ((item as? [String: Any]) ?? [:]).keys.filter(methods.contains).map { $0.uppercased() }.sorted())
+        }.sorted { $0.path < $1.path }
+    }
+
     static func rule(_ security: [Any], operation: String) throws -> String {
         var schemes: [String: [String]] = [:]
         for requirement in security {

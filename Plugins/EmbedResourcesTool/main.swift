@@ -35,8 +35,12 @@ for scope in ["control", "tenant"] {
 }
 
 let rules: [String]
+let pathMethods: [String]
 do {
     rules = try AccessRules.read(openAPI).map { "    \"\($0.operation)\": \($0.rule)," }
+    pathMethods = try AccessRules.methods(openAPI).map { path, methods in
+        "    (\"\(path)\", [\(methods.map { "\"\($0)\"" }.joined(separator: ", "))]),"
+    }
 } catch {
     FileHandle.standardError.write(Data("error: \(arguments[2]): \(error)\n".utf8))
     exit(1)
@@ -60,6 +64,11 @@ let source = """
 
     /// The OpenAPI document served at `/openapi.yaml`.
     let embeddedOpenAPIDocument = \(literal(openAPI))
+
+    /// Each path template of the OpenAPI document with its methods (for `405 Method Not Allowed`).
+    let embeddedPathMethods: [(path: String, methods: [String])] = [
+    \(pathMethods.joined(separator: "\n"))
+    ]
 
     /// Each operation's rule, from its `security` in the OpenAPI document (see `AccessTable`).
     let embeddedAccessRules: [String: AccessRule] = [

@@ -22,6 +22,25 @@ import Testing
         }
     }
 
+    @Test func test_aMethodThePathLacks_is405WithAllow() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                for (method, path, allow) in [
+                    (HTTPRequest.Method.put, "/v1/tenant", "GET, PATCH"),
+                    (.post, "/v1/customers/42", "DELETE, GET, PATCH"),
+                    (.delete, "/openapi.yaml", "GET"),
+                ] {
+                    let response = try await client.send(method, path)
+                    #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                    #expect(response.headers[.allow] == allow, "\(method) \(path)")
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                }
+                #expect(try await client.send(.put, "/v1/customers/42/nothing").status == .notFound)
+            }
+        }
+    }
+
     @Test func test_oversizedBody_is413BeforeAnyHandlerRuns() async throws {
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))

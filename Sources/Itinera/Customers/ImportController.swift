@@ -11,6 +11,9 @@ struct ImportController: Sendable {
     let logger: Logger
 
     static let path = "/v1/imports"
+    /// The import's body is declared `application/octet-stream` (client generators know it);
+    /// NDJSON's own media type is read as the same.
+    static let mediaTypeAliases = ["application/x-ndjson": "application/octet-stream"]
     /// Largest body an import takes.
     static let maxBytes = 1 << 30
     /// Refused lines listed in an import's answer; all are counted.
@@ -20,8 +23,8 @@ struct ImportController: Sendable {
         guard let kind = ImportKind(rawValue: input.query.kind.rawValue) else {
             throw Problem.invalidField("kind", "kind must be customers or orders.")
         }
-        guard case .applicationXNdjson(let body) = input.body else {
-            throw Problem.malformedBody("Expected an application/x-ndjson body.")
+        guard case .binary(let body) = input.body else {
+            throw Problem.malformedBody("Expected an NDJSON body (application/octet-stream or application/x-ndjson).")
         }
         let started = Date()
         let readStarted = ContinuousClock.now

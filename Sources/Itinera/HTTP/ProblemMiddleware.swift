@@ -70,6 +70,15 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let http as HTTPError:
             switch http.status {
             case .notFound:
+                if let allowed = AllowedMethods.methods(for: request.uri.path) {
+                    return Problem(
+                        status: .methodNotAllowed,
+                        type: "method-not-allowed",
+                        title: "Method not allowed",
+                        detail: "\(request.uri.path) does not take \(request.method.rawValue); it takes \(allowed.joined(separator: ", ")).",
+                        headers: [.allow: allowed.joined(separator: ", ")]
+                    )
+                }
                 return Problem(
                     status: .notFound,
                     type: "not-found",
