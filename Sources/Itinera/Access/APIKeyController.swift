@@ -34,7 +34,7 @@ struct APIKeyController: Sendable {
         let name = try SignUpValidation.displayName(body.name, field: "name")
         var scopes: [APIScope] = []
         for (index, text) in body.scopes.enumerated() {
-            guard let scope = APIScope(rawValue: text) else {
+            guard let scope = APIScope(rawValue: text.rawValue) else {
                 throw Problem.invalidField(
                     "scopes[\(index)]",
                     "scopes[\(index)] '\(text)' is not a scope; scopes are \(APIScope.allCases.map(\.rawValue).joined(separator: ", "))."

@@ -17,7 +17,7 @@ struct AuditController: Sendable {
             ("action", query.action), ("target_type", query.targetType), ("target_id", query.targetId),
             ("actor_id", query.actorId),
         ] {
-            if let value, value.isEmpty || value.utf8.count > 200 {
+            if let value, value.isEmpty || value.unicodeScalars.count > 200 {
                 throw Problem.invalidField(field, "\(field) must be 1–200 characters.")
             }
         }

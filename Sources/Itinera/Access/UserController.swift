@@ -33,7 +33,7 @@ struct UserController: Sendable {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
         let email = try SignUpValidation.email(body.email, field: "email")
         let name = try SignUpValidation.displayName(body.name, field: "name")
-        let role = try Self.role(body.role, field: "role")
+        let role = try Self.role(body.role.rawValue, field: "role")
         let token = InvitationToken.generate()
         let expires = Date().addingTimeInterval(TimeInterval(invitationLifetime.components.seconds))
         let user = try await access.inControl { connection, principal in
@@ -59,7 +59,7 @@ struct UserController: Sendable {
     func updateUser(_ input: Operations.UpdateUser.Input) async throws -> Operations.UpdateUser.Output {
         guard case .json(let patch) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
         let name = try patch.name.map { name throws(Problem) in try SignUpValidation.displayName(name, field: "name") }
-        let role = try patch.role.map { role throws(Problem) in try Self.role(role, field: "role") }
+        let role = try patch.role.map { role throws(Problem) in try Self.role(role.rawValue, field: "role") }
         let id = UUID(uuidString: input.path.id)
         let user = try await access.inControl { connection, principal in
             let owners = try await UserStore.lockOwners(tenantID: principal.tenant.id, on: connection, logger: logger)

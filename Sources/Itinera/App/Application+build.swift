@@ -119,7 +119,8 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
     router.add(middleware: DrainingMiddleware(draining: parts.draining))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: BodyLimitMiddleware(streamingPaths: [ImportController.path]))
-    router.add(middleware: MediaTypeAliasMiddleware(aliases: [ImportController.path: ImportController.mediaTypeAliases]))
+    router.add(
+        middleware: MediaTypeAliasMiddleware(aliases: [ImportController.path: ImportController.mediaTypeAliases]))
     router.get("/openapi.yaml") { _, _ in
         Response(
             status: .ok,

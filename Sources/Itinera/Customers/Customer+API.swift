@@ -32,10 +32,7 @@ enum CustomerInput {
 
     /// A customer id as paths and bodies carry it.
     static func customerID(_ text: String, field: String) throws(Problem) -> Int64 {
-        guard let id = Int64(text), id > 0 else {
-            throw .invalidField(field, "\(field) '\(text)' is not a customer id.")
-        }
-        return id
+        try FieldText.id(text, field: field, what: "a customer id")
     }
 
     static func profile(_ fields: Components.Schemas.ProfileFields) throws(Problem) -> CustomerProfile {
@@ -78,10 +75,7 @@ enum CustomerInput {
             guard recordedAt <= now.addingTimeInterval(300) else {
                 throw .invalidField(field + ".recorded_at", "\(field).recorded_at must not be in the future.")
             }
-            let source = (consent.source ?? "api").trimmed
-            guard (1...100).contains(source.count) else {
-                throw .invalidField(field + ".source", "\(field).source must be 1–100 characters.")
-            }
+            let source = try FieldText.required(consent.source ?? "api", field: field + ".source", max: 100)
             consents.append(Consent(channel: channel, granted: consent.granted, recordedAt: recordedAt, source: source))
         }
         return consents
@@ -89,11 +83,7 @@ enum CustomerInput {
 
     /// A trimmed place name of 1–100 characters.
     static func place(_ text: String, field: String) throws(Problem) -> String {
-        let trimmed = text.trimmed
-        guard (1...100).contains(trimmed.count) else {
-            throw .invalidField(field, "\(field) must be 1–100 characters.")
-        }
-        return trimmed
+        try FieldText.required(text, field: field, max: 100)
     }
 
     /// A JSON object of at most 16 KiB, as text.

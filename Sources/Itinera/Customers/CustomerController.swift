@@ -35,17 +35,17 @@ struct CustomerController: Sendable {
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
         var filter = CustomerStore.Filter()
         filter.tag = try input.query.tag.map { text throws(Problem) in try Tag.name(text, field: "tag") }
-        filter.rfmSegment = input.query.rfmSegment
+        filter.rfmSegment = input.query.rfmSegment?.rawValue
         if let segment = filter.rfmSegment, !RFM.segments.contains(where: { $0.name == segment }) {
             throw Problem.invalidField(
                 "rfm_segment", "rfm_segment must be one of \(RFM.segments.map(\.name).joined(separator: ", ")).")
         }
+        if let query = input.query.query, query.unicodeScalars.count > 200 {
+            throw Problem.invalidField("query", "query must be at most 200 characters.")
+        }
         let query = input.query.query?.trimmed
         let segment = try input.query.segment.map { text throws(Problem) in
-            guard let id = Int64(text), id > 0 else {
-                throw Problem.invalidField("segment", "segment must be the id of a saved segment.")
-            }
-            return id
+            try FieldText.id(text, field: "segment", what: "the id of a saved segment")
         }
         let (customers, currency) = try await access.inTenant { tenant, principal in
             if let segment { filter.rule = try await SegmentController.rule(of: segment, on: tenant) }

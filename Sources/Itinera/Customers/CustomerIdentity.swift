@@ -71,18 +71,15 @@ public struct IdentityInput: Sendable {
         }
         for (index, external) in externalIDs.enumerated() {
             let field = "\(prefix)external_ids[\(index)]"
-            let source = external.source.trimmed.lowercased()
+            let source = external.source
             guard Self.isSource(source) else {
                 throw .invalidField(
                     field + ".source",
                     "\(field).source must be 1–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."
                 )
             }
-            let id = external.id.trimmed
-            guard (1...200).contains(id.count) else {
-                throw .invalidField(field + ".id", "\(field).id must be 1–200 characters.")
-            }
-            found.append((CustomerIdentity(kind: .external, source: source, value: id), field))
+            let id = try FieldText.required(external.id, field: field + ".id", max: 200)
+            found.append((CustomerIdentity(kind: .external, source: source.lowercased(), value: id), field))
         }
         var seen = Set<CustomerIdentity>()
         return found.filter { seen.insert($0.0).inserted }
@@ -99,10 +96,9 @@ public struct IdentityInput: Sendable {
         return compact
     }
 
+    /// A partner system's name as written (`ExternalId.source`): 1–64 ASCII letters, digits, `.`, `_`
+    /// or `-`, starting with a letter or digit; it is kept in lower case.
     static func isSource(_ source: String) -> Bool {
-        guard (1...64).contains(source.count), let first = source.first, first.isASCII,
-            first.isLetter || first.isNumber
-        else { return false }
-        return source.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || "._-".contains($0)) }
+        source.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,63}/) != nil
     }
 }

@@ -40,6 +40,9 @@ struct ImportController: Sendable {
                     try await writer.write(rows)
                 }
             }
+            guard read.lines > 0 else {
+                throw Problem.invalidField("body", "An import needs at least one line of NDJSON; the body was empty.")
+            }
             if read.identities.readableBytes > 0 {
                 let data = read.identities
                 try await tenant.connection.copyFrom(

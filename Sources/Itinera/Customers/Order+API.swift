@@ -71,11 +71,7 @@ enum OrderInput {
     }
 
     static func trimmed(_ text: String, field: String, max: Int) throws(Problem) -> String {
-        let value = text.trimmed
-        guard (1...max).contains(value.count) else {
-            throw .invalidField(field, "\(field) must be 1–\(max) characters.")
-        }
-        return value
+        try FieldText.required(text, field: field, max: max)
     }
 }
 

@@ -82,7 +82,7 @@ struct OrderController: Sendable {
     {
         let key = try input.headers.idempotencyKey.map { text throws(Problem) in try IdempotencyStore.key(text) }
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
-        guard Interaction.types.contains(body._type) else {
+        guard Interaction.types.contains(body._type.rawValue) else {
             throw Problem.invalidField(
                 "type",
                 "type must be one of \(Interaction.types.sorted().joined(separator: ", ")); '\(body._type)' is not.")
@@ -109,7 +109,8 @@ struct OrderController: Sendable {
             let resolution = try await IdentityResolver.resolve(
                 reference.identities, customerID: reference.id, profile: reference.profile, on: tenant)
             let interaction = try await InteractionStore.insert(
-                customerID: resolution.customerID, type: body._type, channel: channel, occurredAt: body.occurredAt,
+                customerID: resolution.customerID, type: body._type.rawValue, channel: channel,
+                occurredAt: body.occurredAt,
                 attributes: attributes, on: tenant)
             let answer = Components.Schemas.Interaction(
                 id: String(interaction.id), customerId: String(interaction.customerID), _type: interaction.type,

@@ -15,13 +15,14 @@ public struct Tag: Sendable, Equatable {
     public var createdAt: Date
 
     /// Tag names are what segments and searches write: lower case, digits, `_` and `-`.
+    /// Letters are read in lower case (`TagName` in the contract); the check runs before the case
+    /// folding, so only ASCII letters fold.
     public static func name(_ text: String, field: String) throws(Problem) -> String {
-        let name = text.trimmed.lowercased()
-        guard name.wholeMatch(of: /[a-z0-9][a-z0-9_-]{0,63}/) != nil else {
+        guard text.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9_-]{0,63}/) != nil else {
             throw .invalidField(
-                field, "\(field) must be 1–64 lower-case letters, digits, '_' or '-', starting with a letter or digit.")
+                field, "\(field) must be 1–64 letters, digits, '_' or '-', starting with a letter or digit.")
         }
-        return name
+        return text.lowercased()
     }
 }
 

@@ -14,7 +14,7 @@ struct JobController: Sendable {
             guard keys.count == 1, let id = UUID(uuidString: keys[0]) else { throw Problem.badCursor }
             after = id
         }
-        if let kind = input.query.kind, kind.isEmpty || kind.utf8.count > 60 {
+        if let kind = input.query.kind, kind.isEmpty || kind.unicodeScalars.count > 60 {
             throw Problem.invalidField("kind", "kind must be 1–60 characters.")
         }
         let jobs = try await access.inControl { connection, principal in

@@ -1,5 +1,5 @@
-public import Hummingbird
 import Foundation
+public import Hummingbird
 
 /// Reads a request body sent with another name for a media type as the one the contract declares,
 /// for the paths that accept such aliases (an import's NDJSON, declared as bytes).

@@ -75,7 +75,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                         status: .methodNotAllowed,
                         type: "method-not-allowed",
                         title: "Method not allowed",
-                        detail: "\(request.uri.path) does not take \(request.method.rawValue); it takes \(allowed.joined(separator: ", ")).",
+                        detail:
+                            "\(request.uri.path) does not take \(request.method.rawValue); it takes \(allowed.joined(separator: ", ")).",
                         headers: [.allow: allowed.joined(separator: ", ")]
                     )
                 }
@@ -101,8 +102,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// A 503 for a database error that passes with time (a lock not granted in time, a deadlock, a
-    /// server shutting down or refusing connections, a broken connection); `nil` for the others,
-    /// which are faults.
+    /// server shutting down or refusing connections, a broken connection), a 422 for text holding a
+    /// NUL character; `nil` for the others, which are faults.
     static func problem(for error: PSQLError) -> Problem? {
         switch error.code {
         case .server:
@@ -119,6 +120,10 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             ]
             if let detail = passing[state] ?? (state.hasPrefix("08") ? "The database connection failed." : nil) {
                 return .databaseUnavailable("\(detail) Retry shortly.")
+            }
+            // Text PostgreSQL cannot store: the NUL character, which the contract excludes.
+            if state == "22021" || state == "22P05" {
+                return .invalidField("", "Text must not contain the NUL character (U+0000).")
             }
             return nil
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
@@ -147,7 +152,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return .invalidField(field, "\(field) must be \(Self.describe(type)).")
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
-                return .malformedBody("The request body is not valid JSON.")
+                return .malformedBody(
+                    "The request does not match the contract (a body that is not valid JSON, or a parameter value "
+                        + "it does not allow): \(context.debugDescription)")
             }
             let field = path(context.codingPath)
             return .invalidField(field, "\(field) has an invalid value: \(context.debugDescription)")

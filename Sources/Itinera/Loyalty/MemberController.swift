@@ -11,17 +11,16 @@ struct MemberController: Sendable {
     func enrolMember(_ input: Operations.EnrolMember.Input) async throws -> Operations.EnrolMember.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
         let programID = try Problem.pathID(input.path.id, of: "programme")
-        guard let customerID = Int64(body.customerId.trimmed), customerID > 0 else {
-            throw Problem.invalidField("customer_id", "customer_id must be a customer's id.")
-        }
+        let customerID = try FieldText.id(body.customerId, field: "customer_id", what: "a customer's id")
         let (member, created) = try await access.inTenant { tenant, principal in
             guard let program = try await ProgramStore.find(programID, on: tenant) else {
                 throw Problem.notFound("programme", input.path.id)
             }
             do {
                 try await CustomerStore.requireLive(customerID, on: tenant)
-            } catch let problem as Problem where problem.status == .notFound {
-                throw Problem.invalidField("customer_id", problem.detail)
+            } catch var problem as Problem where problem.status == .notFound {
+                problem.field = "customer_id"
+                throw problem
             }
             let (member, created) = try await Loyalty.enrol(
                 customer: customerID, in: program, source: "enrolment", order: nil, principal: principal, on: tenant)

@@ -141,14 +141,14 @@ struct ProgramController: Sendable {
             }
         let window: Components.Schemas.TierWindow =
             switch program.window {
-            case .rollingDays(let days): .init(kind: "rolling_days", days: days)
-            case .calendarYear: .init(kind: "calendar_year")
+            case .rollingDays(let days): .init(kind: .rollingDays, days: days)
+            case .calendarYear: .init(kind: .calendarYear)
             }
         let downgrade: Components.Schemas.DowngradePolicy =
             switch program.downgrade {
-            case .immediate: .init(policy: "immediate")
-            case .endOfPeriod: .init(policy: "end_of_period")
-            case .graceDays(let days): .init(policy: "grace_days", days: days)
+            case .immediate: .init(policy: .immediate)
+            case .endOfPeriod: .init(policy: .endOfPeriod)
+            case .graceDays(let days): .init(policy: .graceDays, days: days)
             }
         return Components.Schemas.Program(
             id: String(program.id), name: program.name, currency: program.currency,

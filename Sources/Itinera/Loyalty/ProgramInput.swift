@@ -7,7 +7,7 @@ enum ProgramInput {
 
     static func program(_ body: Components.Schemas.ProgramRequest, tenantCurrency: String) throws(Problem) -> Program {
         let name = try SignUpValidation.displayName(body.name, field: "name")
-        let currency = body.currency?.trimmed.uppercased() ?? tenantCurrency
+        let currency = body.currency ?? tenantCurrency
         guard currency == tenantCurrency else {
             throw .invalidField(
                 "currency",
@@ -16,11 +16,14 @@ enum ProgramInput {
         }
         let rate = try decimal(
             body.pointsPerCurrencyUnit, field: "points_per_currency_unit", range: 0...10_000, places: 4)
-        guard let rounding = EarningRule.Rounding(rawValue: body.pointsRounding ?? "down") else {
+        guard let rounding = EarningRule.Rounding(rawValue: body.pointsRounding?.rawValue ?? "down") else {
             throw .invalidField("points_rounding", "points_rounding must be down, nearest or up.")
         }
         let expiry: PointsExpiry
-        switch (body.pointsExpiry ?? (body.pointsExpiryDays == nil ? "never" : "after_days"), body.pointsExpiryDays) {
+        switch (
+            body.pointsExpiry?.rawValue ?? (body.pointsExpiryDays == nil ? "never" : "after_days"),
+            body.pointsExpiryDays
+        ) {
         case ("never", nil): expiry = .never
         case ("end_of_year", nil): expiry = .endOfYear
         case ("after_days", let n?):
@@ -33,7 +36,7 @@ enum ProgramInput {
             throw .invalidField("points_expiry", "points_expiry must be never, after_days or end_of_year.")
         }
         let window: TierWindow
-        switch (body.tierWindow.kind, body.tierWindow.days) {
+        switch (body.tierWindow.kind.rawValue, body.tierWindow.days) {
         case ("calendar_year", nil): window = .calendarYear
         case ("rolling_days", let n?): window = .rollingDays(try days(n, field: "tier_window.days"))
         case ("rolling_days", nil):
@@ -44,7 +47,7 @@ enum ProgramInput {
             throw .invalidField("tier_window.kind", "tier_window.kind must be rolling_days or calendar_year.")
         }
         let downgrade: DowngradePolicy
-        switch (body.downgrade?.policy ?? "immediate", body.downgrade?.days) {
+        switch (body.downgrade?.policy.rawValue ?? "immediate", body.downgrade?.days) {
         case ("immediate", nil): downgrade = .immediate
         case ("end_of_period", nil): downgrade = .endOfPeriod
         case ("grace_days", let n?): downgrade = .graceDays(try days(n, field: "downgrade.days"))
@@ -54,7 +57,7 @@ enum ProgramInput {
         default:
             throw .invalidField("downgrade.policy", "downgrade.policy must be immediate, end_of_period or grace_days.")
         }
-        guard let enrolment = Enrolment(rawValue: body.enrolment ?? "first_order") else {
+        guard let enrolment = Enrolment(rawValue: body.enrolment?.rawValue ?? "first_order") else {
             throw .invalidField("enrolment", "enrolment must be first_order or explicit.")
         }
         // Empty: the store picks the first free two-digit prefix from 88 on.
@@ -78,7 +81,7 @@ enum ProgramInput {
         var tiers: [Tier] = []
         for (index, input) in inputs.enumerated() {
             let at = "tiers[\(index)]"
-            let code = input.code.trimmed
+            let code = input.code
             guard code.range(of: "^[a-z][a-z0-9_]{0,39}$", options: .regularExpression) != nil else {
                 throw .invalidField(
                     "\(at).code", "A tier code is a lower-case letter, then up to 39 letters, digits or _.")
@@ -94,7 +97,7 @@ enum ProgramInput {
                 throw .invalidField(
                     "\(at).rank", "Rank \(input.rank) is taken by tier '\(other.code)'; ranks are unique.")
             }
-            guard let combine = Tier.Combine(rawValue: input.combine ?? "all") else {
+            guard let combine = Tier.Combine(rawValue: input.combine?.rawValue ?? "all") else {
                 throw .invalidField("\(at).combine", "combine must be all or any.")
             }
             let thresholds = TierThresholds(
@@ -127,7 +130,7 @@ enum ProgramInput {
         // Only the lowest tier may admit everyone: a higher one without thresholds would hold every
         // member and leave the tiers below it empty.
         if let open = tiers.dropLast().first(where: { $0.thresholds.isEmpty }),
-            let index = inputs.firstIndex(where: { $0.code.trimmed == open.code })
+            let index = inputs.firstIndex(where: { $0.code == open.code })
         {
             throw .invalidField(
                 "tiers[\(index)]",

@@ -62,13 +62,11 @@ public enum SignUpValidation {
         )
     }
 
-    /// bcrypt reads at most 72 bytes, so longer passwords are refused rather than cut.
+    /// 10–72 characters, counted as the contract counts them (Unicode scalars); one that is longer
+    /// than bcrypt's 72 bytes is hashed whole first (`PasswordHasher`), never cut.
     public static func password(_ value: String, field: String) throws(Problem) {
-        guard value.count >= 10 else {
-            throw .invalidField(field, "\(field) must be at least 10 characters.")
-        }
-        guard value.utf8.count <= 72 else {
-            throw .invalidField(field, "\(field) must be at most 72 bytes.")
+        guard (10...72).contains(value.unicodeScalars.count) else {
+            throw .invalidField(field, "\(field) must be 10–72 characters.")
         }
     }
 
@@ -85,11 +83,7 @@ public enum SignUpValidation {
 
     /// A trimmed, non-empty name of at most 200 characters.
     public static func displayName(_ value: String, field: String) throws(Problem) -> String {
-        let trimmed = value.trimmed
-        guard (1...200).contains(trimmed.count) else {
-            throw .invalidField(field, "\(field) must be 1–200 characters.")
-        }
-        return trimmed
+        try FieldText.required(value, field: field, max: 200)
     }
 
     /// An IANA time zone name such as `Asia/Shanghai`.

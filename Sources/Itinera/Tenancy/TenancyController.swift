@@ -17,7 +17,7 @@ struct TenancyController: Sendable {
         let signUp = try SignUpValidation.validate(
             name: body.tenant.name,
             slug: body.tenant.slug,
-            kind: body.tenant.kind,
+            kind: body.tenant.kind.rawValue,
             timezone: body.tenant.timezone,
             currency: body.tenant.currency,
             country: body.tenant.country,
