@@ -11,12 +11,23 @@ let swiftSettings: [SwiftSetting] = [
 let testSwiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 /// One test target per folder of `Tests/` named `…Tests`, found rather than listed, so a capability's
-/// new test folder is built and run without an edit here.
+/// new test folder is built and run without an edit here. `APIClientTests` generates a client of the
+/// contract, as partners do, and drives the server with it.
 let testTargets: [Target] = {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Tests")
     let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
     return names.filter { $0.hasSuffix("Tests") }.sorted().map { name in
-        .testTarget(name: name, dependencies: ["ItineraTestSupport"], swiftSettings: testSwiftSettings)
+        // A test folder with an OpenAPI generator configuration generates a client of the contract.
+        let config = root.appendingPathComponent(name).appendingPathComponent("openapi-generator-config.yaml")
+        guard FileManager.default.fileExists(atPath: config.path) else {
+            return .testTarget(name: name, dependencies: ["ItineraTestSupport"], swiftSettings: testSwiftSettings)
+        }
+        return .testTarget(
+            name: name,
+            dependencies: ["ItineraTestSupport", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: testSwiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        )
     }
 }()
 
