@@ -44,7 +44,8 @@ import Testing
                     body: .json(
                         .init(
                             tenant: .init(name: "Generated client", slug: slug, kind: .agency),
-                            owner: .init(email: "owner@\(slug).example", password: "correct horse battery", name: "O"))))
+                            owner: .init(email: "owner@\(slug).example", password: "correct horse battery", name: "O")))
+                )
                 let session = try signedUp.created.body.json.session
                 transport.token = session.token
                 let client = Client(serverURL: server, transport: transport)

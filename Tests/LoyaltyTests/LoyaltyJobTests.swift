@@ -211,7 +211,8 @@ import Testing
                         let write = EarnAndStanding(
                             member: member.id, program: stale.id, revision: stale.tiersRevision, points: 0,
                             order: nil, expiresAt: nil, source: "order", before: standing,
-                            after: .init(tier: "potential", since: asOf), figures: figures, window: (start, asOf))
+                            after: .init(tier: "potential", since: asOf), figures: figures, window: (start, asOf),
+                            reason: "a test write")
                         var found: [Int64] = []
                         for try await revision in try await connection.connection.execute(
                             write, logger: connection.logger)

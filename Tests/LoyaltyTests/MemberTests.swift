@@ -391,6 +391,17 @@ import Testing
                         == ["diamond>gold cancellation", "gold>diamond order", "->gold order"])
                 #expect(history.first?["order_id"] as? String == orders[2])
                 #expect((history.first?["figures"] as? [String: Any])?["orders"] as? Int == 2)
+                // Each change says why in words: the cause, the figures the deciding tier reads, its needs.
+                #expect(
+                    history.map { $0["reason"] as? String ?? "" } == [
+                        "Cancelled order \(orders[2]): 2 orders, an average of 5,000.00 CNY in the window; "
+                            + "Diamond needs 3 orders and an average order of at least 5,000.00 CNY",
+                        "Order \(orders[2]): 3 orders, an average of 5,000.00 CNY in the window; "
+                            + "Diamond needs 3 orders and an average order of at least 5,000.00 CNY",
+                        "Order \(orders[1]): 2 orders, an average of 5,000.00 CNY in the window; "
+                            + "Gold needs 2 orders and an average order of at least 3,000.00 CNY and an average "
+                            + "order of at most 5,000.00 CNY",
+                    ])
                 let kinds =
                     try JSON.object(
                         try await client.send(.get, "/v1/members/\(memberID)/points", token: tenant.token).body)[

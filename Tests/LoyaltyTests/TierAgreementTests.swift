@@ -63,7 +63,8 @@ struct SplitMix64: RandomNumberGenerator {
                     for asOf in Self.moments {
                         let evaluator = TierEvaluator(
                             tiers: tiers, window: window, downgrade: policy, timeZone: shanghai)
-                        let reevaluation = TierReevaluation(programID: programID, evaluator: evaluator, asOf: asOf)
+                        let reevaluation = TierReevaluation(
+                            programID: programID, evaluator: evaluator, asOf: asOf, currency: "CNY")
                         let decisions = try await db.inTenant(tenant.slug) { connection in
                             try await reevaluation.sample(limit: Self.members + 1, on: connection)
                         }
@@ -103,7 +104,8 @@ struct SplitMix64: RandomNumberGenerator {
             }
             let evaluator = TierEvaluator(
                 tiers: Tier.template, window: .calendarYear, downgrade: .graceDays(30), timeZone: shanghai)
-            let reevaluation = TierReevaluation(programID: programID, evaluator: evaluator, asOf: Self.moments[0])
+            let reevaluation = TierReevaluation(
+                programID: programID, evaluator: evaluator, asOf: Self.moments[0], currency: "CNY")
             func preview(_ reevaluation: TierReevaluation, sharing: SnapshotSharing) async throws
                 -> (TierReevaluation.Preview, parts: Int)
             {
@@ -251,5 +253,54 @@ struct SplitMix64: RandomNumberGenerator {
             points[id] = balance
         }
         return (programID, orders, standings, points)
+    }
+}
+
+extension TierAgreementTests {
+    /// Each tier change a bulk re-evaluation writes gives the reason `TierReason.sentence` makes from
+    /// the figures it recorded, over tier lists with every kind of threshold, and after a replacement
+    /// that drops the tiers members held.
+    @Test func test_aBulkChangesReason_isTheSentenceOneMemberAtATimeMakes() async throws {
+        try await TestDatabase.with { db in
+            var random = SplitMix64(state: 0x5EED_0F_4EA5)
+            let app = Application(router: try buildRouter(db.parts()))
+            let tenant = try await app.test(.router) { client in try await client.signUp(slugPrefix: "reasons") }
+            let programID = try await db.inTenant(tenant.slug) { connection in
+                try await Self.populate(&random, count: 2_000, on: connection).programID
+            }
+            var checked = 0
+            for (round, tiers) in Self.tierLists.enumerated() {
+                let asOf = Self.moments[0].addingTimeInterval(Double(round) * 60)
+                let evaluator = TierEvaluator(
+                    tiers: tiers, window: .rollingDays(180), downgrade: .immediate, timeZone: shanghai)
+                let reevaluation = TierReevaluation(
+                    programID: programID, evaluator: evaluator, asOf: asOf, currency: "CNY")
+                let moved = try await db.inTenant(tenant.slug) {
+                    try await reevaluation.apply(source: "rule_change", on: $0)
+                }
+                #expect(!moved.isEmpty)
+                let rows = try await db.inTenant(tenant.slug) { connection in
+                    var rows: [(String?, String?, String, String)] = []
+                    for try await row in try await connection.query(
+                        "SELECT from_tier, to_tier, figures::text, reason FROM tier_history WHERE changed_at = \(asOf)"
+                    ).decode((String?, String?, String, String).self) { rows.append(row) }
+                    return rows
+                }
+                #expect(rows.count == moved.reduce(0) { $0 + $1.count })
+                for (from, to, json, reason) in rows {
+                    let f = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+                    let figures = WindowFigures(
+                        orders: f["orders"] as! Int, totalSpentMinor: Int64(f["total_spent_minor"] as! Int),
+                        lastOrderAt: try (f["last_order_at"] as? String).map { try RFC3339DateTranscoder().decode($0) },
+                        points: Int64(f["points"] as! Int))
+                    let expected = TierReason.sentence(
+                        cause: "Tiers replaced", from: from, to: to, tiers: tiers, figures: figures, currency: "CNY",
+                        asOf: asOf)
+                    #expect(reason == expected)
+                    checked += 1
+                }
+            }
+            #expect(checked > 100)
+        }
     }
 }

@@ -68,7 +68,10 @@ enum Loyalty {
             guard after != before else { return }
             let write = EarnAndStanding(
                 member: member, program: program.id, revision: program.tiersRevision, points: 0, order: order,
-                expiresAt: nil, source: source, before: before, after: after, figures: figures, window: window)
+                expiresAt: nil, source: source, before: before, after: after, figures: figures, window: window,
+                reason: TierReason.sentence(
+                    cause: TierReason.cause(source: source, order: order), from: before.tier, to: after.tier,
+                    tiers: evaluator.tiers, figures: figures, currency: program.currency, asOf: window.asOf))
             revision = try await write.run(on: connection)
             if revision == program.tiersRevision { return }
         }
@@ -154,7 +157,12 @@ enum Loyalty {
             let write = EarnAndStanding(
                 member: member.id, program: program.id, revision: program.tiersRevision, points: points,
                 order: order.id, expiresAt: program.expiry.expiresAt(earnedAt: order.createdAt, timeZone: timeZone),
-                source: "order", before: before, after: after, figures: figures, window: (found.windowStart, asOf))
+                source: "order", before: before, after: after, figures: figures, window: (found.windowStart, asOf),
+                reason: before.tier == after.tier
+                    ? ""
+                    : TierReason.sentence(
+                        cause: TierReason.cause(source: "order", order: order.id), from: before.tier, to: after.tier,
+                        tiers: tiers, figures: figures, currency: program.currency, asOf: asOf))
             // Tiers replaced since they were read: the points are credited, the decision is made
             // again under the tiers now current.
             let revision = try await write.run(on: tenant)

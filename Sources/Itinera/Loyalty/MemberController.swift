@@ -146,7 +146,8 @@ struct MemberController: Sendable {
                     source: .init(rawValue: change.source) ?? .admin, orderId: change.orderID.map(String.init),
                     figures: .init(
                         additionalProperties: try JSONDecoder().decode(
-                            OpenAPIObjectContainer.self, from: Data(change.figures.utf8))), changedAt: change.changedAt)
+                            OpenAPIObjectContainer.self, from: Data(change.figures.utf8))), reason: change.reason,
+                    changedAt: change.changedAt)
             }
         }
         let shown = Array(items.prefix(page.limit))

@@ -22,6 +22,8 @@ struct TierChange: Sendable, Equatable {
     /// The figures that decided it, a JSON object.
     var figures: String
     var changedAt: Date
+    /// Why, in words (`TierReason`).
+    var reason: String
 }
 
 /// The SQL of memberships (tenant schema).
@@ -117,13 +119,15 @@ enum MemberStore {
         var changes: [TierChange] = []
         for try await c in try await tenant.query(
             """
-            SELECT id, from_tier, to_tier, source, order_id, figures::text, changed_at FROM tier_history
+            SELECT id, from_tier, to_tier, source, order_id, figures::text, changed_at, reason FROM tier_history
             WHERE member_id = \(member) AND (\(before)::bigint IS NULL OR id < \(before))
             ORDER BY id DESC LIMIT \(limit)
             """
-        ).decode((Int64, String?, String?, String, Int64?, String, Date).self) {
+        ).decode((Int64, String?, String?, String, Int64?, String, Date, String).self) {
             changes.append(
-                TierChange(id: c.0, from: c.1, to: c.2, source: c.3, orderID: c.4, figures: c.5, changedAt: c.6))
+                TierChange(
+                    id: c.0, from: c.1, to: c.2, source: c.3, orderID: c.4, figures: c.5, changedAt: c.6,
+                    reason: c.7))
         }
         return changes
     }

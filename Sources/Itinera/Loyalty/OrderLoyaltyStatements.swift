@@ -195,9 +195,9 @@ struct EarnAndStanding: PostgresPreparedStatement {
             INSERT INTO point_lots (entry_id, member_id, points, remaining, earned_at, expires_at)
             SELECT e.id, $1, $4, $4, e.created_at, $6 FROM entry e
         ), history AS (
-            INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, order_id, changed_at)
+            INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, order_id, changed_at, reason)
             SELECT $1, $13, $9, $7,
-                   \(TierReevaluation.figuresSQL(alias: "f", windowStart: "$18", asOf: "$19")), $5, $19
+                   \(TierReevaluation.figuresSQL(alias: "f", windowStart: "$18", asOf: "$19")), $5, $19, $20
             FROM member s, (SELECT $14::int AS orders, $15::bigint AS total, $16::timestamptz AS last,
                                    $17::bigint AS points_balance) f
             WHERE s.standing AND $13::text IS DISTINCT FROM $9::text
@@ -219,9 +219,11 @@ struct EarnAndStanding: PostgresPreparedStatement {
     let after: TierEvaluator.Standing
     let figures: WindowFigures
     let window: (start: Date, asOf: Date)
+    /// Why the tier changed, when it does (`TierReason`).
+    let reason: String
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 19)
+        var bindings = PostgresBindings(capacity: 20)
         bindings.append(member)
         bindings.append(program)
         bindings.append(revision)
@@ -241,6 +243,7 @@ struct EarnAndStanding: PostgresPreparedStatement {
         bindings.append(figures.points)
         bindings.append(window.start)
         bindings.append(window.asOf)
+        bindings.append(reason)
         return bindings
     }
 

@@ -111,7 +111,8 @@ struct ProgramController: Sendable {
                 throw Problem.notFound("programme", input.path.id)
             }
             let reevaluation = TierReevaluation(
-                programID: id, evaluator: TierEvaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date())
+                programID: id, evaluator: TierEvaluator(program, tiers: tiers, tenant: principal.tenant), asOf: Date(),
+                currency: program.currency)
             var found = TierReevaluation.Preview(members: 0, moves: [], sample: [])
             if let range = try await TierReevaluation.customerRange(of: id, on: tenant) {
                 found = try await sharing.withHelpers(reevaluation.parts(for: range) - 1, sharing: tenant) {

@@ -9,6 +9,8 @@ struct TierReevaluation: Sendable {
     let programID: Int64
     let evaluator: TierEvaluator
     let asOf: Date
+    /// The programme's currency, in which a tier change's reason names amounts.
+    let currency: String
     /// The members decided: those whose customer id is above `after` (when set) and at most
     /// `through` (when set); every member by default. A background re-evaluation goes through the
     /// members in such slices, one transaction each.
@@ -170,6 +172,11 @@ struct TierReevaluation: Sendable {
         try await Self.prepareBulk(on: tenant)
         var (query, members) = decidedWithMembers()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
+        var reasons = QueryBuilder(binds: query.binds)
+        let reason = TierReason.sql(
+            cause: TierReason.cause(source: source, order: nil), tiers: evaluator.tiers, currency: currency,
+            asOf: reasons.bind(asOf), builder: &reasons)
+        query.binds = reasons.binds
         query.sql += """
 
             , changed AS (
@@ -181,11 +188,11 @@ struct TierReevaluation: Sendable {
                       IS DISTINCT FROM (d.new_tier, d.new_since, d.new_demotion_to, d.new_demotion_due_at)
                 RETURNING d.*
             ), history AS (
-                INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, changed_at)
+                INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, changed_at, reason)
                 SELECT c.id, c.old_tier, c.new_tier, $\(query.binds.count + 1),
                        \(Self.figuresSQL(alias: "c", windowStart: "$\(query.binds.count + 2)",
                                                  asOf: "$\(query.binds.count + 3)")),
-                       $\(query.binds.count + 3)
+                       $\(query.binds.count + 3), \(reason)
                 FROM changed c WHERE c.old_tier IS DISTINCT FROM c.new_tier
                 RETURNING 1
             )

@@ -90,7 +90,8 @@ struct TierReevaluationJob: JobHandler {
                     of: program.id, after: after, members: sliceSize, on: tenant)
                 var reevaluation = TierReevaluation(
                     programID: program.id,
-                    evaluator: TierEvaluator(program, tiers: tiers, tenant: run.tenant), asOf: asOf)
+                    evaluator: TierEvaluator(program, tiers: tiers, tenant: run.tenant), asOf: asOf,
+                    currency: program.currency)
                 reevaluation.customers = (after, through)
                 let moved = try await reevaluation.apply(source: source, on: tenant)
                 let members = try await ProgramStore.memberCount(program.id, customers: (after, through), on: tenant)
