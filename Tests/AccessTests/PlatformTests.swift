@@ -140,8 +140,9 @@ import Testing
                             SELECT id, 1, '8800000001', 'potential', now(), 1234 FROM p
                             RETURNING id
                         ), h AS (
-                            INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures)
-                            SELECT id, NULL, 'potential', 'order', '{"orders": 1}' FROM m
+                            INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, reason)
+                            SELECT id, NULL, 'potential', 'order', '{"orders": 1}',
+                                   'Order 1: 1 order in the window; Potential needs 1 order' FROM m
                         ), e AS (
                             INSERT INTO points_ledger (member_id, kind, points, balance_after, order_id, actor_type)
                             SELECT id, 'earn', 1234, 1234, 1, 'system' FROM m

@@ -72,33 +72,28 @@ extension AuditLog {
     static func list(filter: AuditFilter, page: PageRequest, on tenant: TenantConnection) async throws
         -> [RecordedAuditEvent]
     {
-        var bindings = PostgresBindings()
+        var q = QueryBuilder()
         var conditions: [String] = []
-        func condition(_ sql: String, _ value: some PostgresEncodable & Sendable) throws {
-            try bindings.append(value)
-            conditions.append(sql.replacingOccurrences(of: "?", with: "$\(bindings.count)"))
-        }
         if let after = page.after {
             guard after.count == 1, let id = Int64(after[0]) else {
                 throw Problem.badCursor
             }
-            try condition("id < ?", id)
+            conditions.append("id < \(q.bind(id))")
         }
-        if let action = filter.action { try condition("action = ?", action) }
-        if let targetType = filter.targetType { try condition("target_type = ?", targetType) }
-        if let targetID = filter.targetID { try condition("target_id = ?", targetID) }
-        if let actorID = filter.actorID { try condition("actor_id = ?", actorID) }
-        if let since = filter.since { try condition("occurred_at >= ?", since) }
-        if let until = filter.until { try condition("occurred_at < ?", until) }
-        bindings.append(page.limit + 1)
-        let sql = """
+        if let action = filter.action { conditions.append("action = \(q.bind(action))") }
+        if let targetType = filter.targetType { conditions.append("target_type = \(q.bind(targetType))") }
+        if let targetID = filter.targetID { conditions.append("target_id = \(q.bind(targetID))") }
+        if let actorID = filter.actorID { conditions.append("actor_id = \(q.bind(actorID))") }
+        if let since = filter.since { conditions.append("occurred_at >= \(q.bind(since))") }
+        if let until = filter.until { conditions.append("occurred_at < \(q.bind(until))") }
+        q.sql = """
             SELECT id, occurred_at, actor_type, actor_id, action, target_type, target_id, before::text, after::text,
                    request_id
             FROM audit_events \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY id DESC LIMIT $\(bindings.count)
+            ORDER BY id DESC LIMIT \(q.bind(page.limit + 1))
             """
         var events: [RecordedAuditEvent] = []
-        let rows = try await tenant.query(PostgresQuery(unsafeSQL: sql, binds: bindings))
+        let rows = try await tenant.query(q.query)
         for try await c in rows.decode(
             (Int64, Date, String, String?, String, String, String?, String?, String?, String?).self)
         {

@@ -90,7 +90,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             APIKeyController(access: access, logger: logger),
             AuditController(access: access, logger: logger),
             PlatformController(
-                client: parts.client,
+                store: PlatformStore(client: parts.client, logger: logger),
                 archive: TenantArchive(
                     client: parts.client,
                     directory: URL(fileURLWithPath: configuration.resolvedExportDirectory),

@@ -48,7 +48,7 @@ struct CustomerController: Sendable {
             try FieldText.id(text, field: "segment", what: "the id of a saved segment")
         }
         let (customers, currency) = try await access.inTenant { tenant, principal in
-            if let segment { filter.rule = try await SegmentController.rule(of: segment, on: tenant) }
+            if let segment { filter.rule = try await SegmentStore.rule(of: segment, on: tenant) }
             if let query, !query.isEmpty {
                 (filter.identities, filter.namePrefix) = Self.search(query, region: principal.tenant.phoneRegion)
             }

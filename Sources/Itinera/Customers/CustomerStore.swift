@@ -121,10 +121,10 @@ enum CustomerStore {
 
     /// How many customers that are not erased a segment's rule holds.
     static func count(_ rule: SegmentRule, on tenant: TenantConnection) async throws -> Int {
-        var query = PostgresQuery.StringInterpolation(literalCapacity: 256, interpolationCount: 8)
-        query.appendLiteral("SELECT count(*)::int FROM customers c WHERE c.erased_at IS NULL AND ")
+        var query = QueryBuilder()
+        query.append("SELECT count(*)::int FROM customers c WHERE c.erased_at IS NULL AND ")
         rule.compile(into: &query)
-        for try await count in try await tenant.query(PostgresQuery(stringInterpolation: query)).decode(Int.self) {
+        for try await count in try await tenant.query(query.query).decode(Int.self) {
             return count
         }
         return 0
@@ -145,52 +145,52 @@ enum CustomerStore {
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
         }
         let byIdentity = !filter.identities.isEmpty
-        var query = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 16)
-        query.appendLiteral("SELECT \(viewColumns) FROM customers c WHERE c.erased_at IS NULL AND (NOT ")
-        query.appendInterpolation(byIdentity)
-        query.appendLiteral(
+        var query = QueryBuilder()
+        query.append("SELECT \(viewColumns) FROM customers c WHERE c.erased_at IS NULL AND (NOT ")
+        query.append(bound: byIdentity)
+        query.append(
             """
              OR c.id IN (SELECT i.customer_id FROM customer_identities i
                          JOIN unnest(
             """)
-        query.appendInterpolation(filter.identities.map(\.kind.rawValue))
-        query.appendLiteral("::text[], ")
-        query.appendInterpolation(filter.identities.map(\.source))
-        query.appendLiteral("::text[], ")
-        query.appendInterpolation(filter.identities.map(\.value))
-        query.appendLiteral(
+        query.append(bound: filter.identities.map(\.kind.rawValue))
+        query.append("::text[], ")
+        query.append(bound: filter.identities.map(\.source))
+        query.append("::text[], ")
+        query.append(bound: filter.identities.map(\.value))
+        query.append(
             """
             ::text[]) AS w(kind, source, value)
                            ON (i.kind, i.source, i.value) = (w.kind, w.source, w.value)))
             """)
-        query.appendLiteral(" AND (")
-        query.appendInterpolation(pattern)
-        query.appendLiteral("::text IS NULL OR lower(c.name) LIKE ")
-        query.appendInterpolation(pattern)
-        query.appendLiteral(") AND (")
-        query.appendInterpolation(filter.tag)
-        query.appendLiteral(
+        query.append(" AND (")
+        query.append(bound: pattern)
+        query.append("::text IS NULL OR lower(c.name) LIKE ")
+        query.append(bound: pattern)
+        query.append(") AND (")
+        query.append(bound: filter.tag)
+        query.append(
             "::text IS NULL OR EXISTS (SELECT FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ")
-        query.appendInterpolation(filter.tag)
-        query.appendLiteral(")) AND (")
-        query.appendInterpolation(filter.rfmSegment)
-        query.appendLiteral("::text IS NULL OR c.rfm_segment = ")
-        query.appendInterpolation(filter.rfmSegment)
-        query.appendLiteral(")")
+        query.append(bound: filter.tag)
+        query.append(")) AND (")
+        query.append(bound: filter.rfmSegment)
+        query.append("::text IS NULL OR c.rfm_segment = ")
+        query.append(bound: filter.rfmSegment)
+        query.append(")")
         if let rule = filter.rule {
-            query.appendLiteral(" AND ")
+            query.append(" AND ")
             rule.compile(into: &query)
         }
-        query.appendLiteral(" AND (")
-        query.appendInterpolation(afterMicros)
-        query.appendLiteral(
+        query.append(" AND (")
+        query.append(bound: afterMicros)
+        query.append(
             "::bigint IS NULL OR (c.created_at, c.id) < (timestamptz 'epoch' + ")
-        query.appendInterpolation(afterMicros)
-        query.appendLiteral(" * interval '1 microsecond', ")
-        query.appendInterpolation(afterID)
-        query.appendLiteral(")) ORDER BY c.created_at DESC, c.id DESC LIMIT ")
-        query.appendInterpolation(page.limit + 1)
-        let rows = try await tenant.query(PostgresQuery(stringInterpolation: query))
+        query.append(bound: afterMicros)
+        query.append(" * interval '1 microsecond', ")
+        query.append(bound: afterID)
+        query.append(")) ORDER BY c.created_at DESC, c.id DESC LIMIT ")
+        query.append(bound: page.limit + 1)
+        let rows = try await tenant.query(query.query)
         var customers: [Customer] = []
         for try await row in rows { customers.append(try customer(from: row)) }
         return customers

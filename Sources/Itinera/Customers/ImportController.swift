@@ -58,12 +58,12 @@ struct ImportController: Sendable {
                 actor: principal.auditActor, startedAt: started, on: tenant)
             try await AuditLog.record(
                 principal.auditEvent(
-                    action: "import.create", targetType: "import", targetID: job.id, before: nil,
+                    action: "import.create", targetType: "import", targetID: String(job.id), before: nil,
                     after: try JSONEncoder().encode(job.summary)),
                 on: tenant)
             return job
         }
-        return .created(.init(body: .json(job)))
+        return .created(.init(body: .json(job.api)))
     }
 
     func getImport(_ input: Operations.GetImport.Input) async throws -> Operations.GetImport.Output {
@@ -74,69 +74,6 @@ struct ImportController: Sendable {
             }
             return job
         }
-        return .ok(.init(body: .json(job)))
-    }
-}
-
-/// The record of finished imports (tenant schema).
-enum ImportJobStore {
-    static func record(
-        kind: ImportKind, lines: Int, counts: ImportStore.Counts, refused: [ImportLineError], listed: Int,
-        timings: (read: Int, merge: Int), actor: (type: String, id: String), startedAt: Date,
-        on tenant: TenantConnection
-    ) async throws -> Components.Schemas.ImportJob {
-        let errors = String(decoding: try JSONEncoder().encode(Array(refused.prefix(listed))), as: UTF8.self)
-        let rows = try await tenant.query(
-            """
-            INSERT INTO imports (kind, lines, accepted, customers_created, customers_updated, orders_created,
-                                 duplicates, error_count, errors, read_ms, merge_ms, actor_type, actor_id, started_at)
-            VALUES (\(kind.rawValue), \(lines), \(counts.accepted), \(counts.customersCreated),
-                    \(counts.customersUpdated), \(counts.ordersCreated),
-                    \(kind == .orders ? counts.accepted - counts.ordersCreated : 0), \(refused.count), \(errors)::jsonb,
-                    \(timings.read), \(timings.merge), \(actor.type), \(actor.id), \(startedAt))
-            RETURNING id
-            """
-        )
-        for try await id in rows.decode(Int64.self) {
-            if let job = try await find(id, on: tenant) { return job }
-        }
-        throw Problem.internalError(requestID: RequestScope.current?.requestID ?? "unknown")
-    }
-
-    static func find(_ id: Int64, on tenant: TenantConnection) async throws -> Components.Schemas.ImportJob? {
-        let rows = try await tenant.query(
-            """
-            SELECT id, kind, lines, accepted, customers_created, customers_updated, orders_created, duplicates,
-                   error_count, errors::text, started_at, finished_at, read_ms, merge_ms
-            FROM imports WHERE id = \(id)
-            """
-        )
-        for try await row in rows {
-            let c = row.makeRandomAccess()
-            let errors = try JSONDecoder().decode(
-                [ImportLineError].self, from: Data(try c[9].decode(String.self).utf8))
-            return Components.Schemas.ImportJob(
-                id: String(try c[0].decode(Int64.self)),
-                kind: Components.Schemas.ImportJob.KindPayload(rawValue: try c[1].decode(String.self)) ?? .orders,
-                state: .completed,
-                lines: try c[2].decode(Int.self), accepted: try c[3].decode(Int.self),
-                customersCreated: try c[4].decode(Int.self), customersUpdated: try c[5].decode(Int.self),
-                ordersCreated: try c[6].decode(Int.self), duplicates: try c[7].decode(Int.self),
-                errorCount: try c[8].decode(Int.self),
-                errors: errors.map { .init(line: $0.line, field: $0.field, message: $0.message) },
-                readMs: try c[12].decode(Int.self), mergeMs: try c[13].decode(Int.self),
-                startedAt: try c[10].decode(Date.self), finishedAt: try c[11].decode(Date.self))
-        }
-        return nil
-    }
-}
-
-extension Components.Schemas.ImportJob {
-    /// The audit trail's copy: the counts, not the refused lines.
-    var summary: [String: Int] {
-        [
-            "lines": lines, "accepted": accepted, "customers_created": customersCreated,
-            "customers_updated": customersUpdated, "orders_created": ordersCreated, "error_count": errorCount,
-        ]
+        return .ok(.init(body: .json(job.api)))
     }
 }

@@ -100,28 +100,19 @@ struct OrderController: Sendable {
         let requestHash = try IdempotencyStore.requestHash(body)
         let interaction = try await access.inTenant { tenant, principal in
             let reference = try CustomerInput.reference(body.customer, region: principal.tenant.phoneRegion)
-            if let key,
-                case .replay(_, let response) = try await IdempotencyStore.claim(
-                    operation: "interaction.create", key: key, requestHash: requestHash, on: tenant)
-            {
-                return try Self.decoder.decode(Components.Schemas.Interaction.self, from: Data(response.utf8))
+            return try await IdempotencyStore.once(
+                operation: "interaction.create", key: key, requestHash: requestHash, on: tenant
+            ) {
+                let resolution = try await IdentityResolver.resolve(
+                    reference.identities, customerID: reference.id, profile: reference.profile, on: tenant)
+                let interaction = try await InteractionStore.insert(
+                    customerID: resolution.customerID, type: body._type.rawValue, channel: channel,
+                    occurredAt: body.occurredAt, attributes: attributes, on: tenant)
+                return Components.Schemas.Interaction(
+                    id: String(interaction.id), customerId: String(interaction.customerID), _type: interaction.type,
+                    channel: interaction.channel, occurredAt: interaction.occurredAt,
+                    attributes: body.attributes.map { .init(additionalProperties: $0.additionalProperties) } ?? .init())
             }
-            let resolution = try await IdentityResolver.resolve(
-                reference.identities, customerID: reference.id, profile: reference.profile, on: tenant)
-            let interaction = try await InteractionStore.insert(
-                customerID: resolution.customerID, type: body._type.rawValue, channel: channel,
-                occurredAt: body.occurredAt,
-                attributes: attributes, on: tenant)
-            let answer = Components.Schemas.Interaction(
-                id: String(interaction.id), customerId: String(interaction.customerID), _type: interaction.type,
-                channel: interaction.channel, occurredAt: interaction.occurredAt,
-                attributes: body.attributes.map { .init(additionalProperties: $0.additionalProperties) } ?? .init())
-            if let key {
-                try await IdempotencyStore.complete(
-                    operation: "interaction.create", key: key, status: 201,
-                    response: String(decoding: try Self.encoder.encode(answer), as: UTF8.self), on: tenant)
-            }
-            return answer
         }
         return .created(.init(body: .json(interaction)))
     }
@@ -135,8 +126,4 @@ struct OrderController: Sendable {
         if let existing { problem.members["order_id"] = .string(String(existing.id)) }
         return problem
     }
-
-    /// Stored answers are written and read back with the same coder, so a replay is the first answer.
-    static let encoder = JSONEncoder()
-    static let decoder = JSONDecoder()
 }

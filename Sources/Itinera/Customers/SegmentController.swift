@@ -92,7 +92,7 @@ struct SegmentController: Sendable {
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
         let (customers, currency) = try await access.inTenant { tenant, principal in
             var filter = CustomerStore.Filter()
-            filter.rule = try await Self.rule(of: id, on: tenant)
+            filter.rule = try await SegmentStore.rule(of: id, on: tenant)
             return (try await CustomerStore.list(filter, page: page, on: tenant), principal.tenant.currency)
         }
         let shown = customers.prefix(page.limit)
@@ -100,14 +100,6 @@ struct SegmentController: Sendable {
             customers.count > page.limit
             ? shown.last.map { PageRequest.cursor([String($0.createdAt.epochMicroseconds), String($0.id)]) } : nil
         return .ok(.init(body: .json(.init(items: try shown.map { try $0.api(currency: currency) }, nextCursor: next))))
-    }
-
-    /// The rule of segment `id`, or its 404.
-    static func rule(of id: Int64, on tenant: TenantConnection) async throws -> SegmentRule {
-        guard let segment = try await SegmentStore.find(id, on: tenant) else {
-            throw Problem.notFound("segment", String(id))
-        }
-        return try SegmentRule.parse(try JSONSerialization.jsonObject(with: Data(segment.rule.utf8)))
     }
 
     static func read(_ body: Components.Schemas.SegmentRequest) throws -> (String, String?, String) {

@@ -153,56 +153,56 @@ public indirect enum SegmentRule: Sendable, Equatable {
     }
 
     /// Appends the rule as a SQL condition over `customers c`, its values as parameters.
-    func compile(into query: inout PostgresQuery.StringInterpolation) {
+    func compile(into query: inout QueryBuilder) {
         switch self {
         case .all(let rules), .any(let rules):
             let joiner: String
             if case .all = self { joiner = " AND " } else { joiner = " OR " }
-            query.appendLiteral("(")
+            query.append("(")
             for (index, rule) in rules.enumerated() {
-                if index > 0 { query.appendLiteral(joiner) }
+                if index > 0 { query.append(joiner) }
                 rule.compile(into: &query)
             }
-            query.appendLiteral(")")
+            query.append(")")
         case .tag(let name, let present):
-            query.appendLiteral(present ? "EXISTS" : "NOT EXISTS")
-            query.appendLiteral(" (SELECT FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ")
-            query.appendInterpolation(name)
-            query.appendLiteral(")")
+            query.append(present ? "EXISTS" : "NOT EXISTS")
+            query.append(" (SELECT FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ")
+            query.append(bound: name)
+            query.append(")")
         case .interaction(let type, let days):
-            query.appendLiteral("EXISTS (SELECT FROM interactions i WHERE i.customer_id = c.id AND i.type = ")
-            query.appendInterpolation(type)
-            query.appendLiteral(" AND i.occurred_at >= now() - ")
-            query.appendInterpolation(days)
-            query.appendLiteral(" * interval '1 day')")
+            query.append("EXISTS (SELECT FROM interactions i WHERE i.customer_id = c.id AND i.type = ")
+            query.append(bound: type)
+            query.append(" AND i.occurred_at >= now() - ")
+            query.append(bound: days)
+            query.append(" * interval '1 day')")
         case .compare(let field, let op, let values):
-            query.appendLiteral("(")
+            query.append("(")
             switch field {
-            case .number(let name): query.appendLiteral(Field.numbers[name] ?? "NULL")
-            case .text(let name): query.appendLiteral(Field.texts[name] ?? "NULL")
+            case .number(let name): query.append(Field.numbers[name] ?? "NULL")
+            case .text(let name): query.append(Field.texts[name] ?? "NULL")
             case .attribute(let key):
-                query.appendLiteral("(c.attributes ->> ")
-                query.appendInterpolation(key)
-                query.appendLiteral(")")
+                query.append("(c.attributes ->> ")
+                query.append(bound: key)
+                query.append(")")
             }
             switch op {
             case .oneOf:
-                query.appendLiteral(" = ANY(")
+                query.append(" = ANY(")
                 switch values.first {
                 case .number:
-                    query.appendInterpolation(values.compactMap { if case .number(let n) = $0 { n } else { nil } })
-                default: query.appendInterpolation(values.compactMap { if case .text(let t) = $0 { t } else { nil } })
+                    query.append(bound: values.compactMap { if case .number(let n) = $0 { n } else { nil } })
+                default: query.append(bound: values.compactMap { if case .text(let t) = $0 { t } else { nil } })
                 }
-                query.appendLiteral(")")
+                query.append(")")
             default:
-                query.appendLiteral(op == .notEqual ? " IS DISTINCT FROM " : " \(op.rawValue) ")
+                query.append(op == .notEqual ? " IS DISTINCT FROM " : " \(op.rawValue) ")
                 switch values.first {
-                case .number(let number): query.appendInterpolation(number)
-                case .text(let text): query.appendInterpolation(text)
-                case nil: query.appendLiteral("NULL")
+                case .number(let number): query.append(bound: number)
+                case .text(let text): query.append(bound: text)
+                case nil: query.append("NULL")
                 }
             }
-            query.appendLiteral(")")
+            query.append(")")
         }
     }
 }

@@ -80,4 +80,12 @@ enum SegmentStore {
         }
         return false
     }
+
+    /// The rule of segment `id`, or its 404.
+    static func rule(of id: Int64, on tenant: TenantConnection) async throws -> SegmentRule {
+        guard let segment = try await SegmentStore.find(id, on: tenant) else {
+            throw Problem.notFound("segment", String(id))
+        }
+        return try SegmentRule.parse(try JSONSerialization.jsonObject(with: Data(segment.rule.utf8)))
+    }
 }

@@ -24,7 +24,7 @@ struct JobController: Sendable {
         }
         let shown = jobs.prefix(page.limit)
         let next = jobs.count > page.limit ? shown.last.map { PageRequest.cursor([$0.id.uuidString]) } : nil
-        return .ok(.init(body: .json(.init(items: shown.map(Self.api), nextCursor: next))))
+        return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
     func getJob(_ input: Operations.GetJob.Input) async throws -> Operations.GetJob.Output {
@@ -33,18 +33,7 @@ struct JobController: Sendable {
             try await JobStore.find(id, tenant: principal.tenant.id, on: connection, logger: logger)
         }
         guard let job else { throw Problem.notFound("job", input.path.id) }
-        return .ok(.init(body: .json(Self.api(job))))
+        return .ok(.init(body: .json(job.api)))
     }
 
-    static func api(_ job: Job) -> Components.Schemas.Job {
-        Components.Schemas.Job(
-            id: job.id.uuidString.lowercased(), kind: job.kind,
-            state: Components.Schemas.Job.StatePayload(rawValue: job.state.rawValue) ?? .failed,
-            progress: .init(done: job.progressDone, total: job.progressTotal),
-            result: job.result.flatMap {
-                try? JSONDecoder().decode(Components.Schemas.JobResult.self, from: Data($0.utf8))
-            },
-            error: job.error, attempts: job.attempts, createdAt: job.createdAt, startedAt: job.startedAt,
-            finishedAt: job.finishedAt)
-    }
 }

@@ -106,27 +106,18 @@ struct MemberController: Sendable {
         let operation = "member.\(id).redeem"
         let entry = try await access.inTenant { tenant, principal in
             let (member, program) = try await Self.find(id, input.path.id, on: tenant)
-            if let key,
-                case .replay(_, let response) = try await IdempotencyStore.claim(
-                    operation: operation, key: key, requestHash: requestHash, on: tenant)
-            {
-                return try OrderController.decoder.decode(
-                    Components.Schemas.PointsEntry.self, from: Data(response.utf8))
+            return try await IdempotencyStore.once(
+                operation: operation, key: key, requestHash: requestHash, on: tenant
+            ) {
+                guard
+                    let entry = try await PointsStore.debit(
+                        body.points, kind: .redeem, member: member.id, reason: reason,
+                        actor: (principal.auditActor.type, principal.auditActor.id),
+                        on: tenant)
+                else { throw Self.shortOfPoints(member.id, want: body.points) }
+                try await Loyalty.pointsChanged(member.id, program: program, tenant: principal.tenant, on: tenant)
+                return Self.api(entry)
             }
-            guard
-                let entry = try await PointsStore.debit(
-                    body.points, kind: .redeem, member: member.id, reason: reason,
-                    actor: (principal.auditActor.type, principal.auditActor.id),
-                    on: tenant)
-            else { throw Self.shortOfPoints(member.id, want: body.points) }
-            let answer = Self.api(entry)
-            if let key {
-                try await IdempotencyStore.complete(
-                    operation: operation, key: key, status: 201,
-                    response: String(decoding: try OrderController.encoder.encode(answer), as: UTF8.self), on: tenant)
-            }
-            try await Loyalty.pointsChanged(member.id, program: program, tenant: principal.tenant, on: tenant)
-            return answer
         }
         return .created(.init(body: .json(entry)))
     }
@@ -167,12 +158,5 @@ struct MemberController: Sendable {
             "Member \(member) has fewer than \(want) points; the balance never goes below zero.", field: "points")
         problem.members["points_requested"] = .string(String(want))
         return problem
-    }
-
-    static func api(_ entry: PointsEntry) -> Components.Schemas.PointsEntry {
-        .init(
-            id: String(entry.id), kind: .init(rawValue: entry.kind.rawValue) ?? .adjust, points: entry.points,
-            balanceAfter: entry.balanceAfter, orderId: entry.orderID.map(String.init), reason: entry.reason,
-            createdAt: entry.createdAt)
     }
 }

@@ -94,7 +94,7 @@ struct ProgramController: Sendable {
                     program: id, revision: revision, source: "rule_change", createdBy: "\(actor.type):\(actor.id)"),
                 tenant: principal.tenant.id, on: try await TenantTransaction.leave(tenant), logger: logger)
             return Components.Schemas.TierChange(
-                tiers: saved, tiersRevision: revision, reevaluation: JobController.api(job))
+                tiers: saved, tiersRevision: revision, reevaluation: job.api)
         }
         return .accepted(.init(body: .json(change)))
     }
@@ -131,47 +131,5 @@ struct ProgramController: Sendable {
                 })
         }
         return .ok(.init(body: .json(preview)))
-    }
-
-    static func api(_ program: Program, members: Int) -> Components.Schemas.Program {
-        let expiry: (String, Int?) =
-            switch program.expiry {
-            case .never: ("never", nil)
-            case .afterDays(let days): ("after_days", days)
-            case .endOfYear: ("end_of_year", nil)
-            }
-        let window: Components.Schemas.TierWindow =
-            switch program.window {
-            case .rollingDays(let days): .init(kind: .rollingDays, days: days)
-            case .calendarYear: .init(kind: .calendarYear)
-            }
-        let downgrade: Components.Schemas.DowngradePolicy =
-            switch program.downgrade {
-            case .immediate: .init(policy: .immediate)
-            case .endOfPeriod: .init(policy: .endOfPeriod)
-            case .graceDays(let days): .init(policy: .graceDays, days: days)
-            }
-        return Components.Schemas.Program(
-            id: String(program.id), name: program.name, currency: program.currency,
-            pointsPerCurrencyUnit: NSDecimalNumber(decimal: program.earning.pointsPerUnit).doubleValue,
-            pointsRounding: program.earning.rounding.rawValue, pointsExpiry: expiry.0, pointsExpiryDays: expiry.1,
-            tierWindow: window, downgrade: downgrade, enrolment: program.enrolment.rawValue,
-            cardPrefix: program.cardPrefix, members: members, createdAt: program.createdAt,
-            updatedAt: program.updatedAt)
-    }
-
-    static func api(_ tier: Tier, members: Int) -> Components.Schemas.ProgramTier {
-        let t = tier.thresholds
-        return Components.Schemas.ProgramTier(
-            code: tier.code, name: tier.name, rank: tier.rank, combine: tier.combine.rawValue,
-            minOrders: t.minOrders, minTotalSpentMinor: t.minTotalSpentMinor,
-            minAverageOrderMinor: t.minAverageOrderMinor, maxAverageOrderMinor: t.maxAverageOrderMinor,
-            maxDaysSinceLastOrder: t.maxDaysSinceLastOrder, minPoints: t.minPoints,
-            pointsMultiplier: NSDecimalNumber(decimal: tier.pointsMultiplier).doubleValue, benefits: tier.benefits,
-            members: members)
-    }
-
-    static func api(_ move: TierReevaluation.Move) -> Components.Schemas.TierMove {
-        .init(from: move.from, to: move.to, count: move.count)
     }
 }

@@ -371,18 +371,3 @@ struct TierReevaluation: Sendable {
         return "(" + checks.joined(separator: tier.combine == .all ? " AND " : " OR ") + ")"
     }
 }
-
-/// Builds a statement whose values are bound parameters, for SQL whose shape depends on data (the
-/// tiers of a programme).
-struct QueryBuilder {
-    var sql = ""
-    var binds = PostgresBindings()
-
-    /// Binds `value` and answers its placeholder.
-    mutating func bind(_ value: some PostgresNonThrowingEncodable) -> String {
-        binds.append(value)
-        return "$\(binds.count)"
-    }
-
-    var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
-}

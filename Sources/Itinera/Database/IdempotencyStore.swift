@@ -3,7 +3,8 @@ import Foundation
 import PostgresNIO
 
 /// The first answer to each write a partner may retry, by operation and `Idempotency-Key` (tenant
-/// schema).
+/// schema): one sequence for every retried write of every capability (`once`; the order path fuses
+/// the claim and the stored answer into its own statements, `OrderClaim` and `OrderInsert`).
 ///
 /// A request first claims its key by inserting it. A concurrent request with the same key waits on
 /// the unique index until the first commits, then finds the stored answer; if the first rolled
@@ -91,4 +92,29 @@ enum IdempotencyStore {
             logger: tenant.logger)
         for try await _ in rows {}
     }
+
+    /// The idempotent-write sequence, inside the caller's tenant transaction: claims `key` for
+    /// `operation`; a key answered before replays that answer (a 422 when the request was another,
+    /// a 409 while it is in flight); otherwise `work` runs and its answer is stored with `status`, so
+    /// that it commits with the write. Without a key, `work` just runs.
+    static func once<Answer: Codable & Sendable>(
+        operation: String, key: String?, requestHash: Data, status: Int = 201, on tenant: TenantConnection,
+        _ work: () async throws -> Answer
+    ) async throws -> Answer {
+        guard let key else { return try await work() }
+        if case .replay(_, let response) = try await claim(
+            operation: operation, key: key, requestHash: requestHash, on: tenant)
+        {
+            return try decoder.decode(Answer.self, from: Data(response.utf8))
+        }
+        let answer = try await work()
+        try await complete(
+            operation: operation, key: key, status: status,
+            response: String(decoding: try encoder.encode(answer), as: UTF8.self), on: tenant)
+        return answer
+    }
+
+    /// Stored answers are written and read back with the same coder, so a replay is the first answer.
+    static let encoder = JSONEncoder()
+    static let decoder = JSONDecoder()
 }
