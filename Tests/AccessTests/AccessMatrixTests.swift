@@ -37,6 +37,7 @@ import Testing
                     "ordered_at": "2026-11-01T00:00:00Z",
                 ]
             )
+        case "listOrders": return (.get, "/v1/orders", nil)
         case "getOrder": return (.get, "/v1/orders/999999999", nil)
         case "listCustomerTags": return (.get, "/v1/customers/999999999/tags", nil)
         case "tagCustomer": return (.post, "/v1/customers/999999999/tags", ["tag": "vip"])
@@ -122,7 +123,7 @@ import Testing
                 let operations = AccessTable.rules.filter { $0.value.audience == .tenant }.keys.sorted {
                     ($0 == "deleteCurrentSession" ? 1 : 0, $0) < ($1 == "deleteCurrentSession" ? 1 : 0, $1)
                 }
-                #expect(operations.count == 51)
+                #expect(operations.count == 52)
                 var checked = 0
                 for (name, token, actor) in callers {
                     for operation in operations {
@@ -153,7 +154,7 @@ import Testing
                         checked += 1
                     }
                 }
-                #expect(checked == (5 + 12) * 51)
+                #expect(checked == (5 + 12) * 52)
             }
         }
     }

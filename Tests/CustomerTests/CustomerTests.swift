@@ -95,7 +95,7 @@ import Testing
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
                 #expect(answers.filter { $0.0 == .created }.count == 1)
-                #expect(answers.filter { $0.0 == .ok }.count == 19)
+                #expect(answers.filter { $0.0 == .ok }.count == 19, "\(answers)")
                 #expect(Set(answers.map(\.1)).count == 1)
                 #expect(try await db.tenantCount("customers", tenant: tenant.slug) == 1)
             }

@@ -59,6 +59,42 @@ import Testing
         }
     }
 
+    @Test func test_ordersAreListedNewestFirst_pageByPage_andByCustomer() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "ordlist")
+                let key = try await client.createKey(token: tenant.token, scopes: ["orders:write", "customers:read"])
+                var ids: [String] = []
+                for (index, phone) in ["13800138001", "13800138002", "13800138001"].enumerated() {
+                    let created = try await client.send(
+                        .post, "/v1/orders", json: Self.order(phone: phone, externalID: "l-\(index)"), token: key.token,
+                        headers: Self.key("l-\(index)"))
+                    ids.append(try JSON.object(created.body)["id"] as? String ?? "")
+                }
+                let customer =
+                    try JSON.object(
+                        try await client.send(.get, "/v1/orders/\(ids[0])", token: key.token).body)["customer_id"]
+                    as? String
+                let first = try JSON.object(try await client.send(.get, "/v1/orders?limit=2", token: key.token).body)
+                #expect((first["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[2], ids[1]])
+                let cursor = try #require(first["next_cursor"] as? String)
+                let second = try JSON.object(
+                    try await client.send(.get, "/v1/orders?limit=2&cursor=\(cursor)", token: key.token).body)
+                #expect((second["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[0]])
+                #expect(second["next_cursor"] == nil)
+                let theirs = try JSON.object(
+                    try await client.send(.get, "/v1/orders?customer_id=\(customer ?? "")", token: key.token).body)
+                #expect((theirs["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[2], ids[0]])
+                #expect(
+                    try await client.send(.get, "/v1/orders?customer_id=x1", token: key.token).status
+                        == .unprocessableContent)
+                let writer = try await client.createKey(token: tenant.token, scopes: ["orders:write"])
+                #expect(try await client.send(.get, "/v1/orders", token: writer.token).status == .forbidden)
+            }
+        }
+    }
+
     @Test func test_ordersNamingTheCustomerByOneOrSeveralIdentitiesOrByID_reachTheSameCustomer() async throws {
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))

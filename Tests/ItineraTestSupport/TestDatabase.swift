@@ -11,6 +11,8 @@ public struct TestDatabase: Sendable {
     public let logger: Logger
     /// Where the test's tenant exports are written; removed when the test ends.
     public let exportDirectory: String
+    /// The most connections `client` opens.
+    public let connections: Int
 
     /// Creates a database, applies the control migrations, and runs `body` with a pool of at most
     /// `connections` connections.
@@ -35,7 +37,7 @@ public struct TestDatabase: Sendable {
             try await body(
                 TestDatabase(
                     settings: settings, client: client, migrations: migrations, logger: logger,
-                    exportDirectory: exports))
+                    exportDirectory: exports, connections: connections))
         }
     }
 
@@ -50,6 +52,11 @@ public struct TestDatabase: Sendable {
         configuration.bcryptCost = 4
         configuration.port = 0
         configuration.exportDirectory = exportDirectory
+        // The requests' gate to the pool has as many places as the pool has connections; the waits
+        // are generous, as the suites share two cores (`DatabaseDeadlineTests` hold the defaults).
+        configuration.databaseConnections = connections
+        configuration.databaseWait = .seconds(60)
+        configuration.readinessDeadline = .seconds(30)
         adjust(&configuration)
         return ApplicationParts(
             configuration: configuration, client: client, migrations: migrations, logger: logger,

@@ -58,7 +58,8 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
     Loyalty.react(to: &events, orderReads: &orderReads)
     let service = APIService(
         controllers: Controllers([
-            HealthController(migrator: migrator, draining: parts.draining, logger: logger),
+            HealthController(
+                migrator: migrator, draining: parts.draining, deadline: configuration.readinessDeadline, logger: logger),
             TenancyController(
                 access: access,
                 provisioner: TenantProvisioner(
@@ -115,7 +116,10 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         ]))
 
     let router = Router(context: ItineraRequestContext.self)
-    router.add(middleware: RequestScopeMiddleware(logger: logger))
+    router.add(
+        middleware: RequestScopeMiddleware(
+            logger: logger,
+            gate: ConnectionGate(capacity: configuration.databaseConnections, wait: configuration.databaseWait)))
     router.add(middleware: DrainingMiddleware(draining: parts.draining))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: BodyLimitMiddleware(streamingPaths: [ImportController.path]))

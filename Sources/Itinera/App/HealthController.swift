@@ -5,6 +5,8 @@ import Logging
 struct HealthController: Sendable {
     let migrator: Migrator
     let draining: Draining
+    /// How long the probe waits for the database.
+    let deadline: Duration
     let logger: Logger
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
@@ -15,8 +17,8 @@ struct HealthController: Sendable {
         guard !draining.isDraining else { throw Problem.notReady("The server is shutting down.") }
         let status: Migrator.Status
         do {
-            // A probe answers within a second, whatever the database does.
-            status = try await withDeadline(.seconds(1)) { [migrator] in try await migrator.status() }
+            // A probe answers within its deadline (a second), whatever the database does.
+            status = try await withDeadline(deadline) { [migrator] in try await migrator.status() }
         } catch {
             logger.warning("Readiness check could not reach the database", metadata: ["error": "\(error)"])
             throw Problem.notReady("The database cannot be reached.")

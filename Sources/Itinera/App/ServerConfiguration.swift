@@ -1,4 +1,5 @@
 public import Logging
+import PostgresNIO
 
 /// Everything `itinera serve` needs to know, after flags, environment and config file are merged.
 public struct ServerConfiguration: Sendable {
@@ -39,6 +40,10 @@ public struct ServerConfiguration: Sendable {
     public var jobWorkers = 1
     /// How often each tenant's loyalty sweep (points expiry, due demotions, rolling windows) runs.
     public var loyaltySweepInterval: Duration = .seconds(24 * 3600)
+    /// How long a request waits for a pooled connection before a 503 (`ConnectionGate`).
+    public var databaseWait: Duration = PostgresClient.connectionWait
+    /// How long `/readyz` waits for the database before it answers 503.
+    public var readinessDeadline: Duration = .seconds(1)
     /// How long a shutdown waits for requests in flight and jobs running before it gives up on them
     /// (inside Kubernetes' default grace of 30 s).
     public var shutdownDeadline: Duration = .seconds(25)

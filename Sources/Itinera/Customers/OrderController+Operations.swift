@@ -2,6 +2,10 @@ import ItineraAPI
 
 /// The operations `OrderController` answers.
 extension APIService {
+    func listOrders(_ input: Operations.ListOrders.Input) async throws -> Operations.ListOrders.Output {
+        try await controllers(OrderController.self).listOrders(input)
+    }
+
     func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
         try await controllers(OrderController.self).createOrder(input)
     }

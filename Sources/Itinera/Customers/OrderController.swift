@@ -48,6 +48,20 @@ struct OrderController: Sendable {
         return .created(.init(body: .json(order)))
     }
 
+    func listOrders(_ input: Operations.ListOrders.Input) async throws -> Operations.ListOrders.Output {
+        let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
+        let customer = try input.query.customerId.map { text throws(Problem) in
+            try FieldText.id(text, field: "customer_id", what: "a customer id")
+        }
+        let after = try page.afterID()
+        let orders = try await access.inTenant { tenant, _ in
+            try await OrderStore.list(customer: customer, after: after, limit: page.limit + 1, on: tenant)
+        }
+        let shown = orders.prefix(page.limit)
+        let next = orders.count > page.limit ? shown.last.map { PageRequest.cursor([String($0.id)]) } : nil
+        return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
+    }
+
     func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
         let id = try Problem.pathID(input.path.id, of: "order")
         let order = try await access.inTenant { tenant, _ in

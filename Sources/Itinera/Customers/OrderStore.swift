@@ -46,6 +46,23 @@ enum OrderStore {
         try await reads.insert(arguments, tenant)
     }
 
+    /// One page of orders, newest by id first, after order `after` (when set), of one customer (when
+    /// set); one more than `limit` when a next page exists.
+    static func list(customer: Int64?, after: Int64?, limit: Int, on tenant: TenantConnection) async throws
+        -> [Order]
+    {
+        let rows = try await tenant.query(
+            """
+            SELECT \(unescaped: columns) FROM orders
+            WHERE (\(customer)::bigint IS NULL OR customer_id = \(customer))
+              AND (\(after)::bigint IS NULL OR id < \(after))
+            ORDER BY id DESC LIMIT \(limit)
+            """)
+        var orders: [Order] = []
+        for try await row in rows { orders.append(try order(from: row)) }
+        return orders
+    }
+
     /// The order with this id or external id.
     static func find(id: Int64? = nil, externalID: String? = nil, on tenant: TenantConnection) async throws -> Order? {
         let rows = try await tenant.query(

@@ -47,13 +47,26 @@ extension PostgresClient {
     /// Runs `body` in a transaction on a pooled connection: `BEGIN`, the body, then `COMMIT`, or
     /// `ROLLBACK` when the body throws. The body's own error is rethrown as it is, so callers can act
     /// on what went wrong (a `Problem`, a server error). The wait for the connection is bounded when
-    /// the task's `ConnectionWait.limit` is set (then `DatabaseUnavailable`).
+    /// the task's `ConnectionWait.gate` says so (then `DatabaseUnavailable`).
     public func transaction<Result: Sendable>(
         logger: Logger,
         isolation: TransactionIsolation = .readCommitted,
         _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
-        try await withConnection(waitingAtMost: ConnectionWait.limit) { connection in
+        guard let gate = ConnectionWait.gate else {
+            return try await Self.run(isolation: isolation, logger: logger, body, on: self, waitingAtMost: nil)
+        }
+        return try await gate.admit { wait in
+            try await Self.run(isolation: isolation, logger: logger, body, on: self, waitingAtMost: wait)
+        }
+    }
+
+    private static func run<Result: Sendable>(
+        isolation: TransactionIsolation, logger: Logger,
+        _ body: (PostgresConnection) async throws -> sending Result, on client: PostgresClient,
+        waitingAtMost wait: Duration?
+    ) async throws -> sending Result {
+        try await client.withConnection(waitingAtMost: wait) { connection in
             switch isolation {
             case .readCommitted: _ = try await connection.execute(TransactionStatement.Begin(), logger: logger)
             case .repeatableRead:

@@ -8,9 +8,12 @@ import PostgresNIO
 /// response and writes one log line per request with its outcome.
 public struct RequestScopeMiddleware<Context: RequestContext & RemoteAddressRequestContext>: RouterMiddleware {
     let logger: Logger
+    /// The requests' side of the pool, which bounds their waits for a connection.
+    let gate: ConnectionGate?
 
-    public init(logger: Logger) {
+    public init(logger: Logger, gate: ConnectionGate? = nil) {
         self.logger = logger
+        self.gate = gate
     }
 
     public func handle(
@@ -27,7 +30,7 @@ public struct RequestScopeMiddleware<Context: RequestContext & RemoteAddressRequ
         var response: Response
         do {
             // Its database work waits a bounded time for a connection (then a 503).
-            response = try await ConnectionWait.$limit.withValue(PostgresClient.connectionWait) {
+            response = try await ConnectionWait.$gate.withValue(gate) {
                 try await RequestScope.$current.withValue(scope) {
                     try await next(request, context)
                 }
