@@ -57,26 +57,3 @@ import Testing
         }
     }
 }
-
-extension DatabaseDeadlineTests {
-    @Test func test_theGate_queuesPastItsCapacity_givesUpAfterItsWait_andHandsFreedSlotsOn() async throws {
-        let gate = ConnectionGate(capacity: 1, wait: .milliseconds(300))
-        let release = AsyncStream<Void>.makeStream()
-        async let holder: Void = gate.admit { _ in
-            for await _ in release.stream { break }
-        }
-        try await Task.sleep(for: .milliseconds(50))
-        let started = ContinuousClock.now
-        await #expect(throws: DatabaseUnavailable.self) {
-            try await gate.admit { _ in Issue.record("a second transaction got past a gate of one") }
-        }
-        let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(250) && waited < .seconds(3), "waited \(waited)")
-        // A waiter is handed the slot the holder frees.
-        async let next: Int = gate.admit { _ in 42 }
-        try await Task.sleep(for: .milliseconds(50))
-        release.continuation.yield()
-        try await holder
-        #expect(try await next == 42)
-    }
-}

@@ -52,8 +52,8 @@ public struct TestDatabase: Sendable {
         configuration.bcryptCost = 4
         configuration.port = 0
         configuration.exportDirectory = exportDirectory
-        // The requests' gate to the pool has as many places as the pool has connections; the waits
-        // are generous, as the suites share two cores (`DatabaseDeadlineTests` hold the defaults).
+        // The waits are generous, as the suites share two cores (`DatabaseDeadlineTests` hold the
+        // defaults).
         configuration.databaseConnections = connections
         configuration.databaseWait = .seconds(60)
         configuration.readinessDeadline = .seconds(30)

@@ -116,10 +116,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         ]))
 
     let router = Router(context: ItineraRequestContext.self)
-    router.add(
-        middleware: RequestScopeMiddleware(
-            logger: logger,
-            gate: ConnectionGate(capacity: configuration.databaseConnections, wait: configuration.databaseWait)))
+    router.add(middleware: RequestScopeMiddleware(logger: logger, connectionWait: configuration.databaseWait))
     router.add(middleware: DrainingMiddleware(draining: parts.draining))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: BodyLimitMiddleware(streamingPaths: [ImportController.path]))

@@ -40,7 +40,7 @@ public struct ServerConfiguration: Sendable {
     public var jobWorkers = 1
     /// How often each tenant's loyalty sweep (points expiry, due demotions, rolling windows) runs.
     public var loyaltySweepInterval: Duration = .seconds(24 * 3600)
-    /// How long a request waits for a pooled connection before a 503 (`ConnectionGate`).
+    /// How long a request waits for a pooled connection before a 503 (`ConnectionWait`).
     public var databaseWait: Duration = PostgresClient.connectionWait
     /// How long `/readyz` waits for the database before it answers 503.
     public var readinessDeadline: Duration = .seconds(1)

@@ -47,18 +47,13 @@ extension PostgresClient {
     /// Runs `body` in a transaction on a pooled connection: `BEGIN`, the body, then `COMMIT`, or
     /// `ROLLBACK` when the body throws. The body's own error is rethrown as it is, so callers can act
     /// on what went wrong (a `Problem`, a server error). The wait for the connection is bounded when
-    /// the task's `ConnectionWait.gate` says so (then `DatabaseUnavailable`).
+    /// the task's `ConnectionWait.limit` is set (then `DatabaseUnavailable`).
     public func transaction<Result: Sendable>(
         logger: Logger,
         isolation: TransactionIsolation = .readCommitted,
         _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
-        guard let gate = ConnectionWait.gate else {
-            return try await Self.run(isolation: isolation, logger: logger, body, on: self, waitingAtMost: nil)
-        }
-        return try await gate.admit { wait in
-            try await Self.run(isolation: isolation, logger: logger, body, on: self, waitingAtMost: wait)
-        }
+        try await Self.run(isolation: isolation, logger: logger, body, on: self, waitingAtMost: ConnectionWait.limit)
     }
 
     private static func run<Result: Sendable>(

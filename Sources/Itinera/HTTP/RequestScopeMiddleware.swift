@@ -2,18 +2,18 @@ import Foundation
 public import HTTPTypes
 public import Hummingbird
 public import Logging
-import PostgresNIO
+public import PostgresNIO
 
 /// The outermost middleware: gives each request its id and scope, echoes the id, adds HSTS to every
 /// response and writes one log line per request with its outcome.
 public struct RequestScopeMiddleware<Context: RequestContext & RemoteAddressRequestContext>: RouterMiddleware {
     let logger: Logger
-    /// The requests' side of the pool, which bounds their waits for a connection.
-    let gate: ConnectionGate?
+    /// How long a request waits for a pooled connection (`ConnectionWait`).
+    let connectionWait: Duration?
 
-    public init(logger: Logger, gate: ConnectionGate? = nil) {
+    public init(logger: Logger, connectionWait: Duration? = PostgresClient.connectionWait) {
         self.logger = logger
-        self.gate = gate
+        self.connectionWait = connectionWait
     }
 
     public func handle(
@@ -30,7 +30,7 @@ public struct RequestScopeMiddleware<Context: RequestContext & RemoteAddressRequ
         var response: Response
         do {
             // Its database work waits a bounded time for a connection (then a 503).
-            response = try await ConnectionWait.$gate.withValue(gate) {
+            response = try await ConnectionWait.$limit.withValue(connectionWait) {
                 try await RequestScope.$current.withValue(scope) {
                     try await next(request, context)
                 }
