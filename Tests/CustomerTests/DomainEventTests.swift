@@ -67,7 +67,6 @@ import Testing
                 try await connection.execute("INSERT INTO tags (name) VALUES ('change')")
                 try await accepting.publish(
                     CustomersMerged(survivor: 3, merged: 4), in: EventContext(connection: connection, tenant: tenant))
-                #expect(!accepting.hasReactions(to: OrderCancelled.self))
                 try await accepting.publish(
                     OrderCancelled(
                         order: Order(id: 1, customerID: 1, details: .sample, cancelledAt: nil, createdAt: Date())),

@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Itinera
 import ItineraTestSupport
 import Testing
+
+@testable import Itinera
 
 @Suite struct ProblemResponseTests {
     @Test func test_unknownRoute_isProblemJSON404() async throws {
@@ -118,6 +119,27 @@ import Testing
                 #expect(text.hasPrefix("openapi: 3.1.0"))
                 #expect(text.contains("/v1/signup:"))
             }
+        }
+    }
+}
+
+extension ProblemResponseTests {
+    /// The contract's not-blank pattern is the server's: the `Text…` schemas of `openapi.yaml` carry
+    /// `FieldText.nonBlankPattern`, and text that is all white space by it is refused, while a
+    /// character outside it is kept, trimmed.
+    @Test func test_theContractsNotBlankPattern_isTheOneTheServerTrimsBy() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/ItineraAPI/openapi.yaml")
+        let document = try String(contentsOf: url, encoding: .utf8)
+        let declared = "pattern: \"" + FieldText.nonBlankPattern.replacingOccurrences(of: "\\", with: "\\\\") + "\""
+        #expect(document.components(separatedBy: declared).count - 1 == 3, "Text100, Text200 and Text500")
+        for blank in [" ", "\t\n", "\u{3000}\u{00a0}", "\u{2028}\u{0085}"] {
+            #expect(throws: Problem.self) { try FieldText.required(blank, field: "name", max: 200) }
+        }
+        #expect(try FieldText.required("\u{3000} Lijiang \u{2028}", field: "name", max: 200) == "Lijiang")
+        #expect(try FieldText.required("\u{200B}", field: "name", max: 200) == "\u{200B}")
+        #expect(throws: Problem.self) {
+            try FieldText.required(String(repeating: "a", count: 201), field: "name", max: 200)
         }
     }
 }

@@ -36,11 +36,6 @@ struct DomainEvents: Sendable {
         }
     }
 
-    /// Whether anything reacts to events of type `Event`.
-    func hasReactions<Event: DomainEvent>(to type: Event.Type) -> Bool {
-        reactions[ObjectIdentifier(type)] != nil
-    }
-
     /// Runs the reactions to `event`, in order, in the transaction of `context`.
     func publish<Event: DomainEvent>(_ event: Event, in context: EventContext) async throws {
         guard let reactions = reactions[ObjectIdentifier(Event.self)] else { return }
