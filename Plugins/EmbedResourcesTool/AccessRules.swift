@@ -12,11 +12,11 @@ enum AccessRules {
 
     static let methods: Set = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
 
-    static func read(_ document: String) throws -> [(operation: String, rule: String)] {
+    static func read(_ document: String) throws -> [(operation: String, method: String, path: String, rule: String)] {
         guard let root = try Yams.load(yaml: document) as? [String: Any],
             let paths = root["paths"] as? [String: Any]
         else { throw Failure(description: "the document has no paths") }
-        var rules: [(operation: String, rule: String)] = []
+        var rules: [(operation: String, method: String, path: String, rule: String)] = []
         for (path, item) in paths {
             for (method, value) in (item as? [String: Any]) ?? [:] where methods.contains(method) {
                 guard let operation = value as? [String: Any], let id = operation["operationId"] as? String else {
@@ -25,7 +25,7 @@ enum AccessRules {
                 guard let security = operation["security"] as? [Any] else {
                     throw Failure(description: "operation \(id) states no `security`, so it would be refused")
                 }
-                rules.append((id, try rule(security, operation: id)))
+                rules.append((id, method.uppercased(), path, try rule(security, operation: id)))
             }
         }
         return rules.sorted { $0.operation < $1.operation }

@@ -35,9 +35,12 @@ for scope in ["control", "tenant"] {
 }
 
 let rules: [String]
+let operations: [String]
 let pathMethods: [String]
 do {
-    rules = try AccessRules.read(openAPI).map { "    \"\($0.operation)\": \($0.rule)," }
+    let read = try AccessRules.read(openAPI)
+    rules = read.map { "    \"\($0.operation)\": \($0.rule)," }
+    operations = read.map { "    (\"\($0.operation)\", \"\($0.method)\", \"\($0.path)\")," }
     pathMethods = try AccessRules.methods(openAPI).map { path, methods in
         "    (\"\(path)\", [\(methods.map { "\"\($0)\"" }.joined(separator: ", "))]),"
     }
@@ -68,6 +71,11 @@ let source = """
     /// Each path template of the OpenAPI document with its methods (for `405 Method Not Allowed`).
     let embeddedPathMethods: [(path: String, methods: [String])] = [
     \(pathMethods.joined(separator: "\n"))
+    ]
+
+    /// Each operation of the OpenAPI document: its id, upper-case method and path template.
+    let embeddedOperations: [(operation: String, method: String, path: String)] = [
+    \(operations.joined(separator: "\n"))
     ]
 
     /// Each operation's rule, from its `security` in the OpenAPI document (see `AccessTable`).

@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func test_operationWithoutARule_isRefused() async throws {
-        let middleware = AccessMiddleware(platformToken: nil, logger: testLogger)
+        let middleware = AccessMiddleware(platformToken: nil, checkCaller: {}, logger: testLogger)
         let reached = ReachedFlag()
         await #expect(throws: Problem.self) {
             _ = try await middleware.intercept(
@@ -123,7 +123,7 @@ import Testing
 
 extension AccessTableTests {
     @Test func test_tenantOperationAnsweringWithoutAuthenticating_isAFault_notASuccess() async throws {
-        let middleware = AccessMiddleware(platformToken: nil, logger: testLogger)
+        let middleware = AccessMiddleware(platformToken: nil, checkCaller: {}, logger: testLogger)
         let scope = RequestScope(requestID: "fail-closed", clientAddress: nil, logger: testLogger)
         var request = HTTPRequest(method: .get, scheme: "https", authority: "x", path: "/v1/tenant")
         request.headerFields[.authorization] = "Bearer " + SessionToken.generate().value
@@ -134,6 +134,34 @@ extension AccessTableTests {
                 ) { _, _, _ in (HTTPResponse(status: .ok), nil) }
             }
         }
+    }
+}
+
+extension AccessTableTests {
+    /// Input refused before the operation's transaction checked the caller: the caller is checked on
+    /// their own, and their refusal is the answer; a caller who passes gets the input's problem.
+    @Test(arguments: [true, false])
+    func test_inputRefusedBeforeAuthentication_answersWithTheCallersRefusalFirst(callerRefused: Bool) async throws {
+        let checked = ReachedFlag()
+        let middleware = AccessMiddleware(
+            platformToken: nil,
+            checkCaller: {
+                checked.set()
+                if callerRefused { throw Problem.forbidden("refused") }
+            },
+            logger: testLogger)
+        let scope = RequestScope(requestID: "input-first", clientAddress: nil, logger: testLogger)
+        var request = HTTPRequest(method: .post, scheme: "https", authority: "x", path: "/v1/orders")
+        request.headerFields[.authorization] = "Bearer " + SessionToken.generate().value
+        let thrown = await #expect(throws: Problem.self) {
+            try await RequestScope.$current.withValue(scope) {
+                _ = try await middleware.intercept(
+                    request, body: nil, metadata: ServerRequestMetadata(), operationID: "createOrder"
+                ) { _, _, _ in throw Problem.invalidField("amount_minor", "bad input") }
+            }
+        }
+        #expect(checked.value)
+        #expect(thrown?.status == (callerRefused ? .forbidden : .unprocessableContent))
     }
 }
 

@@ -52,11 +52,21 @@ public struct AccessControl: Sendable {
         try await TenantTransaction.enter(connection, tenant: principal.tenant.identity, logger: logger)
     }
 
+    /// Checks the caller in a statement of its own, for an operation that failed before its
+    /// transaction could (bad input is refused before the database is asked): a caller the rule does
+    /// not admit gets the 401 or 403, not a description of what was wrong with their input.
+    func check() async throws {
+        try await client.withConnection(waitingAtMost: ConnectionWait.limit) { connection in
+            _ = try await authenticate(on: connection, enter: false)
+        }
+    }
+
     func authenticate(on connection: PostgresConnection, enter: Bool) async throws -> Principal {
         // Without a request checked by AccessMiddleware there is nothing to authenticate: fail closed.
         guard let scope = RequestScope.current, let access = scope.access else {
             throw Problem.unauthorized("This operation needs an `Authorization: Bearer <token>` header.")
         }
+        scope.setAuthenticating()
         let principal: Principal
         switch access.credential {
         case .session(let token):

@@ -12,14 +12,19 @@ import OpenAPIRuntime
 /// (is the credential live, which role or scopes, is the tenant active) is checked against the same
 /// rule by `AccessControl` in the first statement of the operation's own transaction, so revocation
 /// and suspension take effect at once on every instance without an extra round trip. An operation
-/// that answers without that check having run is a server fault, not a success.
+/// that answers without that check having run is a server fault, not a success. An operation that
+/// fails before its transaction began (its input was refused) has the caller checked on its own, so
+/// a caller without access learns only that.
 struct AccessMiddleware: ServerMiddleware {
     /// SHA-256 of the platform operator token; `nil` when none is configured.
     let platformTokenHash: Data?
+    /// Checks the caller on its own (`AccessControl.check`), throwing their refusal.
+    let checkCaller: @Sendable () async throws -> Void
     let logger: Logger
 
-    init(platformToken: String?, logger: Logger) {
+    init(platformToken: String?, checkCaller: @escaping @Sendable () async throws -> Void, logger: Logger) {
         self.platformTokenHash = platformToken.map { Data(SHA256.hash(data: Data($0.utf8))) }
+        self.checkCaller = checkCaller
         self.logger = logger
     }
 
@@ -50,7 +55,13 @@ struct AccessMiddleware: ServerMiddleware {
                 throw Problem.unauthorized("The request has no scope to authenticate in.")
             }
             scope.setAccess(AccessRequest(operationID: operationID, rule: rule, credential: credential))
-            let answer = try await next(request, body, metadata)
+            let answer: (HTTPResponse, HTTPBody?)
+            do {
+                answer = try await next(request, body, metadata)
+            } catch {
+                if !scope.authenticating { try await checkCaller() }
+                throw error
+            }
             guard scope.principal != nil else {
                 logger.critical("Operation answered without authenticating", metadata: ["operation": "\(operationID)"])
                 throw AccessFault.answeredWithoutAuthentication(operationID)

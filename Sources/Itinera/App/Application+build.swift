@@ -136,7 +136,9 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
     try service.registerHandlers(
         on: router,
         configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys]),
-        middlewares: [AccessMiddleware(platformToken: configuration.platformToken, logger: logger)]
+        middlewares: [
+            AccessMiddleware(platformToken: configuration.platformToken, checkCaller: access.check, logger: logger)
+        ]
     )
     return router
 }

@@ -14,6 +14,7 @@ public final class RequestScope: Sendable {
     struct State {
         var tenantSlug: String?
         var access: AccessRequest?
+        var authenticating = false
         var principal: Principal?
     }
 
@@ -36,6 +37,11 @@ public final class RequestScope: Sendable {
     var access: AccessRequest? { state.withLock { $0.access } }
 
     func setAccess(_ access: AccessRequest) { state.withLock { $0.access = access } }
+
+    /// Whether `AccessControl` has begun to check the caller (it may have refused them).
+    var authenticating: Bool { state.withLock { $0.authenticating } }
+
+    func setAuthenticating() { state.withLock { $0.authenticating = true } }
 
     /// The caller, once `AccessControl` has authenticated and authorised them.
     public var principal: Principal? { state.withLock { $0.principal } }
