@@ -37,6 +37,9 @@ for scope in ["control", "tenant"] {
 let rules: [String]
 let operations: [String]
 let pathMethods: [String]
+let nullSchemas: [String]
+let nullOperations: [String]
+let parameters: [String]
 do {
     let read = try AccessRules.read(openAPI)
     rules = read.map { "    \"\($0.operation)\": \($0.rule)," }
@@ -44,6 +47,10 @@ do {
     pathMethods = try AccessRules.methods(openAPI).map { path, methods in
         "    (\"\(path)\", [\(methods.map { "\"\($0)\"" }.joined(separator: ", "))]),"
     }
+    let nulls = try NullRules.read(openAPI)
+    nullSchemas = nulls.schemas.map { "    \"\($0.0)\": \($0.1)," }
+    nullOperations = nulls.operations.map { "    \"\($0.0)\": \($0.1)," }
+    parameters = try Parameters.read(openAPI).map { "    \"\($0.operation)\": \($0.rules)," }
 } catch {
     FileHandle.standardError.write(Data("error: \(arguments[2]): \(error)\n".utf8))
     exit(1)
@@ -81,6 +88,21 @@ let source = """
     /// Each operation's rule, from its `security` in the OpenAPI document (see `AccessTable`).
     let embeddedAccessRules: [String: AccessRule] = [
     \(rules.joined(separator: "\n"))
+    ]
+
+    /// Where each component schema of the document allows `null` (see `NullRule`).
+    let embeddedNullSchemas: [String: NullRule] = [
+    \(nullSchemas.joined(separator: "\n"))
+    ]
+
+    /// Where each operation's JSON request body allows `null`.
+    let embeddedRequestNullRules: [String: NullRule] = [
+    \(nullOperations.joined(separator: "\n"))
+    ]
+
+    /// Each operation's parameters, to name the one a request got wrong (see `ParameterRule`).
+    let embeddedParameterRules: [String: [ParameterRule]] = [
+    \(parameters.joined(separator: "\n"))
     ]
 
     """

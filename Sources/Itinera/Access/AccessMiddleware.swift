@@ -59,7 +59,7 @@ struct AccessMiddleware: ServerMiddleware {
             do {
                 answer = try await next(request, body, metadata)
             } catch {
-                if !scope.authenticating { try await checkCaller() }
+                if !scope.authenticating, Self.refusesInput(error) { try await checkCaller() }
                 throw error
             }
             guard scope.principal != nil else {
@@ -67,6 +67,18 @@ struct AccessMiddleware: ServerMiddleware {
                 throw AccessFault.answeredWithoutAuthentication(operationID)
             }
             return answer
+        }
+    }
+
+    /// Whether `error` refuses the request's input (a problem of the 4xx kind, or input the generated
+    /// decoder could not read), rather than saying the server could not serve it.
+    static func refusesInput(_ error: any Error) -> Bool {
+        switch error {
+        case let problem as Problem: problem.status.kind == .clientError
+        case let serverError as ServerError:
+            serverError.operationInput == nil || refusesInput(serverError.underlyingError)
+        case is DecodingError: true
+        default: false
         }
     }
 

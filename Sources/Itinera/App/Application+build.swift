@@ -137,7 +137,8 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         on: router,
         configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys]),
         middlewares: [
-            AccessMiddleware(platformToken: configuration.platformToken, checkCaller: access.check, logger: logger)
+            AccessMiddleware(platformToken: configuration.platformToken, checkCaller: access.check, logger: logger),
+            NullCheckMiddleware(),
         ]
     )
     return router

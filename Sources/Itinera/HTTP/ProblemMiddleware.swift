@@ -53,10 +53,17 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let problem as Problem:
             return problem
         case let serverError as ServerError:
+            if let problem = serverError.underlyingError as? Problem { return problem }
+            // No operation input means the request never got past decoding: the client's fault, in a
+            // parameter (named when the document's rules find it) or in the body.
+            if serverError.operationInput == nil,
+                let problem = ParameterRule.problem(operationID: serverError.operationID, request: request)
+            {
+                return problem
+            }
             if let problem = problem(for: serverError.underlyingError, request: request) {
                 return problem
             }
-            // No operation input means the request never got past decoding: the client's fault.
             if serverError.operationInput == nil {
                 return .malformedBody(serverError.causeDescription)
             }
