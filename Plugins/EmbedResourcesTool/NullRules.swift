@@ -62,7 +62,8 @@ enum NullRules {
             case true as Bool: others = ".free"
             case let other?: others = try rule(other)
             }
-            return ".object(nullable: \(nullable), properties: [\(fields.isEmpty ? ":" : fields.joined(separator: ", "))], others: \(others))"
+            let members = fields.isEmpty ? ":" : fields.joined(separator: ", ")
+            return ".object(nullable: \(nullable), properties: [\(members)], others: \(others))"
         }
         return ".scalar(nullable: \(nullable))"
     }

@@ -37,8 +37,11 @@ enum Parameters {
                     let schema = resolve(parameter["schema"], in: "schemas") ?? [:]
                     let values = (schema["enum"] as? [Any])?.map { "\"\($0)\"" }
                     let type = schema["type"] as? String ?? "string"
-                    return ".init(name: \"\(name)\", location: .\(location), required: \((parameter["required"] as? Bool) ?? false), "
-                        + "integer: \(type == "integer"), uuid: \(schema["format"] as? String == "uuid"), values: \(values.map { "[\($0.joined(separator: ", "))]" } ?? "nil"))"
+                    let required = (parameter["required"] as? Bool) ?? false
+                    let uuid = schema["format"] as? String == "uuid"
+                    let allowed = values.map { "[\($0.joined(separator: ", "))]" } ?? "nil"
+                    return ".init(name: \"\(name)\", location: .\(location), required: \(required), "
+                        + "integer: \(type == "integer"), uuid: \(uuid), values: \(allowed))"
                 }
                 result.append((id, "[\(rules.joined(separator: ", "))]"))
             }
