@@ -67,9 +67,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libpq from the system (Debian's `libpq-dev`), for the database transport in pipeline mode.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(
             name: "Itinera",
             dependencies: [
+                "CLibPQ",
                 "ItineraAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

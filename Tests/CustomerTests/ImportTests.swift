@@ -29,6 +29,23 @@ import Testing
         return (response.status, try JSON.object(response.body))
     }
 
+    @Test func test_anEmptyBody_is422_andOneOfBlankLines_importsNothing() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "imp")
+                let (empty, problem) = try await post(client, kind: "orders", "", token: tenant.token)
+                #expect(empty == .unprocessableContent)
+                #expect(problem["field"] as? String == "body")
+                let (blank, job) = try await post(client, kind: "orders", "\r\n \n", token: tenant.token)
+                #expect(blank == .created, "\(job)")
+                #expect(job["lines"] as? Int == 0)
+                let orders = try JSON.object(try await client.send(.get, "/v1/orders", token: tenant.token).body)
+                #expect((orders["items"] as? [Any])?.isEmpty == true)
+            }
+        }
+    }
+
     @Test func test_orderImport_reportsBadLinesByNumber_importsTheRest_andAgainChangesNothing() async throws {
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))

@@ -26,6 +26,9 @@ struct ImportController: Sendable {
         guard case .binary(let body) = input.body else {
             throw Problem.malformedBody("Expected an NDJSON body (application/octet-stream or application/x-ndjson).")
         }
+        if case .known(let length) = body.length, length == 0 {
+            throw Problem.invalidField("body", "An import needs at least one line of NDJSON; the body was empty.")
+        }
         let started = Date()
         let readStarted = ContinuousClock.now
         let job = try await access.inTenant { tenant, principal in
@@ -39,9 +42,6 @@ struct ImportController: Sendable {
                 read = try await reader.read(ImportLines(body: body, maxBytes: Self.maxBytes)) { rows in
                     try await writer.write(rows)
                 }
-            }
-            guard read.lines > 0 else {
-                throw Problem.invalidField("body", "An import needs at least one line of NDJSON; the body was empty.")
             }
             if read.identities.readableBytes > 0 {
                 let data = read.identities
