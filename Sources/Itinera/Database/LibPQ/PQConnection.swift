@@ -1,5 +1,4 @@
 import CLibPQ
-import Dispatch
 import Foundation
 
 /// A statement of a pipeline failed: the statements after it did not run.
@@ -13,79 +12,70 @@ public struct PQPipelineFailure: Error, Sendable, CustomStringConvertible {
     public var description: String { "statement \(index) of the pipeline failed: \(error)" }
 }
 
-/// One PostgreSQL connection through libpq in pipeline mode.
+/// One PostgreSQL connection through libpq in pipeline mode, without blocking.
 ///
-/// Each connection has a serial queue of its own, on which every libpq call for it runs: libpq's
-/// blocking calls wait there, never on an event loop or in Swift's cooperative pool, and the awaiting
-/// task resumes when the answers are in. A pipeline sends all of its statements and one `Sync` in
-/// one flush, then reads every answer: a transaction whose statements do not depend on each other's
-/// answers costs one round trip.
+/// Every libpq call runs in the task that holds the connection (a pool leases it to one task at a
+/// time); when libpq would wait for the socket, the task suspends and `SocketPoller` resumes it once
+/// the socket is ready, so no thread blocks on the database. A pipeline queues all of its statements
+/// and one `Sync`, flushes them together and reads every answer: a transaction whose statements do
+/// not depend on each other's answers costs one round trip. (Blocking libpq calls on a serial queue
+/// per connection were measured against this design: 11% fewer tenant reads per second and a higher
+/// p99; see decision 0011.)
 public final class PQConnection: @unchecked Sendable {
     private let connection: OpaquePointer
-    private let queue: DispatchQueue
-    /// The statements prepared on this connection; read and written only on `queue`.
+    /// The statements prepared on this connection.
     private var prepared: Set<String> = []
     public let openedAt = ContinuousClock.now
 
-    private init(connection: OpaquePointer, queue: DispatchQueue) {
+    private init(connection: OpaquePointer) {
         self.connection = connection
-        self.queue = queue
     }
 
-    deinit { PQfinish(connection) }
+    deinit {
+        SocketPoller.shared.forget(PQsocket(connection))
+        PQfinish(connection)
+    }
 
     /// Opens a connection with libpq's keywords (`host`, `port`, `dbname`, `user`, `password`,
     /// `sslmode`, …); what they leave out libpq reads from `PG*` variables and service files.
     public static func connect(_ keywords: [(String, String)]) async throws -> PQConnection {
-        let queue = DispatchQueue(label: "itinera.libpq")
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try open(keywords, queue: queue) })
-            }
-        }
-    }
-
-    private static func open(_ keywords: [(String, String)], queue: DispatchQueue) throws -> PQConnection {
         let names = keywords.map { strdup($0.0) } + [nil]
         let values = keywords.map { strdup($0.1) } + [nil]
         defer { (names + values).forEach { free($0) } }
-        let connection = names.map { UnsafePointer($0) }.withUnsafeBufferPointer { names in
+        let started = names.map { UnsafePointer($0) }.withUnsafeBufferPointer { names in
             values.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
-                PQconnectdbParams(names.baseAddress, values.baseAddress, 0)
+                PQconnectStartParams(names.baseAddress, values.baseAddress, 0)
             }
         }
-        guard let connection else { throw PQError(connectionMessage: "libpq could not allocate a connection") }
-        guard PQstatus(connection) == CONNECTION_OK else {
-            let message = String(cString: PQerrorMessage(connection))
-            PQfinish(connection)
-            throw PQError(connectionMessage: message.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let started else { throw PQError(connectionMessage: "libpq could not allocate a connection") }
+        // From here the connection value owns `started` and closes it if opening fails.
+        let connection = PQConnection(connection: started)
+        var status = PQstatus(started) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING
+        while status != PGRES_POLLING_OK {
+            switch status {
+            case PGRES_POLLING_READING: try await SocketPoller.shared.wait(for: PQsocket(started))
+            case PGRES_POLLING_WRITING: try await SocketPoller.shared.wait(for: PQsocket(started), writable: true)
+            default: throw connection.connectionError()
+            }
+            status = PQconnectPoll(started)
         }
-        guard PQenterPipelineMode(connection) == 1 else {
-            PQfinish(connection)
-            throw PQError(connectionMessage: "the connection would not enter pipeline mode")
+        guard PQsetnonblocking(started, 1) == 0, PQenterPipelineMode(started) == 1 else {
+            throw PQError(connectionMessage: "the connection would not enter non-blocking pipeline mode")
         }
-        return PQConnection(connection: connection, queue: queue)
+        return connection
     }
 
     /// Whether the connection is still usable.
-    public var isOpen: Bool { queue.sync { PQstatus(connection) == CONNECTION_OK } }
+    public var isOpen: Bool { PQstatus(connection) == CONNECTION_OK }
 
     /// Whether a transaction is open (or failed) on the connection.
-    var inTransaction: Bool { queue.sync { PQtransactionStatus(connection) != PQTRANS_IDLE } }
+    var inTransaction: Bool { PQtransactionStatus(connection) != PQTRANS_IDLE }
 
     /// Sends `statements` and one `Sync` in one flush and reads every answer. When a statement fails,
     /// the ones after it do not run and a `PQPipelineFailure` is thrown once all answers are read,
     /// with the rows of the statements before it; a transaction it was in is left failed, for the
     /// caller to roll back. A broken connection throws `PQError`.
     public func pipeline(_ statements: [PQStatement]) async throws -> [PQRows] {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try self.runPipeline(statements) })
-            }
-        }
-    }
-
-    private func runPipeline(_ statements: [PQStatement]) throws -> [PQRows] {
         var preparing: [String] = []
         for statement in statements {
             if !prepared.contains(statement.name), !preparing.contains(statement.name) {
@@ -98,46 +88,24 @@ public final class PQConnection: @unchecked Sendable {
             guard send(statement) == 1 else { throw connectionError() }
         }
         guard PQpipelineSync(connection) == 1 else { throw connectionError() }
-
-        // Each prepare and each statement answers with one result, then NULL; the Sync answers last.
-        var rows: [PQRows] = []
-        var failure: PQPipelineFailure?
-        for (index, statement) in statements.enumerated() {
-            if let index = preparing.firstIndex(of: statement.name) {
-                preparing.remove(at: index)
-                let result = try nextAnswer()
-                switch PQresultStatus(result) {
-                case PGRES_COMMAND_OK: prepared.insert(statement.name)
-                case PGRES_FATAL_ERROR:
-                    failure = failure ?? PQPipelineFailure(error: PQError(result: result), index: index, rows: rows)
-                default: break
-                }
-                PQclear(result)
-            }
-            let result = try nextAnswer()
-            switch PQresultStatus(result) {
-            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
-                rows.append(PQRows(result))
-            case PGRES_FATAL_ERROR:
-                failure = failure ?? PQPipelineFailure(error: PQError(result: result), index: index, rows: rows)
-                PQclear(result)
-            default:
-                PQclear(result)
-            }
+        while true {
+            let flushed = PQflush(connection)
+            if flushed == 0 { break }
+            guard flushed == 1 else { throw connectionError() }
+            try await SocketPoller.shared.wait(for: PQsocket(connection), writable: true)
         }
-        guard let sync = PQgetResult(connection) else { throw connectionError() }
-        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
-        PQclear(sync)
-        guard synced else { throw connectionError() }
-        if let failure { throw failure }
-        return rows
-    }
-
-    /// The first result of the next command of the pipeline, reading past its terminating NULL.
-    private func nextAnswer() throws -> OpaquePointer {
-        guard let result = PQgetResult(connection) else { throw connectionError() }
-        while let extra = PQgetResult(connection) { PQclear(extra) }
-        return result
+        var reader = PipelineReader(statements: statements, preparing: preparing)
+        while !reader.done {
+            if PQisBusy(connection) == 1 {
+                try await SocketPoller.shared.wait(for: PQsocket(connection))
+                guard PQconsumeInput(connection) == 1 else { throw connectionError() }
+                continue
+            }
+            guard reader.take(PQgetResult(connection)) else { throw connectionError() }
+        }
+        prepared.formUnion(reader.prepared)
+        if let failure = reader.failure { throw failure }
+        return reader.rows
     }
 
     private func send(_ statement: PQStatement) -> Int32 {
@@ -167,5 +135,85 @@ public final class PQConnection: @unchecked Sendable {
         PQError(
             connectionMessage: String(cString: PQerrorMessage(connection)).trimmingCharacters(
                 in: .whitespacesAndNewlines))
+    }
+}
+
+/// Reads a pipeline's answers one `PGresult` (or NULL) at a time, in the order they come: for each
+/// statement its prepare's result (when it was prepared in this pipeline) and its own, each followed
+/// by a NULL, and the `Sync`'s result last.
+private struct PipelineReader {
+    let statements: [PQStatement]
+    var preparing: [String]
+    var rows: [PQRows] = []
+    var prepared: [String] = []
+    var failure: PQPipelineFailure?
+    var done = false
+    private var index = 0
+    /// Whether the prepare of the current statement is answered yet.
+    private var preparePending: Bool
+    /// Whether the current command's result came and its NULL is next.
+    private var awaitingNull = false
+
+    init(statements: [PQStatement], preparing: [String]) {
+        self.statements = statements
+        var preparing = preparing
+        if let first = statements.first, let place = preparing.firstIndex(of: first.name) {
+            preparing.remove(at: place)
+            self.preparePending = true
+        } else {
+            self.preparePending = false
+        }
+        self.preparing = preparing
+    }
+
+    /// Takes the next value of `PQgetResult`; false when the stream is not what a pipeline answers.
+    mutating func take(_ result: OpaquePointer?) -> Bool {
+        if awaitingNull {
+            if let result {
+                PQclear(result)
+                return true
+            }
+            awaitingNull = false
+            if preparePending {
+                preparePending = false
+            } else {
+                index += 1
+                if index < statements.count {
+                    let name = statements[index].name
+                    if let place = preparing.firstIndex(of: name) {
+                        preparing.remove(at: place)
+                        preparePending = true
+                    }
+                }
+            }
+            return true
+        }
+        guard let result else { return false }
+        if index == statements.count {
+            let synced = PQresultStatus(result) == PGRES_PIPELINE_SYNC
+            PQclear(result)
+            done = true
+            return synced
+        }
+        awaitingNull = true
+        let status = PQresultStatus(result)
+        if preparePending {
+            if status == PGRES_COMMAND_OK { prepared.append(statements[index].name) }
+            if status == PGRES_FATAL_ERROR, failure == nil {
+                failure = PQPipelineFailure(error: PQError(result: result), index: index, rows: rows)
+            }
+            PQclear(result)
+            return true
+        }
+        switch status {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+            rows.append(PQRows(result))
+        case PGRES_FATAL_ERROR:
+            if failure == nil { failure = PQPipelineFailure(error: PQError(result: result), index: index, rows: rows) }
+            PQclear(result)
+        default:
+            PQclear(result)
+        }
+        return true
     }
 }

@@ -38,7 +38,15 @@ public struct PQStatement: Sendable {
         try bind(value)
     }
 
+    /// This statement with `value` bound as its next parameter.
     public func binding<Value: PostgresEncodable>(_ value: Value) throws -> PQStatement {
+        var copy = self
+        try copy.bind(value)
+        return copy
+    }
+
+    /// This statement with `value` (or `NULL`) bound as its next parameter.
+    public func binding<Value: PostgresEncodable>(_ value: Value?) throws -> PQStatement {
         var copy = self
         try copy.bind(value)
         return copy

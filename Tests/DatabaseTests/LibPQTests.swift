@@ -1,0 +1,119 @@
+import Foundation
+import ItineraTestSupport
+import Testing
+
+@testable import Itinera
+
+/// The libpq transport against the real database: pipelines, their failures, transactions and the
+/// pool under concurrent use.
+@Suite struct LibPQTests {
+    static func pool(_ db: TestDatabase, maximum: Int = 4) -> PQPool {
+        PQPool(keywords: PQPool.keywords(for: db.settings), maximum: maximum)
+    }
+
+    @Test func test_aPipeline_answersEachStatement_withBinaryValuesBothWays() async throws {
+        try await TestDatabase.with { db in
+            let rows = try await Self.pool(db).withConnection { connection in
+                try await connection.pipeline([
+                    try PQStatement("SELECT $1::int8 + 1, $2::text || '!', $3::uuid, $4::timestamptz")
+                        .binding(41).binding("héllo").binding(UUID(uuidString: "6f2c4f1e-0000-4000-8000-000000000001")!)
+                        .binding(Date(timeIntervalSince1970: 1_700_000_000)),
+                    try PQStatement("SELECT x FROM generate_series(1, $1::int4) x").binding(Int32(3)),
+                    try PQStatement("SELECT $1::text IS NULL").binding(String?.none),
+                ])
+            }
+            #expect(rows.count == 3)
+            #expect(try rows[0].decode(Int.self, 0, 0) == 42)
+            #expect(try rows[0].decode(String.self, 0, 1) == "héllo!")
+            #expect(try rows[0].decode(UUID.self, 0, 2) == UUID(uuidString: "6f2c4f1e-0000-4000-8000-000000000001"))
+            #expect(try rows[0].decode(Date.self, 0, 3) == Date(timeIntervalSince1970: 1_700_000_000))
+            #expect(rows[1].count == 3)
+            #expect(try (0..<3).map { try rows[1].decode(Int32.self, $0, 0) } == [1, 2, 3])
+            #expect(try rows[2].decode(Bool.self, 0, 0))
+        }
+    }
+
+    @Test func test_aFailedStatement_stopsThePipelineThere_andNamesItsPlaceAndState() async throws {
+        try await TestDatabase.with { db in
+            let pool = Self.pool(db, maximum: 1)
+            try await pool.withConnection { connection in
+                let failure = await #expect(throws: PQPipelineFailure.self) {
+                    try await connection.pipeline([
+                        PQStatement("SELECT 1"),
+                        PQStatement("SELECT 1 / 0"),
+                        PQStatement("SELECT 3"),
+                    ])
+                }
+                #expect(failure?.index == 1)
+                #expect(failure?.error.sqlState == "22012")
+                #expect(failure?.rows.count == 1)
+                // The connection goes on: the same statements again, now prepared, and a good one.
+                let again = await #expect(throws: PQPipelineFailure.self) {
+                    try await connection.pipeline([PQStatement("SELECT 1 / 0")])
+                }
+                #expect(again?.index == 0)
+                let three = try await connection.pipeline([PQStatement("SELECT 3")])
+                #expect(try three[0].decode(Int32.self, 0, 0) == 3)
+            }
+        }
+    }
+
+    @Test func test_aTransactionThatThrows_rollsBack_andOneThatReturns_commits() async throws {
+        try await TestDatabase.with { db in
+            // One connection, whose temporary table the whole test uses.
+            let pool = Self.pool(db, maximum: 1)
+            _ = try await pool.withConnection {
+                try await $0.pipeline([PQStatement("CREATE TEMP TABLE pq_probe (n int PRIMARY KEY)")])
+            }
+            struct Refused: Error {}
+            await #expect(throws: Refused.self) {
+                try await pool.transaction { transaction in
+                    _ = try await transaction.run([PQStatement("INSERT INTO pq_probe VALUES (1)")])
+                    throw Refused()
+                }
+            }
+            await #expect(throws: PQPipelineFailure.self) {
+                try await pool.transaction { transaction in
+                    _ = try await transaction.run(
+                        [PQStatement("INSERT INTO pq_probe VALUES (2)"), PQStatement("INSERT INTO pq_probe VALUES (2)")],
+                        commit: true)
+                }
+            }
+            try await pool.transaction { transaction in
+                _ = try await transaction.run([PQStatement("INSERT INTO pq_probe VALUES (3)")], commit: true)
+            }
+            let rows = try await pool.withConnection {
+                try await $0.pipeline([PQStatement("SELECT array_agg(n ORDER BY n)::text FROM pq_probe")])
+            }
+            #expect(try rows[0].decode(String.self, 0, 0) == "{3}")
+        }
+    }
+
+    @Test func test_thePool_servesMoreTasksThanConnections_andNeverOpensMore() async throws {
+        try await TestDatabase.with { db in
+            let pool = Self.pool(db, maximum: 3)
+            let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
+                for _ in 0..<60 {
+                    group.addTask {
+                        try await pool.transaction { transaction in
+                            let rows = try await transaction.run(
+                                [PQStatement("SELECT pg_backend_pid()"), PQStatement("SELECT pg_sleep(0.005)")],
+                                commit: true)
+                            return try rows[0].decode(Int32.self, 0, 0)
+                        }
+                    }
+                }
+                return try await group.reduce(into: Set<Int32>()) { $0.insert($1) }
+            }
+            #expect(pids.count == 3)
+        }
+    }
+
+    @Test func test_aConnectionToNothing_failsWithTheReason() async throws {
+        let error = await #expect(throws: PQError.self) {
+            _ = try await PQConnection.connect([("host", "127.0.0.1"), ("port", "1"), ("connect_timeout", "2")])
+        }
+        #expect(error?.sqlState == nil)
+        #expect(error?.message.contains("refused") == true || error?.message.contains("connect") == true)
+    }
+}
