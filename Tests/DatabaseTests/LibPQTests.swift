@@ -15,11 +15,11 @@ import Testing
         try await TestDatabase.with { db in
             let rows = try await Self.pool(db).withConnection { connection in
                 try await connection.pipeline([
-                    try PQStatement("SELECT $1::int8 + 1, $2::text || '!', $3::uuid, $4::timestamptz")
+                    try PQStatement(prepared: "SELECT $1::int8 + 1, $2::text || '!', $3::uuid, $4::timestamptz")
                         .binding(41).binding("héllo").binding(UUID(uuidString: "6f2c4f1e-0000-4000-8000-000000000001")!)
                         .binding(Date(timeIntervalSince1970: 1_700_000_000)),
-                    try PQStatement("SELECT x FROM generate_series(1, $1::int4) x").binding(Int32(3)),
-                    try PQStatement("SELECT $1::text IS NULL").binding(String?.none),
+                    try PQStatement(prepared: "SELECT x FROM generate_series(1, $1::int4) x").binding(Int32(3)),
+                    try PQStatement(prepared: "SELECT $1::text IS NULL").binding(String?.none),
                 ])
             }
             #expect(rows.count == 3)
@@ -33,15 +33,40 @@ import Testing
         }
     }
 
+    @Test func test_interpolatedStatements_bindTheirValues_andRowsDecodeAsTuples() async throws {
+        try await TestDatabase.with { db in
+            let name: String? = nil
+            let table = "generate_series"
+            let rows = try await Self.pool(db).withConnection { connection in
+                try await connection.pipeline([
+                    "SELECT \(7)::int8, \(name)::text, \("x")::text",
+                    "SELECT n, n * 2 FROM \(unescaped: table)(1, \(Int32(2))) n",
+                ])
+            }
+            for try await row in rows[0] {
+                let (seven, none, x) = try row.decode((Int, String?, String).self)
+                #expect(seven == 7 && none == nil && x == "x")
+            }
+            var pairs: [[Int32]] = []
+            for try await row in rows[1] {
+                let (n, twice) = try row.decode((Int32, Int32).self)
+                pairs.append([n, twice])
+            }
+            #expect(pairs == [[1, 2], [2, 4]])
+            #expect(try rows[1][1][1].decode(Int32.self) == 4)
+            #expect(throws: PQError.self) { try rows[0][0][1].decode(String.self) }
+        }
+    }
+
     @Test func test_aFailedStatement_stopsThePipelineThere_andNamesItsPlaceAndState() async throws {
         try await TestDatabase.with { db in
             let pool = Self.pool(db, maximum: 1)
             try await pool.withConnection { connection in
                 let failure = await #expect(throws: PQPipelineFailure.self) {
                     try await connection.pipeline([
-                        PQStatement("SELECT 1"),
-                        PQStatement("SELECT 1 / 0"),
-                        PQStatement("SELECT 3"),
+                        PQStatement(prepared: "SELECT 1"),
+                        PQStatement(prepared: "SELECT 1 / 0"),
+                        PQStatement(prepared: "SELECT 3"),
                     ])
                 }
                 #expect(failure?.index == 1)
@@ -49,10 +74,10 @@ import Testing
                 #expect(failure?.rows.count == 1)
                 // The connection goes on: the same statements again, now prepared, and a good one.
                 let again = await #expect(throws: PQPipelineFailure.self) {
-                    try await connection.pipeline([PQStatement("SELECT 1 / 0")])
+                    try await connection.pipeline([PQStatement(prepared: "SELECT 1 / 0")])
                 }
                 #expect(again?.index == 0)
-                let three = try await connection.pipeline([PQStatement("SELECT 3")])
+                let three = try await connection.pipeline([PQStatement(prepared: "SELECT 3")])
                 #expect(try three[0].decode(Int32.self, 0, 0) == 3)
             }
         }
@@ -63,27 +88,27 @@ import Testing
             // One connection, whose temporary table the whole test uses.
             let pool = Self.pool(db, maximum: 1)
             _ = try await pool.withConnection {
-                try await $0.pipeline([PQStatement("CREATE TEMP TABLE pq_probe (n int PRIMARY KEY)")])
+                try await $0.pipeline([PQStatement(prepared: "CREATE TEMP TABLE pq_probe (n int PRIMARY KEY)")])
             }
             struct Refused: Error {}
             await #expect(throws: Refused.self) {
                 try await pool.transaction { transaction in
-                    _ = try await transaction.run([PQStatement("INSERT INTO pq_probe VALUES (1)")])
+                    _ = try await transaction.run([PQStatement(prepared: "INSERT INTO pq_probe VALUES (1)")])
                     throw Refused()
                 }
             }
             await #expect(throws: PQPipelineFailure.self) {
                 try await pool.transaction { transaction in
                     _ = try await transaction.run(
-                        [PQStatement("INSERT INTO pq_probe VALUES (2)"), PQStatement("INSERT INTO pq_probe VALUES (2)")],
+                        [PQStatement(prepared: "INSERT INTO pq_probe VALUES (2)"), PQStatement(prepared: "INSERT INTO pq_probe VALUES (2)")],
                         commit: true)
                 }
             }
             try await pool.transaction { transaction in
-                _ = try await transaction.run([PQStatement("INSERT INTO pq_probe VALUES (3)")], commit: true)
+                _ = try await transaction.run([PQStatement(prepared: "INSERT INTO pq_probe VALUES (3)")], commit: true)
             }
             let rows = try await pool.withConnection {
-                try await $0.pipeline([PQStatement("SELECT array_agg(n ORDER BY n)::text FROM pq_probe")])
+                try await $0.pipeline([PQStatement(prepared: "SELECT array_agg(n ORDER BY n)::text FROM pq_probe")])
             }
             #expect(try rows[0].decode(String.self, 0, 0) == "{3}")
         }
@@ -97,7 +122,7 @@ import Testing
                     group.addTask {
                         try await pool.transaction { transaction in
                             let rows = try await transaction.run(
-                                [PQStatement("SELECT pg_backend_pid()"), PQStatement("SELECT pg_sleep(0.005)")],
+                                [PQStatement(prepared: "SELECT pg_backend_pid()"), PQStatement(prepared: "SELECT pg_sleep(0.005)")],
                                 commit: true)
                             return try rows[0].decode(Int32.self, 0, 0)
                         }

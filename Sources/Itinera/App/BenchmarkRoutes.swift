@@ -43,7 +43,7 @@ func addBenchmarkRoutes(
 /// The same work as `/bench/select1` and `/bench/tenant-raw` through libpq in pipeline mode: the
 /// tenant read's `BEGIN`, authenticate-and-enter, read and `COMMIT` in one round trip.
 func addLibPQBenchmarkRoutes(to router: Router<ItineraRequestContext>, pool: PQPool, access: AccessControl) {
-    let select1 = PQStatement("SELECT 1")
+    let select1 = PQStatement(prepared: "SELECT 1")
     router.get("/bench/select1-pq") { _, _ in
         _ = try await pool.withConnection { try await $0.pipeline([select1]) }
         return Response(
@@ -61,8 +61,8 @@ func addLibPQBenchmarkRoutes(to router: Router<ItineraRequestContext>, pool: PQP
             do {
                 rows = try await transaction.run(
                     [
-                        try PQStatement(SessionLookupEntering.sql).binding(token.hash),
-                        PQStatement(TenantSettingsStore.ReadSettings.sql),
+                        try PQStatement(prepared: SessionLookupEntering.sql).binding(token.hash),
+                        PQStatement(prepared: TenantSettingsStore.ReadSettings.sql),
                     ], commit: true)
             } catch let failure as PQPipelineFailure where failure.index > 0 && failure.rows.first?.count == 0 {
                 throw unknown

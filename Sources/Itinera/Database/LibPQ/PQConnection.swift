@@ -65,6 +65,15 @@ public final class PQConnection: @unchecked Sendable {
         return connection
     }
 
+    /// Runs one statement (a pipeline of one).
+    public func query(_ statement: PQStatement) async throws -> PQRows {
+        do {
+            return try await pipeline([statement])[0]
+        } catch let failure as PQPipelineFailure {
+            throw failure.error
+        }
+    }
+
     /// Whether the connection is still usable.
     public var isOpen: Bool { PQstatus(connection) == CONNECTION_OK }
 
@@ -78,12 +87,12 @@ public final class PQConnection: @unchecked Sendable {
     public func pipeline(_ statements: [PQStatement]) async throws -> [PQRows] {
         var preparing: [String] = []
         for statement in statements {
-            if !prepared.contains(statement.name), !preparing.contains(statement.name) {
+            if let name = statement.name, !prepared.contains(name), !preparing.contains(name) {
                 let sent = statement.types.withUnsafeBufferPointer { types in
-                    PQsendPrepare(connection, statement.name, statement.sql, Int32(types.count), types.baseAddress)
+                    PQsendPrepare(connection, name, statement.sql, Int32(types.count), types.baseAddress)
                 }
                 guard sent == 1 else { throw connectionError() }
-                preparing.append(statement.name)
+                preparing.append(name)
             }
             guard send(statement) == 1 else { throw connectionError() }
         }
@@ -123,9 +132,16 @@ public final class PQConnection: @unchecked Sendable {
         return pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
             lengths.withUnsafeBufferPointer { lengths in
                 statement.formats.withUnsafeBufferPointer { formats in
-                    PQsendQueryPrepared(
-                        connection, statement.name, Int32(count), values.baseAddress, lengths.baseAddress,
-                        formats.baseAddress, 1)
+                    if let name = statement.name {
+                        return PQsendQueryPrepared(
+                            connection, name, Int32(count), values.baseAddress, lengths.baseAddress,
+                            formats.baseAddress, 1)
+                    }
+                    return statement.types.withUnsafeBufferPointer { types in
+                        PQsendQueryParams(
+                            connection, statement.sql, Int32(count), types.baseAddress, values.baseAddress,
+                            lengths.baseAddress, formats.baseAddress, 1)
+                    }
                 }
             }
         }
@@ -157,7 +173,7 @@ private struct PipelineReader {
     init(statements: [PQStatement], preparing: [String]) {
         self.statements = statements
         var preparing = preparing
-        if let first = statements.first, let place = preparing.firstIndex(of: first.name) {
+        if let first = statements.first?.name, let place = preparing.firstIndex(of: first) {
             preparing.remove(at: place)
             self.preparePending = true
         } else {
@@ -178,8 +194,7 @@ private struct PipelineReader {
                 preparePending = false
             } else {
                 index += 1
-                if index < statements.count {
-                    let name = statements[index].name
+                if index < statements.count, let name = statements[index].name {
                     if let place = preparing.firstIndex(of: name) {
                         preparing.remove(at: place)
                         preparePending = true
@@ -198,7 +213,7 @@ private struct PipelineReader {
         awaitingNull = true
         let status = PQresultStatus(result)
         if preparePending {
-            if status == PGRES_COMMAND_OK { prepared.append(statements[index].name) }
+            if status == PGRES_COMMAND_OK, let name = statements[index].name { prepared.append(name) }
             if status == PGRES_FATAL_ERROR, failure == nil {
                 failure = PQPipelineFailure(error: PQError(result: result), index: index, rows: rows)
             }

@@ -127,9 +127,9 @@ public final class PQPool: Sendable {
 
 /// A transaction on one pooled connection (see `PQPool.transaction`).
 public final class PQTransaction: @unchecked Sendable {
-    static let begin = PQStatement("BEGIN")
-    static let commit = PQStatement("COMMIT")
-    static let rollback = PQStatement("ROLLBACK")
+    static let begin = PQStatement(prepared: "BEGIN")
+    static let commit = PQStatement(prepared: "COMMIT")
+    static let rollback = PQStatement(prepared: "ROLLBACK")
 
     let connection: PQConnection
     private(set) var begun = false

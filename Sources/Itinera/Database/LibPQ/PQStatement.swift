@@ -4,18 +4,67 @@ import NIOCore
 public import PostgresNIO
 import Synchronization
 
-/// One statement for a libpq pipeline: its SQL (prepared once per connection under a name given to
-/// the SQL once per process) and its parameters, encoded in binary by postgres-nio's codecs.
-public struct PQStatement: Sendable {
+/// One statement for a libpq pipeline: its SQL and its parameters, encoded in binary by
+/// postgres-nio's codecs. Written as a string literal it is an unnamed statement whose interpolated
+/// values become parameters (`"SELECT … WHERE id = \(id)"`, with `\(unescaped: fragment)` for SQL
+/// text written in code); `PQStatement(prepared:)` names it, and it is then prepared once per
+/// connection (for the statements every request runs: decision 0002).
+public struct PQStatement: Sendable, ExpressibleByStringInterpolation {
     public let sql: String
-    let name: String
+    /// The prepared statement's name; `nil` for an unnamed statement.
+    let name: String?
     var types: [UInt32] = []
     var values: [ByteBuffer?] = []
     var formats: [Int32] = []
 
-    public init(_ sql: String) {
+    /// A statement prepared once per connection.
+    public init(prepared sql: String) {
         self.sql = sql
         self.name = PQStatementNames.name(for: sql)
+    }
+
+    /// An unnamed statement of SQL written in code, without parameters.
+    public init(unsafeSQL sql: String) {
+        self.sql = sql
+        self.name = nil
+    }
+
+    public init(stringLiteral value: String) {
+        self.init(unsafeSQL: value)
+    }
+
+    public init(stringInterpolation: Interpolation) {
+        self.sql = stringInterpolation.sql
+        self.name = nil
+        self.types = stringInterpolation.statement.types
+        self.values = stringInterpolation.statement.values
+        self.formats = stringInterpolation.statement.formats
+    }
+
+    public struct Interpolation: StringInterpolationProtocol {
+        var sql = ""
+        var statement = PQStatement(unsafeSQL: "")
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            sql.reserveCapacity(literalCapacity + interpolationCount * 3)
+        }
+
+        public mutating func appendLiteral(_ literal: String) { sql += literal }
+
+        /// A parameter.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value) throws {
+            try statement.bind(value)
+            sql += "$\(statement.values.count)"
+        }
+
+        /// A parameter that may be `NULL`.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) throws {
+            try statement.bind(value)
+            sql += "$\(statement.values.count)"
+        }
+
+        /// SQL text written in code (never input).
+        public mutating func appendInterpolation(unescaped fragment: String) { sql += fragment }
     }
 
     /// Appends a parameter (`$1`, `$2`, … in the order bound).
@@ -101,8 +150,11 @@ public struct PQError: Error, Sendable, CustomStringConvertible {
     public var isConnectionFailure: Bool { sqlState == nil || sqlState!.hasPrefix("08") }
 }
 
-/// The rows one statement returned; the libpq result is freed with this value.
-public final class PQRows: @unchecked Sendable {
+/// The rows one statement returned; the libpq result is freed with this value. Iterated with
+/// `for try await row in rows` (the rows are already in memory) or by index.
+public final class PQRows: @unchecked Sendable, AsyncSequence {
+    public typealias Element = PQRow
+
     private let result: OpaquePointer
     public let count: Int
     public let columns: Int
@@ -118,25 +170,79 @@ public final class PQRows: @unchecked Sendable {
     /// The rows the statement changed, from its command tag (`INSERT 0 3` → 3).
     public var affected: Int { Int(String(cString: PQcmdTuples(result))) ?? 0 }
 
+    public subscript(_ row: Int) -> PQRow { PQRow(rows: self, index: row) }
+
+    public var first: PQRow? { count > 0 ? self[0] : nil }
+
     public func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(result, Int32(row), Int32(column)) == 1 }
 
-    /// The value at `row`, `column` as `Value`, with postgres-nio's binary decoders.
+    /// The value at `row`, `column` as `Value`, with postgres-nio's binary decoders; SQL `NULL` is
+    /// `nil` when `Value` is an optional, and an error otherwise.
     public func decode<Value: PostgresDecodable>(_ type: Value.Type, _ row: Int, _ column: Int) throws -> Value {
-        guard !isNull(row, column) else {
-            throw PQError(connectionMessage: "column \(column) of row \(row) is NULL, not \(Value.self)")
+        guard column < columns else {
+            throw PQError(connectionMessage: "the statement returned \(columns) columns, not \(column + 1)")
         }
-        let length = Int(PQgetlength(result, Int32(row), Int32(column)))
-        var buffer = ByteBuffer()
-        buffer.writeBytes(UnsafeRawBufferPointer(start: PQgetvalue(result, Int32(row), Int32(column)), count: length))
-        return try Value(
-            from: &buffer, type: PostgresDataType(PQftype(result, Int32(column))), format: .binary,
-            context: .default)
+        var buffer: ByteBuffer?
+        if !isNull(row, column) {
+            let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+            var bytes = ByteBuffer()
+            bytes.writeBytes(
+                UnsafeRawBufferPointer(start: PQgetvalue(result, Int32(row), Int32(column)), count: length))
+            buffer = bytes
+        }
+        do {
+            return try Value._decodeRaw(
+                from: &buffer, type: PostgresDataType(PQftype(result, Int32(column))), format: .binary,
+                context: .default)
+        } catch {
+            throw PQError(connectionMessage: "column \(column) of row \(row) cannot be read as \(Value.self): \(error)")
+        }
     }
 
-    /// `decode`, with SQL `NULL` as `nil`.
-    public func decodeIfPresent<Value: PostgresDecodable>(_ type: Value.Type, _ row: Int, _ column: Int) throws
-        -> Value?
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let rows: PQRows
+        var next = 0
+
+        public mutating func next() async throws -> PQRow? {
+            guard next < rows.count else { return nil }
+            defer { next += 1 }
+            return rows[next]
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(rows: self) }
+}
+
+/// One row of a statement's answer.
+public struct PQRow: Sendable {
+    let rows: PQRows
+    let index: Int
+
+    /// The row's columns, in order, as the given types: `row.decode((UUID, String?).self)`.
+    public func decode<each Column: PostgresDecodable>(_ types: (repeat each Column).Type) throws
+        -> (repeat each Column)
     {
-        isNull(row, column) ? nil : try decode(type, row, column)
+        var column = 0
+        func next<Value: PostgresDecodable>(_ type: Value.Type) throws -> Value {
+            defer { column += 1 }
+            return try rows.decode(type, index, column)
+        }
+        return (repeat try next((each Column).self))
+    }
+
+    /// The column at `column`.
+    public subscript(_ column: Int) -> PQCell { PQCell(rows: rows, row: index, column: column) }
+}
+
+/// One value of a row.
+public struct PQCell: Sendable {
+    let rows: PQRows
+    let row: Int
+    let column: Int
+
+    public var isNull: Bool { rows.isNull(row, column) }
+
+    public func decode<Value: PostgresDecodable>(_ type: Value.Type) throws -> Value {
+        try rows.decode(type, row, column)
     }
 }
