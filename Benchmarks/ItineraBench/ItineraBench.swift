@@ -101,6 +101,7 @@ struct ItineraBench: AsyncParsableCommand {
             ApplicationParts(
                 configuration: configuration,
                 client: try settings.makeClient(connections: configuration.databaseConnections, logger: logger),
+                database: PQPool(settings, maximum: configuration.databaseConnections),
                 migrations: migrations,
                 logger: logger
             ),

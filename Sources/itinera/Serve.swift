@@ -45,8 +45,9 @@ struct Serve: AsyncParsableCommand {
             let draining = Draining()
             let app = try buildApplication(
                 ApplicationParts(
-                    configuration: configuration, client: client, migrations: try .embedded(), logger: logger,
-                    draining: draining),
+                    configuration: configuration, client: client,
+                    database: PQPool(database.settings, maximum: configuration.databaseConnections),
+                    migrations: try .embedded(), logger: logger, draining: draining),
                 tls: tls,
                 migrateOnStart: configuration.migrateOnStart ?? (database.embedded != nil)
             ) { channel in

@@ -20,7 +20,8 @@ import Testing
             host: "127.0.0.1", port: port, user: "itinera", database: "itinera", sslMode: .disable)
         let client = try settings.makeClient(connections: 4, logger: testLogger)
         var parts = ApplicationParts(
-            configuration: ServerConfiguration(), client: client, migrations: try .embedded(), logger: testLogger)
+            configuration: ServerConfiguration(), client: client, database: PQPool(settings, maximum: 4),
+            migrations: try .embedded(), logger: testLogger)
         parts.configuration.bcryptCost = 4
         let app = Application(router: try buildRouter(parts))
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -59,7 +59,8 @@ public struct TestDatabase: Sendable {
         configuration.readinessDeadline = .seconds(30)
         adjust(&configuration)
         return ApplicationParts(
-            configuration: configuration, client: client, migrations: migrations, logger: logger,
+            configuration: configuration, client: client, database: PQPool(settings, maximum: connections),
+            migrations: migrations, logger: logger,
             keyUsage: APIKeyUsage(client: client, logger: logger))
     }
 

@@ -12,12 +12,17 @@ public import PostgresNIO
 /// rolls the transaction back.
 public struct AccessControl: Sendable {
     let client: PostgresClient
+    /// The libpq pool the operations moved to it use (see `AccessControl+Pipeline`).
+    let database: PQPool
     let limiter: RateLimiter
     let usage: APIKeyUsage?
     let logger: Logger
 
-    public init(client: PostgresClient, limiter: RateLimiter, usage: APIKeyUsage?, logger: Logger) {
+    public init(
+        client: PostgresClient, database: PQPool, limiter: RateLimiter, usage: APIKeyUsage?, logger: Logger
+    ) {
         self.client = client
+        self.database = database
         self.limiter = limiter
         self.usage = usage
         self.logger = logger
@@ -74,6 +79,13 @@ public struct AccessControl: Sendable {
         case .apiKey(let key):
             principal = try await APIKeyStore.authenticate(key, on: connection, enter: enter, logger: logger)
         }
+        try admit(principal, for: access, scope: scope)
+        return principal
+    }
+
+    /// The checks after the credential was found: the tenant's state, the rule's role or scope, the
+    /// rate limits; then the caller is the request's principal.
+    func admit(_ principal: Principal, for access: AccessRequest, scope: RequestScope) throws {
         scope.setTenant(principal.tenant.slug)
         guard principal.tenant.state == .active else {
             throw Problem.forbidden("The tenant '\(principal.tenant.slug)' is suspended.")
@@ -84,6 +96,5 @@ public struct AccessControl: Sendable {
         try limiter.admit(tenant: principal.tenant.id, key: keyID)
         if let keyID { usage?.record(keyID) }
         scope.setPrincipal(principal)
-        return principal
     }
 }

@@ -12,6 +12,8 @@ public import ServiceLifecycle
 public struct ApplicationParts: Sendable {
     public var configuration: ServerConfiguration
     public var client: PostgresClient
+    /// The libpq pool (opens connections on demand), for the paths moved to it.
+    public var database: PQPool
     public var migrations: MigrationSet
     public var logger: Logger
     /// Ready-made tenant schemas for sign-up; `buildApplication` runs one, tests may pass their own.
@@ -24,6 +26,7 @@ public struct ApplicationParts: Sendable {
     public init(
         configuration: ServerConfiguration,
         client: PostgresClient,
+        database: PQPool,
         migrations: MigrationSet,
         logger: Logger,
         spares: SpareSchemaPool? = nil,
@@ -32,6 +35,7 @@ public struct ApplicationParts: Sendable {
     ) {
         self.configuration = configuration
         self.client = client
+        self.database = database
         self.migrations = migrations
         self.logger = logger
         self.spares = spares
@@ -48,6 +52,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
     let migrator = Migrator(client: parts.client, migrations: parts.migrations, logger: logger)
     let access = AccessControl(
         client: parts.client,
+        database: parts.database,
         limiter: RateLimiter(perKey: configuration.keyRateLimit, perTenant: configuration.tenantRateLimit),
         usage: parts.keyUsage,
         logger: logger

@@ -74,6 +74,10 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return .databaseUnavailable("\(unavailable.description) Retry shortly.")
         case let database as PSQLError:
             return problem(for: database)
+        case let database as PQError:
+            return problem(for: database)
+        case let failure as PQPipelineFailure:
+            return problem(for: failure.error)
         case let http as HTTPError:
             switch http.status {
             case .notFound:
@@ -114,31 +118,42 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     static func problem(for error: PSQLError) -> Problem? {
         switch error.code {
         case .server:
-            let state = error.serverInfo?[.sqlState] ?? ""
-            let passing: [String: String] = [
-                "55P03": "A row or table the request needs stayed locked by other work too long.",
-                "40P01": "The request deadlocked with other work.",
-                "40001": "The request collided with concurrent work.",
-                "57014": "The database cancelled the statement.",
-                "57P01": "The database is shutting down.",
-                "57P02": "The database is restarting.",
-                "57P03": "The database is not accepting connections yet.",
-                "53300": "The database has no connection to spare.",
-            ]
-            if let detail = passing[state] ?? (state.hasPrefix("08") ? "The database connection failed." : nil) {
-                return .databaseUnavailable("\(detail) Retry shortly.")
-            }
-            // Text PostgreSQL cannot store: the NUL character, which the contract excludes.
-            if state == "22021" || state == "22P05" {
-                return .invalidField("", "Text must not contain the NUL character (U+0000).")
-            }
-            return nil
+            return problem(sqlState: error.serverInfo?[.sqlState] ?? "")
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
             .failedToAddSSLHandler, .sslUnsupported:
             return .databaseUnavailable("The database connection failed. Retry shortly.")
         default:
             return nil
         }
+    }
+
+    /// `problem(for: PSQLError)` for an error that came through libpq.
+    static func problem(for error: PQError) -> Problem? {
+        guard let state = error.sqlState else {
+            return .databaseUnavailable("The database connection failed. Retry shortly.")
+        }
+        return problem(sqlState: state)
+    }
+
+    static func problem(sqlState state: String) -> Problem? {
+        let passing: [String: String] = [
+            "55P03": "A row or table the request needs stayed locked by other work too long.",
+            "40P01": "The request deadlocked with other work.",
+            "40001": "The request collided with concurrent work.",
+            "57014": "The database cancelled the statement.",
+            "57P01": "The database is shutting down.",
+            "57P02": "The database is restarting.",
+            "57P03": "The database is not accepting connections yet.",
+            "53300": "The database has no connection to spare.",
+        ]
+        if let detail = passing[state] ?? (state.hasPrefix("08") ? "The database connection failed." : nil) {
+            return .databaseUnavailable("\(detail) Retry shortly.")
+        }
+        // Text PostgreSQL cannot store: the NUL character, which the contract excludes.
+        if state == "22021" || state == "22P05" {
+            return .invalidField("", "Text must not contain the NUL character (U+0000).")
+        }
+        return nil
     }
 
     static func problem(for error: DecodingError) -> Problem {

@@ -53,10 +53,10 @@ struct TenancyController: Sendable {
     /// The caller's tenant and its settings document: authenticate-and-enter, then the settings read,
     /// in one tenant transaction. Shared with the benchmark's `/bench/tenant-raw`, so that route
     /// measures exactly this work.
+    /// The caller's tenant and its settings: authentication, the read and `COMMIT` in one round trip.
     static func readTenant(access: AccessControl) async throws -> (Tenant, Data) {
-        try await access.inTenant { tenant, principal in
-            (principal.tenant, try await TenantSettingsStore.settings(on: tenant))
-        }
+        let (principal, rows) = try await access.read([TenantSettingsStore.readSettings])
+        return (principal.tenant, try TenantSettingsStore.settings(from: rows[0]))
     }
 
     func updateTenant(_ input: Operations.UpdateTenant.Input) async throws -> Operations.UpdateTenant.Output {

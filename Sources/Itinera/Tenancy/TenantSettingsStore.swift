@@ -10,6 +10,15 @@ public enum TenantSettingsStore {
         return Data("{}".utf8)
     }
 
+    /// The settings read, for a pipeline; prepared per connection (PostgreSQL re-plans it when the
+    /// search path names another tenant).
+    static let readSettings = PQStatement(prepared: ReadSettings.sql)
+
+    /// The settings document `readSettings` returned.
+    static func settings(from rows: PQRows) throws -> Data {
+        Data((try rows.first?[0].decode(String.self) ?? "{}").utf8)
+    }
+
     /// Prepared per connection; PostgreSQL re-plans it when the search path names another tenant.
     struct ReadSettings: PostgresPreparedStatement {
         static let sql = "SELECT settings::text FROM tenant_settings"

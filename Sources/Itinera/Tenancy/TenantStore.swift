@@ -35,6 +35,24 @@ public struct TenantStore: Sendable {
         )
     }
 
+    /// The tenant in `row` (read through libpq), whose columns from `offset` on are `tenantColumns`.
+    static func tenant(from row: PQRow, at offset: Int = 0) throws -> Tenant {
+        let id = try row[offset].decode(UUID.self)
+        return Tenant(
+            id: id,
+            slug: try row[offset + 1].decode(String.self),
+            name: try row[offset + 2].decode(String.self),
+            kind: Tenant.Kind(rawValue: try row[offset + 3].decode(String.self)) ?? .agency,
+            timezone: try row[offset + 4].decode(String.self),
+            currency: try row[offset + 5].decode(String.self).trimmed,
+            state: Tenant.State(rawValue: try row[offset + 6].decode(String.self)) ?? .suspended,
+            createdAt: try row[offset + 7].decode(Date.self),
+            identity: TenantIdentity(
+                id: id, schema: try row[offset + 8].decode(String.self), role: try row[offset + 9].decode(String.self)),
+            country: try row[offset + 10].decode(String.self)
+        )
+    }
+
     static func tenant(from row: PostgresRow, at offset: Int = 0) throws -> Tenant {
         try tenant(from: row.makeRandomAccess(), at: offset)
     }

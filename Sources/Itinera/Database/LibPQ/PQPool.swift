@@ -19,6 +19,11 @@ public final class PQPool: Sendable {
         self.maximum = maximum
     }
 
+    /// A pool for `settings` (nothing is opened until a connection is needed).
+    public convenience init(_ settings: DatabaseSettings, maximum: Int) {
+        self.init(keywords: Self.keywords(for: settings), maximum: maximum)
+    }
+
     /// libpq's keywords for `settings`.
     public static func keywords(for settings: DatabaseSettings, applicationName: String = "itinera") -> [(
         String, String

@@ -1,0 +1,79 @@
+import Foundation
+
+/// The caller's authentication through libpq: the lookup that enters the tenant goes in the same
+/// flush as the operation's first statements (and, for a read, `COMMIT`), so a tenant read is one
+/// round trip. Statements sent with the lookup run only when the lookup entered a tenant (otherwise
+/// the tenant's tables are not on the search path and the database refuses them); their answers
+/// reach the operation only after the caller passed every check.
+extension AccessControl {
+    /// Authenticates the caller, runs `reads` and commits, in one round trip.
+    public func read(_ reads: [PQStatement]) async throws -> (Principal, [PQRows]) {
+        try await database.transaction { transaction in
+            let (principal, rows) = try await authenticate(in: transaction, with: reads, commit: true)
+            return (principal, rows)
+        }
+    }
+
+    /// Authenticates the caller with `first` sent in the same round trip, then runs `body` in the
+    /// tenant's transaction; `COMMIT` follows the body.
+    public func inTenant<Result: Sendable>(
+        sending first: [PQStatement] = [],
+        _ body: (TenantPipeline, Principal, [PQRows]) async throws -> Result
+    ) async throws -> Result {
+        try await database.transaction { transaction in
+            let (principal, rows) = try await authenticate(in: transaction, with: first, commit: false)
+            return try await body(
+                TenantPipeline(transaction: transaction, tenant: principal.tenant.identity), principal, rows)
+        }
+    }
+
+    private func authenticate(in transaction: PQTransaction, with statements: [PQStatement], commit: Bool)
+        async throws -> (Principal, [PQRows])
+    {
+        guard let scope = RequestScope.current, let access = scope.access else {
+            throw Problem.unauthorized("This operation needs an `Authorization: Bearer <token>` header.")
+        }
+        scope.setAuthenticating()
+        let lookup: PQStatement
+        switch access.credential {
+        case .session(let token): lookup = try PQStatement(prepared: SessionLookupEntering.sql).binding(token.hash)
+        case .apiKey(let key): lookup = try PQStatement(prepared: APIKeyLookupEntering.sql).binding(key.prefix)
+        }
+        var rows: [PQRows]
+        // A statement after the lookup that failed is answered only once the caller has been judged:
+        // a caller without access learns only that.
+        var failed: PQError?
+        do {
+            rows = try await transaction.run([lookup] + statements, commit: commit)
+        } catch let failure as PQPipelineFailure where failure.index > 0 {
+            rows = failure.rows
+            failed = failure.error
+        } catch let failure as PQPipelineFailure {
+            throw failure.error
+        }
+        let found = rows.removeFirst().first
+        let principal: Principal
+        switch access.credential {
+        case .session:
+            guard let row = found else { throw Problem.unauthorized("The session token is unknown or has expired.") }
+            let (user, role) = try row.decode((UUID, String).self)
+            principal = Principal(
+                actor: .user(id: user, role: TenantUser.Role(rawValue: role) ?? .analyst),
+                tenant: try TenantStore.tenant(from: row, at: 2))
+        case .apiKey(let key):
+            guard let row = found, constantTimeEquals(try row[1].decode(Data.self), key.hash) else {
+                throw Problem.unauthorized("The API key is unknown or has been revoked.")
+            }
+            if let expires = try row[3].decode(Date?.self), expires <= Date() {
+                throw Problem.unauthorized("The API key expired at \(expires.formatted(.iso8601)).")
+            }
+            let scopes = Set(try row[2].decode([String].self).compactMap(APIScope.init(rawValue:)))
+            principal = Principal(
+                actor: .apiKey(id: try row[0].decode(UUID.self), scopes: scopes),
+                tenant: try TenantStore.tenant(from: row, at: 4))
+        }
+        try admit(principal, for: access, scope: scope)
+        if let failed { throw failed }
+        return (principal, rows)
+    }
+}
