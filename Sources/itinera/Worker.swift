@@ -30,7 +30,8 @@ struct Worker: AsyncParsableCommand {
         do {
             try await runJobWorkers(
                 ApplicationParts(
-                    configuration: configuration, client: client, database: PQPool(database.settings, maximum: count + 2),
+                    configuration: configuration, client: client,
+                    database: PQPool(database.settings, maximum: count + 2),
                     migrations: try .embedded(), logger: logger),
                 count: count, migrate: configuration.migrateOnStart ?? (database.embedded != nil))
         } catch {

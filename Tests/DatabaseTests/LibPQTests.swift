@@ -100,7 +100,10 @@ import Testing
             await #expect(throws: PQPipelineFailure.self) {
                 try await pool.transaction { transaction in
                     _ = try await transaction.run(
-                        [PQStatement(prepared: "INSERT INTO pq_probe VALUES (2)"), PQStatement(prepared: "INSERT INTO pq_probe VALUES (2)")],
+                        [
+                            PQStatement(prepared: "INSERT INTO pq_probe VALUES (2)"),
+                            PQStatement(prepared: "INSERT INTO pq_probe VALUES (2)"),
+                        ],
                         commit: true)
                 }
             }
@@ -122,7 +125,10 @@ import Testing
                     group.addTask {
                         try await pool.transaction { transaction in
                             let rows = try await transaction.run(
-                                [PQStatement(prepared: "SELECT pg_backend_pid()"), PQStatement(prepared: "SELECT pg_sleep(0.005)")],
+                                [
+                                    PQStatement(prepared: "SELECT pg_backend_pid()"),
+                                    PQStatement(prepared: "SELECT pg_sleep(0.005)"),
+                                ],
                                 commit: true)
                             return try rows[0].decode(Int32.self, 0, 0)
                         }

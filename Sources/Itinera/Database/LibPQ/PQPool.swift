@@ -156,7 +156,8 @@ public final class PQTransaction: @unchecked Sendable {
             rows = try await connection.pipeline(first + statements + (commit ? [Self.commit] : []))
         } catch let failure as PQPipelineFailure where !first.isEmpty {
             // Places as the caller counts them, without the `BEGIN` sent first.
-            throw PQPipelineFailure(error: failure.error, index: failure.index - 1, rows: Array(failure.rows.dropFirst()))
+            throw PQPipelineFailure(
+                error: failure.error, index: failure.index - 1, rows: Array(failure.rows.dropFirst()))
         }
         if !first.isEmpty { rows.removeFirst() }
         if commit { rows.removeLast() }

@@ -1,5 +1,5 @@
-import Foundation
 import CLibPQ
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
