@@ -92,14 +92,14 @@ import Testing
             }
             struct Refused: Error {}
             await #expect(throws: Refused.self) {
-                try await pool.transaction { transaction in
-                    _ = try await transaction.run([PQStatement(prepared: "INSERT INTO pq_probe VALUES (1)")])
+                try await pool.transaction { connection in
+                    _ = try await connection.pipeline([PQStatement(prepared: "INSERT INTO pq_probe VALUES (1)")])
                     throw Refused()
                 }
             }
             await #expect(throws: PQPipelineFailure.self) {
-                try await pool.transaction { transaction in
-                    _ = try await transaction.run(
+                try await pool.transaction { connection in
+                    _ = try await connection.pipeline(
                         [
                             PQStatement(prepared: "INSERT INTO pq_probe VALUES (2)"),
                             PQStatement(prepared: "INSERT INTO pq_probe VALUES (2)"),
@@ -107,8 +107,8 @@ import Testing
                         commit: true)
                 }
             }
-            try await pool.transaction { transaction in
-                _ = try await transaction.run([PQStatement(prepared: "INSERT INTO pq_probe VALUES (3)")], commit: true)
+            try await pool.transaction { connection in
+                _ = try await connection.pipeline([PQStatement(prepared: "INSERT INTO pq_probe VALUES (3)")], commit: true)
             }
             let rows = try await pool.withConnection {
                 try await $0.pipeline([PQStatement(prepared: "SELECT array_agg(n ORDER BY n)::text FROM pq_probe")])
@@ -123,8 +123,8 @@ import Testing
             let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
                 for _ in 0..<60 {
                     group.addTask {
-                        try await pool.transaction { transaction in
-                            let rows = try await transaction.run(
+                        try await pool.transaction { connection in
+                            let rows = try await connection.pipeline(
                                 [
                                     PQStatement(prepared: "SELECT pg_backend_pid()"),
                                     PQStatement(prepared: "SELECT pg_sleep(0.005)"),

@@ -8,9 +8,8 @@ import Foundation
 extension AccessControl {
     /// Authenticates the caller, runs `reads` and commits, in one round trip.
     public func read(_ reads: [PQStatement]) async throws -> (Principal, [PQRows]) {
-        try await database.transaction { transaction in
-            let (principal, rows) = try await authenticate(in: transaction, with: reads, commit: true)
-            return (principal, rows)
+        try await database.transaction { connection in
+            try await authenticate(on: connection, with: reads, commit: true)
         }
     }
 
@@ -20,14 +19,14 @@ extension AccessControl {
         sending first: [PQStatement] = [],
         _ body: (TenantPipeline, Principal, [PQRows]) async throws -> Result
     ) async throws -> Result {
-        try await database.transaction { transaction in
-            let (principal, rows) = try await authenticate(in: transaction, with: first, commit: false)
+        try await database.transaction { connection in
+            let (principal, rows) = try await authenticate(on: connection, with: first, commit: false)
             return try await body(
-                TenantPipeline(transaction: transaction, tenant: principal.tenant.identity), principal, rows)
+                TenantPipeline(connection: connection, tenant: principal.tenant.identity), principal, rows)
         }
     }
 
-    private func authenticate(in transaction: PQTransaction, with statements: [PQStatement], commit: Bool)
+    private func authenticate(on connection: PQConnection, with statements: [PQStatement], commit: Bool)
         async throws -> (Principal, [PQRows])
     {
         guard let scope = RequestScope.current, let access = scope.access else {
@@ -44,7 +43,7 @@ extension AccessControl {
         // a caller without access learns only that.
         var failed: PQError?
         do {
-            rows = try await transaction.run([lookup] + statements, commit: commit)
+            rows = try await connection.pipeline([lookup] + statements, commit: commit)
         } catch let failure as PQPipelineFailure where failure.index > 0 {
             rows = failure.rows
             failed = failure.error

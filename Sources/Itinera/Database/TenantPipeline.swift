@@ -2,13 +2,13 @@
 /// role the tenant's role (see `TenantTransaction`). Statements sent together through `pipeline`
 /// cost one round trip.
 public struct TenantPipeline: Sendable {
-    let transaction: PQTransaction
+    let connection: PQConnection
     public let tenant: TenantIdentity
 
     /// Runs `statements` in one round trip; a failed statement throws its `PQError`.
     public func pipeline(_ statements: [PQStatement]) async throws -> [PQRows] {
         do {
-            return try await transaction.run(statements)
+            return try await connection.pipeline(statements)
         } catch let failure as PQPipelineFailure {
             throw failure.error
         }

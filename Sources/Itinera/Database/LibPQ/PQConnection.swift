@@ -25,6 +25,10 @@ public final class PQConnection: @unchecked Sendable {
     private let connection: OpaquePointer
     /// The statements prepared on this connection.
     private var prepared: Set<String> = []
+    /// A `BEGIN` not sent yet: it goes with the transaction's first statements.
+    private var pendingBegin: PQStatement?
+    /// Whether `begin` opened a transaction that has not ended.
+    private(set) var inTransactionBlock = false
     public let openedAt = ContinuousClock.now
 
     private init(connection: OpaquePointer) {
@@ -65,7 +69,40 @@ public final class PQConnection: @unchecked Sendable {
         return connection
     }
 
-    /// Runs one statement (a pipeline of one).
+    static let beginReadCommitted = PQStatement(prepared: "BEGIN")
+    static let beginRepeatableRead = PQStatement(prepared: "BEGIN ISOLATION LEVEL REPEATABLE READ")
+    static let commitStatement = PQStatement(prepared: "COMMIT")
+    static let rollbackStatement = PQStatement(prepared: "ROLLBACK")
+
+    /// Opens a transaction; its `BEGIN` is sent with the first statements that follow.
+    public func begin(_ isolation: TransactionIsolation = .readCommitted) {
+        precondition(!inTransactionBlock, "a transaction is already open on this connection")
+        pendingBegin = isolation == .readCommitted ? Self.beginReadCommitted : Self.beginRepeatableRead
+        inTransactionBlock = true
+    }
+
+    /// Commits the open transaction (nothing to send when no statement ran in it).
+    public func commit() async throws {
+        defer { inTransactionBlock = false }
+        if pendingBegin != nil {
+            pendingBegin = nil
+            return
+        }
+        _ = try await pipeline([Self.commitStatement])
+    }
+
+    /// Rolls the open transaction back, if one is open on the server.
+    public func rollback() async throws {
+        inTransactionBlock = false
+        if pendingBegin != nil {
+            pendingBegin = nil
+            return
+        }
+        if inTransaction { _ = try await pipeline([Self.rollbackStatement]) }
+    }
+
+    /// Runs one statement (a pipeline of one); its failure throws its `PQError`.
+    @discardableResult
     public func query(_ statement: PQStatement) async throws -> PQRows {
         do {
             return try await pipeline([statement])[0]
@@ -84,7 +121,27 @@ public final class PQConnection: @unchecked Sendable {
     /// the ones after it do not run and a `PQPipelineFailure` is thrown once all answers are read,
     /// with the rows of the statements before it; a transaction it was in is left failed, for the
     /// caller to roll back. A broken connection throws `PQError`.
-    public func pipeline(_ statements: [PQStatement]) async throws -> [PQRows] {
+    /// With `commit`, `COMMIT` goes last and ends the transaction `begin` opened; a `BEGIN` not yet
+    /// sent goes first. Either way the rows returned are those of `statements`.
+    public func pipeline(_ statements: [PQStatement], commit: Bool = false) async throws -> [PQRows] {
+        let begin = pendingBegin
+        pendingBegin = nil
+        if commit { inTransactionBlock = false }
+        let sent = (begin.map { [$0] } ?? []) + statements + (commit ? [Self.commitStatement] : [])
+        do {
+            var rows = try await send(sent)
+            if begin != nil { rows.removeFirst() }
+            if commit { rows.removeLast() }
+            return rows
+        } catch let failure as PQPipelineFailure where begin != nil {
+            // Places as the caller counts them, without the `BEGIN` sent first.
+            guard failure.index > 0 else { throw failure.error }
+            throw PQPipelineFailure(
+                error: failure.error, index: failure.index - 1, rows: Array(failure.rows.dropFirst()))
+        }
+    }
+
+    private func send(_ statements: [PQStatement]) async throws -> [PQRows] {
         var preparing: [String] = []
         for statement in statements {
             if let name = statement.name, !prepared.contains(name), !preparing.contains(name) {

@@ -52,20 +52,19 @@ public final class PQPool: Sendable {
         }
     }
 
-    /// Runs `body` in a transaction on one connection: `BEGIN` goes with the first pipeline `body`
-    /// sends, `COMMIT` with the one it marks as the last (or on its own when none is); an error rolls
-    /// back.
-    public func transaction<Result: Sendable>(_ body: (PQTransaction) async throws -> Result) async throws -> Result {
+    /// Runs `body` in a transaction on one connection: `BEGIN` goes with the first statements `body`
+    /// sends, `COMMIT` after it returns (unless a pipeline of `body` committed); an error rolls back.
+    public func transaction<Result: Sendable>(
+        isolation: TransactionIsolation = .readCommitted, _ body: (PQConnection) async throws -> Result
+    ) async throws -> Result {
         try await withConnection { connection in
-            let transaction = PQTransaction(connection: connection)
+            connection.begin(isolation)
             do {
-                let result = try await body(transaction)
-                if !transaction.committed { _ = try await transaction.run([], commit: true) }
+                let result = try await body(connection)
+                if connection.inTransactionBlock { try await connection.commit() }
                 return result
             } catch {
-                if transaction.begun, connection.inTransaction {
-                    _ = try? await connection.pipeline([PQTransaction.rollback])
-                }
+                try? await connection.rollback()
                 throw error
             }
         }
@@ -127,40 +126,5 @@ public final class PQPool: Sendable {
             return nil
         }
         waiter?.resume(returning: nil)
-    }
-}
-
-/// A transaction on one pooled connection (see `PQPool.transaction`).
-public final class PQTransaction: @unchecked Sendable {
-    static let begin = PQStatement(prepared: "BEGIN")
-    static let commit = PQStatement(prepared: "COMMIT")
-    static let rollback = PQStatement(prepared: "ROLLBACK")
-
-    let connection: PQConnection
-    private(set) var begun = false
-    private(set) var committed = false
-
-    init(connection: PQConnection) {
-        self.connection = connection
-    }
-
-    /// Sends `statements` in one pipeline (after `BEGIN` when it is the first, before `COMMIT` when
-    /// `commit`) and returns their rows, one `PQRows` per statement.
-    public func run(_ statements: [PQStatement], commit: Bool = false) async throws -> [PQRows] {
-        precondition(!committed, "the transaction has ended")
-        let first = begun ? [] : [Self.begin]
-        begun = true
-        if commit { committed = true }
-        var rows: [PQRows]
-        do {
-            rows = try await connection.pipeline(first + statements + (commit ? [Self.commit] : []))
-        } catch let failure as PQPipelineFailure where !first.isEmpty {
-            // Places as the caller counts them, without the `BEGIN` sent first.
-            throw PQPipelineFailure(
-                error: failure.error, index: failure.index - 1, rows: Array(failure.rows.dropFirst()))
-        }
-        if !first.isEmpty { rows.removeFirst() }
-        if commit { rows.removeLast() }
-        return rows
     }
 }
