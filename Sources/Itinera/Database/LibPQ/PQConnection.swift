@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+public import NIOCore
 
 /// A statement of a pipeline failed: the statements after it did not run.
 public struct PQPipelineFailure: Error, Sendable, CustomStringConvertible {
@@ -154,12 +155,7 @@ public final class PQConnection: @unchecked Sendable {
             guard send(statement) == 1 else { throw connectionError() }
         }
         guard PQpipelineSync(connection) == 1 else { throw connectionError() }
-        while true {
-            let flushed = PQflush(connection)
-            if flushed == 0 { break }
-            guard flushed == 1 else { throw connectionError() }
-            try await SocketPoller.shared.wait(for: PQsocket(connection), writable: true)
-        }
+        try await flush()
         var reader = PipelineReader(statements: statements, preparing: preparing)
         while !reader.done {
             if PQisBusy(connection) == 1 {
@@ -172,6 +168,92 @@ public final class PQConnection: @unchecked Sendable {
         prepared.formUnion(reader.prepared)
         if let failure = reader.failure { throw failure }
         return reader.rows
+    }
+
+    /// Copies rows into `table` with `COPY … FROM STDIN` (text format) inside the open transaction:
+    /// `body` writes the data. COPY cannot run in pipeline mode, so the connection leaves it for the
+    /// copy and enters it again after.
+    public func copyFrom(
+        table: String, columns: [String], _ body: (PQCopyWriter) async throws -> Void
+    ) async throws {
+        if let begin = pendingBegin {
+            pendingBegin = nil
+            _ = try await send([begin])
+        }
+        guard PQexitPipelineMode(connection) == 1 else { throw connectionError() }
+        defer { PQenterPipelineMode(connection) }
+        func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        let sql = "COPY \(quoted(table)) (\(columns.map(quoted).joined(separator: ", "))) FROM STDIN"
+        guard PQsendQuery(connection, sql) == 1 else { throw connectionError() }
+        try await flush()
+        let started = try await nextResult()
+        let status = PQresultStatus(started)
+        if status != PGRES_COPY_IN {
+            let error = status == PGRES_FATAL_ERROR ? PQError(result: started) : connectionError()
+            PQclear(started)
+            while let rest = try await nextResultOrNil() { PQclear(rest) }
+            throw error
+        }
+        PQclear(started)
+        do {
+            try await body(PQCopyWriter(connection: self))
+            try await endCopy(failure: nil)
+        } catch {
+            try? await endCopy(failure: "the copy's writer failed")
+            throw error
+        }
+    }
+
+    /// Queues `bytes` of COPY data, waiting while libpq's buffer is full.
+    func putCopyData(_ bytes: [UInt8]) async throws {
+        while true {
+            let put = bytes.withUnsafeBytes { bytes in
+                PQputCopyData(connection, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
+            }
+            if put == 1 { return }
+            guard put == 0 else { throw connectionError() }
+            try await SocketPoller.shared.wait(for: PQsocket(connection), writable: true)
+            _ = PQflush(connection)
+        }
+    }
+
+    private func endCopy(failure: String?) async throws {
+        while true {
+            let ended = PQputCopyEnd(connection, failure)
+            if ended == 1 { break }
+            guard ended == 0 else { throw connectionError() }
+            try await SocketPoller.shared.wait(for: PQsocket(connection), writable: true)
+        }
+        try await flush()
+        var error: PQError?
+        while let result = try await nextResultOrNil() {
+            if PQresultStatus(result) == PGRES_FATAL_ERROR, error == nil { error = PQError(result: result) }
+            PQclear(result)
+        }
+        if let error { throw error }
+    }
+
+    private func flush() async throws {
+        while true {
+            let flushed = PQflush(connection)
+            if flushed == 0 { return }
+            guard flushed == 1 else { throw connectionError() }
+            try await SocketPoller.shared.wait(for: PQsocket(connection), writable: true)
+        }
+    }
+
+    /// The next result outside pipeline mode, waiting for the socket while libpq would block.
+    private func nextResultOrNil() async throws -> OpaquePointer? {
+        while PQisBusy(connection) == 1 {
+            try await SocketPoller.shared.wait(for: PQsocket(connection))
+            guard PQconsumeInput(connection) == 1 else { throw connectionError() }
+        }
+        return PQgetResult(connection)
+    }
+
+    private func nextResult() async throws -> OpaquePointer {
+        guard let result = try await nextResultOrNil() else { throw connectionError() }
+        return result
     }
 
     private func send(_ statement: PQStatement) -> Int32 {
@@ -287,5 +369,14 @@ private struct PipelineReader {
             PQclear(result)
         }
         return true
+    }
+}
+
+/// Writes the data of a `COPY … FROM STDIN` (see `PQConnection.copyFrom`).
+public struct PQCopyWriter: @unchecked Sendable {
+    let connection: PQConnection
+
+    public func write(_ buffer: ByteBuffer) async throws {
+        try await connection.putCopyData(Array(buffer.readableBytesView))
     }
 }
