@@ -6,7 +6,7 @@ import PostgresNIO
 extension ItineraBench {
     /// A new tenant and an API key of it with `scopes`, written straight to the control schema.
     func keyedTenant(
-        slug: String, scopes: [String], client: PostgresClient, migrations: MigrationSet, logger: Logger
+        slug: String, scopes: [String], client: PQPool, migrations: MigrationSet, logger: Logger
     ) async throws -> (TenantProvisioner.Result, APIKeyToken) {
         let provisioner = TenantProvisioner(
             client: client, migrations: migrations, sessionLifetime: .seconds(86_400), logger: logger)
@@ -27,7 +27,7 @@ extension ItineraBench {
     /// API keys: what verifying one costs in the process, and `GET /v1/tenant` with a key next to the
     /// same request with a session token, alternating in the same run.
     func measureAccess(
-        client: PostgresClient,
+        client: PQPool,
         migrations: MigrationSet,
         embedded: EmbeddedPostgres,
         logger: Logger

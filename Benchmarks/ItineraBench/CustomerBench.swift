@@ -8,7 +8,7 @@ extension ItineraBench {
     /// tenant holding them, and order ingest over HTTPS with an API key, each next to `pgbench`
     /// running the same SQL on the same PostgreSQL.
     func measureCustomers(
-        client: PostgresClient,
+        client: PQPool,
         migrations: MigrationSet,
         embedded: EmbeddedPostgres,
         logger: Logger

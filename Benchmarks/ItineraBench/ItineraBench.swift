@@ -101,7 +101,6 @@ struct ItineraBench: AsyncParsableCommand {
             ApplicationParts(
                 configuration: configuration,
                 client: try settings.makeClient(connections: configuration.databaseConnections, logger: logger),
-                database: PQPool(settings, maximum: configuration.databaseConnections),
                 migrations: migrations,
                 logger: logger
             ),
@@ -170,7 +169,7 @@ struct ItineraBench: AsyncParsableCommand {
     }
 
     func measure(
-        client: PostgresClient,
+        client: PQPool,
         migrations: MigrationSet,
         embedded: EmbeddedPostgres,
         logger: Logger
@@ -303,7 +302,7 @@ struct ItineraBench: AsyncParsableCommand {
                 for try await table in rows.decode(String.self) { tables.append(table) }
                 if !tables.isEmpty {
                     try await connection.execute(
-                        PostgresQuery(unsafeSQL: "VACUUM ANALYZE " + tables.joined(separator: ", ")),
+                        PQStatement(unsafeSQL: "VACUUM ANALYZE " + tables.joined(separator: ", ")),
                         logger: embedded.logger)
                 }
             } else {

@@ -8,7 +8,7 @@ extension ItineraBench {
     /// change, over `loyaltyMembers` members and five orders each, next to one hand-written SQL
     /// statement doing the same work on the same data in the same run.
     func measureLoyalty(
-        client: PostgresClient,
+        client: PQPool,
         migrations: MigrationSet,
         embedded: EmbeddedPostgres,
         logger: Logger
@@ -50,7 +50,7 @@ extension ItineraBench {
                 SELECT 1, id, '88' || lpad(id::text, 10, '0') FROM customers
                 """,
             ] {
-                try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await connection.execute(PQStatement(unsafeSQL: statement), logger: logger)
             }
         }
         try await settle(embedded)
@@ -140,7 +140,7 @@ extension ItineraBench {
                         Self.handWrittenReevaluation, "ROLLBACK",
                     ]
                 {
-                    try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.execute(PQStatement(unsafeSQL: statement), logger: logger)
                 }
             }
             return Date().timeIntervalSince(started)
@@ -175,7 +175,7 @@ extension ItineraBench {
     /// checkpoint) falls on both alike, after a first round of each that is not counted; the median
     /// of at least five rounds each, and the median of the rounds' differences.
     func measureOrderTimeEvaluation(
-        client: PostgresClient, migrations: MigrationSet, embedded: EmbeddedPostgres, logger: Logger,
+        client: PQPool, migrations: MigrationSet, embedded: EmbeddedPostgres, logger: Logger,
         emit: (String) -> Void
     ) async throws {
         let customers = 100_000
@@ -207,7 +207,7 @@ extension ItineraBench {
             }
             try await embedded.withSuperuser(database: EmbeddedPostgres.applicationDatabase) { connection in
                 for statement in statements {
-                    try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.execute(PQStatement(unsafeSQL: statement), logger: logger)
                 }
             }
             return (key, tenant.tenant.identity.schema)

@@ -46,7 +46,6 @@ struct Serve: AsyncParsableCommand {
             let app = try buildApplication(
                 ApplicationParts(
                     configuration: configuration, client: client,
-                    database: PQPool(database.settings, maximum: configuration.databaseConnections),
                     migrations: try .embedded(), logger: logger, draining: draining),
                 tls: tls,
                 migrateOnStart: configuration.migrateOnStart ?? (database.embedded != nil)

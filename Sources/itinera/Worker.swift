@@ -31,7 +31,6 @@ struct Worker: AsyncParsableCommand {
             try await runJobWorkers(
                 ApplicationParts(
                     configuration: configuration, client: client,
-                    database: PQPool(database.settings, maximum: count + 2),
                     migrations: try .embedded(), logger: logger),
                 count: count, migrate: configuration.migrateOnStart ?? (database.embedded != nil))
         } catch {

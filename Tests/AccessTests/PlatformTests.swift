@@ -252,7 +252,7 @@ import Testing
             ).collect()
             for table in ["audit_events", "tenant_settings"] {
                 let rows = try await connection.query(
-                    PostgresQuery(unsafeSQL: "SELECT row_to_json(r)::text FROM \(table) r ORDER BY 1"),
+                    PQStatement(unsafeSQL: "SELECT row_to_json(r)::text FROM \(table) r ORDER BY 1"),
                     logger: db.logger)
                 result[table] = try await Self.strings(rows)
             }
@@ -265,7 +265,7 @@ import Testing
         return result
     }
 
-    static func strings(_ rows: PostgresRowSequence) async throws -> [String] {
+    static func strings(_ rows: PQRows) async throws -> [String] {
         var values: [String] = []
         for try await value in rows.decode(String.self) { values.append(value) }
         return values

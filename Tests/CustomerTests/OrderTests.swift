@@ -348,7 +348,7 @@ import Testing
     }
 }
 
-extension PostgresRowSequence {
+extension PQRows {
     func collectInts() async throws -> [Int] {
         var values: [Int] = []
         for try await value in decode(Int.self) { values.append(value) }

@@ -42,7 +42,7 @@ public actor TestCluster {
         if let embedded {
             try await embedded.createDatabase(name)
         } else {
-            let client = PostgresClient(configuration: try base.clientConfiguration(), backgroundLogger: Self.logger)
+            let client = PQPool(base, maximum: 1)
             try await withRunningClient(client) { client in
                 try await client.execute("CREATE DATABASE \(unescaped: name)", logger: Self.logger)
             }
@@ -55,7 +55,7 @@ public actor TestCluster {
     /// Runs `body` as the cluster's superuser (embedded cluster only), for inspecting catalogs.
     public func asSuperuser<Result: Sendable>(
         database: String,
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: @Sendable (PQConnection) async throws -> Result
     ) async throws -> Result {
         guard let embedded = try await base().embedded else {
             throw TestSupportError("superuser access needs the embedded cluster")

@@ -6,7 +6,7 @@ import PostgresNIO
 /// A fresh, migrated database and a running pool on it, for one test.
 public struct TestDatabase: Sendable {
     public let settings: DatabaseSettings
-    public let client: PostgresClient
+    public let client: PQPool
     public let migrations: MigrationSet
     public let logger: Logger
     /// Where the test's tenant exports are written; removed when the test ends.
@@ -42,7 +42,7 @@ public struct TestDatabase: Sendable {
     }
 
     /// A pool on the same database that is not running yet, for an application that runs its own.
-    public func unstartedClient(connections: Int = 8) throws -> PostgresClient {
+    public func unstartedClient(connections: Int = 8) throws -> PQPool {
         try settings.makeClient(connections: connections, logger: logger)
     }
 
@@ -59,13 +59,13 @@ public struct TestDatabase: Sendable {
         configuration.readinessDeadline = .seconds(30)
         adjust(&configuration)
         return ApplicationParts(
-            configuration: configuration, client: client, database: PQPool(settings, maximum: connections),
+            configuration: configuration, client: client,
             migrations: migrations, logger: logger,
             keyUsage: APIKeyUsage(client: client, logger: logger))
     }
 
     /// One value from a single-row, single-column query.
-    public func scalar<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Value.Type) async throws
+    public func scalar<Value: PostgresDecodable & Sendable>(_ query: PQStatement, as type: Value.Type) async throws
         -> Value?
     {
         let rows = try await client.query(query, logger: logger)

@@ -280,9 +280,8 @@ import Testing
                 let worker = makeJobWorker(db.parts())
                 try await worker.schedulePeriodic()
                 #expect(try await worker.drain() == 0, "a tenant's first sweep comes a day after it signed up")
-                _ = try await db.client.query(
-                    "UPDATE itinera.tenants SET created_at = now() - interval '2 days'", logger: db.logger
-                ).collect()
+                try await db.client.query(
+                    "UPDATE itinera.tenants SET created_at = now() - interval '2 days'", logger: db.logger)
                 try await worker.schedulePeriodic()
                 #expect(try await worker.drain() == 1)
                 try await worker.schedulePeriodic()
@@ -397,7 +396,7 @@ struct EndlessJob: JobHandler {
                     state =
                         try await db.client.query(
                             "SELECT state, progress_done FROM itinera.jobs WHERE id = \(job.id)", logger: db.logger
-                        ).collect().first?.decode((String, Int64).self) ?? ("", 0)
+                        ).first?.decode((String, Int64).self) ?? ("", 0)
                 }
                 #expect(state.0 == "running")
                 running.cancel()

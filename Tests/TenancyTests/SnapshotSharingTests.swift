@@ -35,7 +35,7 @@ import Testing
                         try await helper.execute("INSERT INTO customers (name) VALUES ('Wang Fang')")
                         Issue.record("a helper transaction wrote")
                     } catch {
-                        #expect((error as? PSQLError)?.serverInfo?[.sqlState] == "25006")
+                        #expect((error as? PQError)?.sqlState == "25006")
                     }
                 }
             }

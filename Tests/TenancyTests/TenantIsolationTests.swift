@@ -15,7 +15,7 @@ import Testing
     }
 
     static func sqlState(of error: any Error) -> String? {
-        return (error as? PSQLError)?.serverInfo?[.sqlState]
+        return (error as? PQError)?.sqlState
     }
 
     @Test func test_outsideTenantTransaction_noTenantTableIsVisible() async throws {
@@ -77,7 +77,7 @@ import Testing
                     on: tenant
                 )
             }
-            for statement: PostgresQuery in [
+            for statement: PQStatement in [
                 "UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events", "TRUNCATE audit_events",
             ] {
                 do {

@@ -26,18 +26,18 @@ struct APIKeyLookupEntering: APIKeyLookupStatement {
 }
 
 /// The two key lookups differ only in their SQL.
-protocol APIKeyLookupStatement: PostgresPreparedStatement where Row == APIKeyLookupRow {
+protocol APIKeyLookupStatement: PQPreparedStatement where Row == APIKeyLookupRow {
     var prefix: String { get }
 }
 
 extension APIKeyLookupStatement {
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
+    func makeBindings() throws -> PQBindings {
+        var bindings = PQBindings(capacity: 1)
         bindings.append(prefix)
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> APIKeyLookupRow { try APIKeyLookupRow(row) }
+    func decodeRow(_ row: PQRow) throws -> APIKeyLookupRow { try APIKeyLookupRow(row) }
 }
 
 /// What a key lookup returns.
@@ -48,7 +48,7 @@ struct APIKeyLookupRow: Sendable {
     let expiresAt: Date?
     let tenant: Tenant
 
-    init(_ row: PostgresRow) throws {
+    init(_ row: PQRow) throws {
         let columns = row.makeRandomAccess()
         id = try columns[0].decode(UUID.self)
         keyHash = try columns[1].decode(Data.self)

@@ -8,7 +8,7 @@ public enum APIKeyStore {
 
     typealias KeyColumns = (UUID, String, String, [String], Date, Date?, Date?, Date?)
 
-    static func key(from row: PostgresRow) throws -> APIKey { key(from: try row.decode(KeyColumns.self)) }
+    static func key(from row: PQRow) throws -> APIKey { key(from: try row.decode(KeyColumns.self)) }
 
     static func key(from c: KeyColumns) -> APIKey {
         APIKey(
@@ -20,7 +20,7 @@ public enum APIKeyStore {
     /// hash in constant time and the expiry. Every failure is a 401.
     static func authenticate(
         _ token: APIKeyToken,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         enter: Bool,
         logger: Logger
     ) async throws -> Principal {
@@ -46,7 +46,7 @@ public enum APIKeyStore {
         scopes: [String],
         expiresAt: Date?,
         createdBy: UUID?,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         logger: Logger
     ) async throws -> APIKey {
         let rows = try await connection.query(
@@ -63,7 +63,7 @@ public enum APIKeyStore {
     }
 
     /// How many unrevoked keys the tenant holds.
-    static func activeCount(tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+    static func activeCount(tenantID: UUID, on connection: PQConnection, logger: Logger) async throws -> Int {
         let rows = try await connection.query(
             "SELECT count(*)::int FROM itinera.api_keys WHERE tenant_id = \(tenantID) AND revoked_at IS NULL",
             logger: logger
@@ -76,7 +76,7 @@ public enum APIKeyStore {
     static func list(
         tenantID: UUID,
         page: PageRequest,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         logger: Logger
     ) async throws -> [APIKey] {
         var afterMicros: Int64?
@@ -87,7 +87,7 @@ public enum APIKeyStore {
             }
             (afterMicros, afterID) = (micros, id)
         }
-        let query: PostgresQuery = """
+        let query: PQStatement = """
             SELECT \(unescaped: columns) FROM itinera.api_keys k
             WHERE k.tenant_id = \(tenantID) AND k.revoked_at IS NULL
               AND (\(afterMicros)::bigint IS NULL
@@ -106,7 +106,7 @@ public enum APIKeyStore {
     static func revoke(
         id: UUID,
         tenantID: UUID,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         logger: Logger
     ) async throws -> (before: APIKey, after: APIKey)? {
         let rows = try await connection.query(

@@ -8,12 +8,12 @@ import Synchronization
 /// here, and the service writes the newest times in one statement every `interval` and once more at
 /// shutdown. Key lists merge in the times not yet written.
 public final class APIKeyUsage: Service, Sendable {
-    let client: PostgresClient
+    let client: PQPool
     let interval: Duration
     let logger: Logger
     private let pending = Mutex<[UUID: Date]>([:])
 
-    public init(client: PostgresClient, interval: Duration = .seconds(15), logger: Logger) {
+    public init(client: PQPool, interval: Duration = .seconds(15), logger: Logger) {
         self.client = client
         self.interval = interval
         self.logger = logger

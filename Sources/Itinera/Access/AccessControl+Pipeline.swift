@@ -8,7 +8,7 @@ import Foundation
 extension AccessControl {
     /// Authenticates the caller, runs `reads` and commits, in one round trip.
     public func read(_ reads: [PQStatement]) async throws -> (Principal, [PQRows]) {
-        try await database.transaction { connection in
+        try await client.transaction { connection in
             try await authenticate(on: connection, with: reads, commit: true)
         }
     }
@@ -16,10 +16,10 @@ extension AccessControl {
     /// Authenticates the caller with `first` sent in the same round trip, then runs `body` in the
     /// tenant's transaction; `COMMIT` follows the body.
     public func inTenant<Result: Sendable>(
-        sending first: [PQStatement] = [],
+        sending first: [PQStatement],
         _ body: (TenantPipeline, Principal, [PQRows]) async throws -> Result
     ) async throws -> Result {
-        try await database.transaction { connection in
+        try await client.transaction { connection in
             let (principal, rows) = try await authenticate(on: connection, with: first, commit: false)
             return try await body(
                 TenantPipeline(connection: connection, tenant: principal.tenant.identity), principal, rows)

@@ -11,18 +11,13 @@ public import PostgresNIO
 /// the role or scope the operation's rule asks for (403), and the rate limits (429). Any refusal
 /// rolls the transaction back.
 public struct AccessControl: Sendable {
-    let client: PostgresClient
-    /// The libpq pool the operations moved to it use (see `AccessControl+Pipeline`).
-    let database: PQPool
+    let client: PQPool
     let limiter: RateLimiter
     let usage: APIKeyUsage?
     let logger: Logger
 
-    public init(
-        client: PostgresClient, database: PQPool, limiter: RateLimiter, usage: APIKeyUsage?, logger: Logger
-    ) {
+    public init(client: PQPool, limiter: RateLimiter, usage: APIKeyUsage?, logger: Logger) {
         self.client = client
-        self.database = database
         self.limiter = limiter
         self.usage = usage
         self.logger = logger
@@ -44,7 +39,7 @@ public struct AccessControl: Sendable {
     /// Runs `body` in a transaction that has authenticated the caller but not yet entered the tenant,
     /// for work on the control schema first; `body` enters with `enter(_:principal:)`.
     public func inControl<Result: Sendable>(
-        _ body: (PostgresConnection, Principal) async throws -> Result
+        _ body: (PQConnection, Principal) async throws -> Result
     ) async throws -> Result {
         try await client.transaction(logger: logger) { connection in
             let principal = try await authenticate(on: connection, enter: false)
@@ -53,7 +48,7 @@ public struct AccessControl: Sendable {
     }
 
     /// Enters the principal's tenant on a connection `inControl` handed out.
-    public func enter(_ connection: PostgresConnection, principal: Principal) async throws -> TenantConnection {
+    public func enter(_ connection: PQConnection, principal: Principal) async throws -> TenantConnection {
         try await TenantTransaction.enter(connection, tenant: principal.tenant.identity, logger: logger)
     }
 
@@ -66,7 +61,7 @@ public struct AccessControl: Sendable {
         }
     }
 
-    func authenticate(on connection: PostgresConnection, enter: Bool) async throws -> Principal {
+    func authenticate(on connection: PQConnection, enter: Bool) async throws -> Principal {
         // Without a request checked by AccessMiddleware there is nothing to authenticate: fail closed.
         guard let scope = RequestScope.current, let access = scope.access else {
             throw Problem.unauthorized("This operation needs an `Authorization: Bearer <token>` header.")

@@ -27,18 +27,18 @@ struct SessionLookupEntering: SessionLookupStatement {
 }
 
 /// The two session lookups differ only in their SQL.
-protocol SessionLookupStatement: PostgresPreparedStatement where Row == SessionLookupRow {
+protocol SessionLookupStatement: PQPreparedStatement where Row == SessionLookupRow {
     var tokenHash: Data { get }
 }
 
 extension SessionLookupStatement {
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
+    func makeBindings() throws -> PQBindings {
+        var bindings = PQBindings(capacity: 1)
         try bindings.append(tokenHash)
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> SessionLookupRow { try SessionLookupRow(row) }
+    func decodeRow(_ row: PQRow) throws -> SessionLookupRow { try SessionLookupRow(row) }
 }
 
 /// What a session lookup returns.
@@ -47,7 +47,7 @@ struct SessionLookupRow: Sendable {
     let role: TenantUser.Role
     let tenant: Tenant
 
-    init(_ row: PostgresRow) throws {
+    init(_ row: PQRow) throws {
         let columns = row.makeRandomAccess()
         userID = try columns[0].decode(UUID.self)
         role = TenantUser.Role(rawValue: try columns[1].decode(String.self)) ?? .analyst

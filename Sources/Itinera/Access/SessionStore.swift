@@ -4,10 +4,10 @@ public import PostgresNIO
 
 /// The SQL of admin sessions and sign-in (control schema).
 public struct SessionStore: Sendable {
-    let client: PostgresClient
+    let client: PQPool
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PQPool, logger: Logger) {
         self.client = client
         self.logger = logger
     }
@@ -17,7 +17,7 @@ public struct SessionStore: Sendable {
     /// token; the tenant's state is for the caller to judge.
     static func authenticate(
         _ token: SessionToken,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         enter: Bool,
         logger: Logger
     ) async throws -> Principal {
@@ -37,7 +37,7 @@ public struct SessionStore: Sendable {
         userID: UUID,
         tenantID: UUID,
         lifetime: Duration,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         logger: Logger
     ) async throws -> Date {
         let expires = Date().addingTimeInterval(TimeInterval(lifetime.components.seconds))
@@ -60,7 +60,7 @@ public struct SessionStore: Sendable {
     }
 
     /// Ends the session.
-    static func delete(_ token: SessionToken, on connection: PostgresConnection, logger: Logger) async throws {
+    static func delete(_ token: SessionToken, on connection: PQConnection, logger: Logger) async throws {
         try await connection.execute("DELETE FROM itinera.sessions WHERE token_hash = \(token.hash)", logger: logger)
     }
 

@@ -6,7 +6,7 @@ import PostgresNIO
 public enum UserStore {
     static let columns = "u.id, u.tenant_id, u.email, u.name, u.role, u.state, u.created_at"
 
-    static func user(from row: PostgresRow) throws -> TenantUser {
+    static func user(from row: PQRow) throws -> TenantUser {
         let c = try row.decode((UUID, UUID, String, String, String, String, Date).self)
         return TenantUser(
             id: c.0,
@@ -19,7 +19,7 @@ public enum UserStore {
         )
     }
 
-    static func users(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws
+    static func users(_ query: PQStatement, on connection: PQConnection, logger: Logger) async throws
         -> [TenantUser]
     {
         var users: [TenantUser] = []
@@ -28,7 +28,7 @@ public enum UserStore {
     }
 
     /// One page of the tenant's users by e-mail; one more than `page.limit` when there is a next page.
-    static func list(tenantID: UUID, page: PageRequest, on connection: PostgresConnection, logger: Logger)
+    static func list(tenantID: UUID, page: PageRequest, on connection: PQConnection, logger: Logger)
         async throws -> [TenantUser]
     {
         let after = page.after?.first ?? ""
@@ -44,7 +44,7 @@ public enum UserStore {
     }
 
     /// The tenant's user with this id, locked for a change; `nil` when the tenant has no such user.
-    static func find(id: UUID, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws
+    static func find(id: UUID, tenantID: UUID, on connection: PQConnection, logger: Logger) async throws
         -> TenantUser?
     {
         try await users(
@@ -56,7 +56,7 @@ public enum UserStore {
 
     /// Locks the tenant's active owners and counts them, so two changes to owners cannot both pass
     /// the last-owner check.
-    static func lockOwners(tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+    static func lockOwners(tenantID: UUID, on connection: PQConnection, logger: Logger) async throws -> Int {
         try await users(
             """
             SELECT \(unescaped: columns) FROM itinera.users u
@@ -76,7 +76,7 @@ public enum UserStore {
         tenantID: UUID,
         token: InvitationToken,
         expiresAt: Date,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         logger: Logger
     ) async throws -> TenantUser {
         let id = UUID()
@@ -91,9 +91,9 @@ public enum UserStore {
                 on: connection,
                 logger: logger
             )
-        } catch let error as PSQLError
-            where error.serverInfo?[.sqlState] == "23505"
-            && error.serverInfo?[.constraintName] == "users_tenant_id_email_key"
+        } catch let error as PQError
+            where error.sqlState == "23505"
+            && error.constraint == "users_tenant_id_email_key"
         {
             throw Problem.conflict("A user with the e-mail \(email) already exists in this tenant.", field: "email")
         }
@@ -112,7 +112,7 @@ public enum UserStore {
         id: UUID,
         name: String?,
         role: TenantUser.Role?,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         logger: Logger
     ) async throws -> TenantUser {
         try await users(
@@ -127,7 +127,7 @@ public enum UserStore {
     }
 
     /// Removes the user; their sessions and invitations go with them.
-    static func delete(id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    static func delete(id: UUID, on connection: PQConnection, logger: Logger) async throws {
         try await connection.execute("DELETE FROM itinera.users WHERE id = \(id)", logger: logger)
     }
 
@@ -137,7 +137,7 @@ public enum UserStore {
         _ token: InvitationToken,
         passwordHash: String,
         name: String?,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         logger: Logger
     ) async throws -> (user: TenantUser, tenant: Tenant)? {
         let rows = try await connection.query(

@@ -11,9 +11,7 @@ public import ServiceLifecycle
 /// What the application is built from; every dependency is passed in, nothing is global.
 public struct ApplicationParts: Sendable {
     public var configuration: ServerConfiguration
-    public var client: PostgresClient
-    /// The libpq pool (opens connections on demand), for the paths moved to it.
-    public var database: PQPool
+    public var client: PQPool
     public var migrations: MigrationSet
     public var logger: Logger
     /// Ready-made tenant schemas for sign-up; `buildApplication` runs one, tests may pass their own.
@@ -25,8 +23,7 @@ public struct ApplicationParts: Sendable {
 
     public init(
         configuration: ServerConfiguration,
-        client: PostgresClient,
-        database: PQPool,
+        client: PQPool,
         migrations: MigrationSet,
         logger: Logger,
         spares: SpareSchemaPool? = nil,
@@ -35,7 +32,6 @@ public struct ApplicationParts: Sendable {
     ) {
         self.configuration = configuration
         self.client = client
-        self.database = database
         self.migrations = migrations
         self.logger = logger
         self.spares = spares
@@ -52,7 +48,6 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
     let migrator = Migrator(client: parts.client, migrations: parts.migrations, logger: logger)
     let access = AccessControl(
         client: parts.client,
-        database: parts.database,
         limiter: RateLimiter(perKey: configuration.keyRateLimit, perTenant: configuration.tenantRateLimit),
         usage: parts.keyUsage,
         logger: logger

@@ -7,7 +7,7 @@ import PostgresNIO
 /// by `itinera serve`. See docs/benchmarks.md.
 func addBenchmarkRoutes(
     to router: Router<ItineraRequestContext>,
-    client: PostgresClient,
+    client: PQPool,
     access: AccessControl,
     database: DatabaseSettings?,
     connections: Int,
@@ -34,7 +34,7 @@ func addBenchmarkRoutes(
         let (_, settings) = try await TenancyController.readTenant(access: access)
         return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(data: settings)))
     }
-    addLibPQBenchmarkRoutes(to: router, pool: access.database, access: access)
+    addLibPQBenchmarkRoutes(to: router, pool: access.client, access: access)
 }
 
 /// `/bench/select1` through libpq (`/bench/tenant-raw` reads through libpq already).

@@ -32,14 +32,11 @@ public struct DatabaseRuntime: Sendable {
 
 }
 
-/// Runs `body` with a pool that is running, and shuts the pool down afterwards.
+/// Runs `body` with `client`, and closes the pool's idle connections afterwards.
 public func withRunningClient<Result: Sendable>(
-    _ client: PostgresClient,
-    _ body: @Sendable (PostgresClient) async throws -> Result
+    _ client: PQPool,
+    _ body: @Sendable (PQPool) async throws -> Result
 ) async throws -> Result {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
-        defer { group.cancelAll() }
-        return try await body(client)
-    }
+    defer { client.close() }
+    return try await body(client)
 }

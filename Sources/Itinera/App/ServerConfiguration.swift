@@ -41,7 +41,7 @@ public struct ServerConfiguration: Sendable {
     /// How often each tenant's loyalty sweep (points expiry, due demotions, rolling windows) runs.
     public var loyaltySweepInterval: Duration = .seconds(24 * 3600)
     /// How long a request waits for a pooled connection before a 503 (`ConnectionWait`).
-    public var databaseWait: Duration = PostgresClient.connectionWait
+    public var databaseWait: Duration = ConnectionWait.requestDefault
     /// How long `/readyz` waits for the database before it answers 503.
     public var readinessDeadline: Duration = .seconds(1)
     /// How long a shutdown waits for requests in flight and jobs running before it gives up on them

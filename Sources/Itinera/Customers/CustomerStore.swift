@@ -28,7 +28,7 @@ enum CustomerStore {
         ARRAY(SELECT t.tag FROM customer_tags t WHERE t.customer_id = c.id ORDER BY t.tag)
         """
 
-    static func customer(from row: PostgresRow) throws -> Customer {
+    static func customer(from row: PQRow) throws -> Customer {
         let c = row.makeRandomAccess()
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
@@ -230,7 +230,7 @@ enum CustomerStore {
     static func apply(_ profile: CustomerProfile, to id: Int64, overwrite: Bool, on tenant: TenantConnection)
         async throws
     {
-        let query: PostgresQuery =
+        let query: PQStatement =
             overwrite
             ? """
             UPDATE customers SET

@@ -19,7 +19,7 @@ struct OrderInsertArguments: Sendable {
 /// rules, and stores the order as first recorded as the answer to its idempotency key, in one
 /// statement; then makes the reads that the reactions to `OrderRecorded` asked for (`Reads`). No
 /// row when another order has the external id.
-struct OrderInsert<Reads: OrderInsertReadList>: PostgresPreparedStatement {
+struct OrderInsert<Reads: OrderInsertReadList>: PQPreparedStatement {
     static var name: String { statement.name }
     static var sql: String { statement.sql }
 
@@ -79,9 +79,9 @@ struct OrderInsert<Reads: OrderInsertReadList>: PostgresPreparedStatement {
         self.arguments = arguments
     }
 
-    func makeBindings() throws -> PostgresBindings {
+    func makeBindings() throws -> PQBindings {
         let order = arguments.order
-        var bindings = PostgresBindings(capacity: 19)
+        var bindings = PQBindings(capacity: 19)
         bindings.append(arguments.customerID)
         bindings.append(order.externalID)
         bindings.append(order.amountMinor)
@@ -104,7 +104,7 @@ struct OrderInsert<Reads: OrderInsertReadList>: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row {
+    func decodeRow(_ row: PQRow) throws -> Row {
         let order = try OrderStore.order(from: row)
         let columns = row.makeRandomAccess()
         var values: [ObjectIdentifier: String] = [:]

@@ -6,7 +6,7 @@ import PostgresNIO
 // search path names another tenant's schema, so each runs against the tenant the transaction entered.
 
 /// Claims an idempotency key; a row when the key is new.
-struct IdempotencyClaim: PostgresPreparedStatement {
+struct IdempotencyClaim: PQPreparedStatement {
     static let sql = """
         INSERT INTO idempotency_keys (operation, key, request_hash) VALUES ($1, $2, $3)
         ON CONFLICT DO NOTHING RETURNING true
@@ -17,15 +17,15 @@ struct IdempotencyClaim: PostgresPreparedStatement {
     let key: String
     let requestHash: Data
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
+    func makeBindings() throws -> PQBindings {
+        var bindings = PQBindings(capacity: 3)
         bindings.append(operation)
         bindings.append(key)
         try bindings.append(requestHash)
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Bool { try row.decode(Bool.self) }
+    func decodeRow(_ row: PQRow) throws -> Bool { try row.decode(Bool.self) }
 }
 
 /// Claims an order's idempotency key and, in the same round trip, finds the owners of the order's
@@ -44,7 +44,7 @@ struct OrderClaim: OrderClaimStatement {
     let requestHash: Data
     let identities: [CustomerIdentity]
 
-    func bindIdentities(_ bindings: inout PostgresBindings) {
+    func bindIdentities(_ bindings: inout PQBindings) {
         LockedIdentityOwners(identities: identities).bind(&bindings)
     }
 
@@ -83,18 +83,18 @@ struct OrderClaimOne: OrderClaimStatement {
     let requestHash: Data
     let identity: CustomerIdentity
 
-    func bindIdentities(_ bindings: inout PostgresBindings) {
+    func bindIdentities(_ bindings: inout PQBindings) {
         LockedIdentityOwner(identity: identity).bind(&bindings)
     }
 }
 
 /// What the two forms of the order claim share.
-protocol OrderClaimStatement: PostgresPreparedStatement
+protocol OrderClaimStatement: PQPreparedStatement
 where Row == (claimed: Bool, owner: (CustomerIdentity, Int64)?) {
     var operation: String { get }
     var key: String { get }
     var requestHash: Data { get }
-    func bindIdentities(_ bindings: inout PostgresBindings)
+    func bindIdentities(_ bindings: inout PQBindings)
 }
 
 extension OrderClaimStatement {
@@ -111,8 +111,8 @@ extension OrderClaimStatement {
         """
     }
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 6)
+    func makeBindings() throws -> PQBindings {
+        var bindings = PQBindings(capacity: 6)
         bindings.append(operation)
         bindings.append(key)
         try bindings.append(requestHash)
@@ -120,7 +120,7 @@ extension OrderClaimStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row {
+    func decodeRow(_ row: PQRow) throws -> Row {
         let (claimed, kind, source, value, customer) = try row.decode((Bool, String?, String?, String?, Int64?).self)
         guard let kind, let source, let value, let customer, let kind = CustomerIdentity.Kind(rawValue: kind) else {
             return (claimed, nil)
@@ -141,7 +141,7 @@ extension OrderClaimStatement {
 }
 
 /// Stores the answer to a claimed key.
-struct IdempotencyAnswer: PostgresPreparedStatement {
+struct IdempotencyAnswer: PQPreparedStatement {
     static let sql = """
         UPDATE idempotency_keys SET status = $3, response = $4::jsonb WHERE operation = $1 AND key = $2
         """
@@ -152,8 +152,8 @@ struct IdempotencyAnswer: PostgresPreparedStatement {
     let status: Int
     let response: String
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 4)
+    func makeBindings() throws -> PQBindings {
+        var bindings = PQBindings(capacity: 4)
         bindings.append(operation)
         bindings.append(key)
         bindings.append(status)
@@ -161,12 +161,12 @@ struct IdempotencyAnswer: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Bool { true }
+    func decodeRow(_ row: PQRow) throws -> Bool { true }
 }
 
 /// The owners of identities that have one, with each owner's row share-locked against a merge or an
 /// erasure until the transaction ends. `LockedIdentityOwner` is the form for one identity.
-struct LockedIdentityOwners: PostgresPreparedStatement {
+struct LockedIdentityOwners: PQPreparedStatement {
     static let sql = select(identitiesFrom: 1)
 
     /// The statement with the identities' kinds, sources and values in array parameters `$n`,
@@ -184,23 +184,23 @@ struct LockedIdentityOwners: PostgresPreparedStatement {
 
     let identities: [CustomerIdentity]
 
-    func bind(_ bindings: inout PostgresBindings) {
+    func bind(_ bindings: inout PQBindings) {
         bindings.append(identities.map(\.kind.rawValue))
         bindings.append(identities.map(\.source))
         bindings.append(identities.map(\.value))
     }
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
+    func makeBindings() throws -> PQBindings {
+        var bindings = PQBindings(capacity: 3)
         bind(&bindings)
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> (CustomerIdentity, Int64) {
+    func decodeRow(_ row: PQRow) throws -> (CustomerIdentity, Int64) {
         try Self.decodeOwner(row)
     }
 
-    static func decodeOwner(_ row: PostgresRow) throws -> (CustomerIdentity, Int64) {
+    static func decodeOwner(_ row: PQRow) throws -> (CustomerIdentity, Int64) {
         let (kind, source, value, customer) = try row.decode((String, String, String, Int64).self)
         return (
             CustomerIdentity(kind: CustomerIdentity.Kind(rawValue: kind) ?? .external, source: source, value: value),
@@ -228,7 +228,7 @@ struct LockedIdentityOwners: PostgresPreparedStatement {
 
 /// `LockedIdentityOwners` for one identity, in plain parameters, so that PostgreSQL keeps one
 /// generic plan for it (see `OrderClaimOne`).
-struct LockedIdentityOwner: PostgresPreparedStatement {
+struct LockedIdentityOwner: PQPreparedStatement {
     static let sql = select(identityFrom: 1)
 
     /// The statement with the identity's kind, source and value in parameters `$n`, `$n+1`, `$n+2`,
@@ -245,19 +245,19 @@ struct LockedIdentityOwner: PostgresPreparedStatement {
 
     let identity: CustomerIdentity
 
-    func bind(_ bindings: inout PostgresBindings) {
+    func bind(_ bindings: inout PQBindings) {
         bindings.append(identity.kind.rawValue)
         bindings.append(identity.source)
         bindings.append(identity.value)
     }
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
+    func makeBindings() throws -> PQBindings {
+        var bindings = PQBindings(capacity: 3)
         bind(&bindings)
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> (CustomerIdentity, Int64) {
+    func decodeRow(_ row: PQRow) throws -> (CustomerIdentity, Int64) {
         try LockedIdentityOwners.decodeOwner(row)
     }
 }

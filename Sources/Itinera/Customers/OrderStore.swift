@@ -11,7 +11,7 @@ enum OrderStore {
     /// How many columns `columns` names.
     static let columnCount = columns.split(separator: ",").count
 
-    static func order(from row: PostgresRow) throws -> Order {
+    static func order(from row: PQRow) throws -> Order {
         let c = row.makeRandomAccess()
         return Order(
             id: try c[0].decode(Int64.self),

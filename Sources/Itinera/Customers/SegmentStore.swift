@@ -25,7 +25,7 @@ struct Segment: Sendable {
 enum SegmentStore {
     static let columns = "id, name, description, rule::text, created_at, updated_at"
 
-    static func segment(from row: PostgresRow) throws -> Segment {
+    static func segment(from row: PQRow) throws -> Segment {
         let (id, name, description, rule, createdAt, updatedAt) = try row.decode(
             (Int64, String, String?, String, Date, Date).self)
         return Segment(

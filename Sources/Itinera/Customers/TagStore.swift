@@ -8,7 +8,7 @@ enum TagStore {
         (SELECT count(*)::int FROM customer_tags ct WHERE ct.tag = t.name)
         """
 
-    static func tag(from row: PostgresRow) throws -> Tag {
+    static func tag(from row: PQRow) throws -> Tag {
         let (name, description, category, destination, createdAt, customers) = try row.decode(
             (String, String?, String?, String?, Date, Int).self)
         return Tag(

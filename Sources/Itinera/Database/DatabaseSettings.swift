@@ -1,6 +1,5 @@
 import Foundation
 public import Logging
-import NIOSSL
 public import PostgresNIO
 
 /// Where and how to reach PostgreSQL, read the way libpq reads it: a `postgres://` URL
@@ -99,58 +98,16 @@ public struct DatabaseSettings: Sendable, Equatable {
         )
     }
 
-    /// The postgres-nio client configuration these settings describe.
-    public func clientConfiguration() throws -> PostgresClient.Configuration {
-        var configuration: PostgresClient.Configuration
-        if let socket = unixSocketPath {
-            configuration = .init(unixSocketPath: socket, username: user, password: password, database: database)
-        } else {
-            configuration = .init(
-                host: host,
-                port: port,
-                username: user,
-                password: password,
-                database: database,
-                tls: try tls()
-            )
-        }
-        configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
-        return configuration
-    }
-
     /// A pool (not yet running) for these settings with at most `connections` connections, opened on demand.
     /// The longest a statement waits for a lock, as PostgreSQL's `lock_timeout` reads it.
     public static let lockTimeout = "10s"
 
-    public func makeClient(connections: Int, logger: Logger) throws -> PostgresClient {
-        var configuration = try clientConfiguration()
-        configuration.options.maximumConnections = connections
-        configuration.options.minimumConnections = 0
-        // A lock never waited on without end: a request that waits longer ends with a 503
-        // (`DatabaseUnavailable`); migrations set a timeout of their own.
-        configuration.options.additionalStartupParameters.append(("lock_timeout", Self.lockTimeout))
-        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+    /// A pool for these settings with at most `connections` connections, opened on demand through
+    /// libpq (which also reads what the settings leave out from `PG*` variables and service files).
+    public func makeClient(connections: Int, logger: Logger) throws -> PQPool {
+        PQPool(self, maximum: connections)
     }
 
-    private func tls() throws -> PostgresClient.Configuration.TLS {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        switch sslMode {
-        case .disable:
-            return .disable
-        case .allow, .prefer:
-            tls.certificateVerification = .none
-            return .prefer(tls)
-        case .require:
-            tls.certificateVerification = .none
-            return .require(tls)
-        case .verifyCA, .verifyFull:
-            tls.certificateVerification = sslMode == .verifyFull ? .fullVerification : .noHostnameVerification
-            if let root = sslRootCertificate {
-                tls.trustRoots = .file(root)
-            }
-            return .require(tls)
-        }
-    }
 }
 
 /// A database setting that cannot be used.

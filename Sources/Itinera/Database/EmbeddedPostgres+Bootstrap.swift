@@ -39,27 +39,9 @@ extension EmbeddedPostgres {
     /// Runs `body` on a connection as the cluster's superuser.
     public func withSuperuser<Result>(
         database: String = "postgres",
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: (PQConnection) async throws -> Result
     ) async throws -> Result {
-        let settings = superuserSettings(database: database)
-        let connection = try await PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.next(),
-            configuration: .init(
-                unixSocketPath: settings.unixSocketPath!,
-                username: settings.user,
-                password: nil,
-                database: settings.database
-            ),
-            id: 1,
-            logger: logger
-        )
-        do {
-            let result = try await body(connection)
-            try await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        let connection = try await PQConnection.connect(PQPool.keywords(for: superuserSettings(database: database)))
+        return try await body(connection)
     }
 }

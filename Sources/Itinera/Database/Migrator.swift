@@ -9,11 +9,11 @@ public import PostgresNIO
 /// every schema. Each tenant migrates in its own transaction: a failing tenant is reported and the
 /// rest carry on, and running again resumes where the last run stopped.
 public struct Migrator: Sendable {
-    let client: PostgresClient
+    let client: PQPool
     let migrations: MigrationSet
     let logger: Logger
 
-    public init(client: PostgresClient, migrations: MigrationSet, logger: Logger) {
+    public init(client: PQPool, migrations: MigrationSet, logger: Logger) {
         self.client = client
         self.migrations = migrations
         self.logger = logger
@@ -289,7 +289,8 @@ public struct Migrator: Sendable {
     /// The server's own message for a database error, which says what went wrong far better than the
     /// driver's generic description.
     static func describe(_ error: any Error) -> String {
-        if let psql = error as? PSQLError, let message = psql.serverInfo?[.message] {
+        if let psql = error as? PQError {
+            let message = psql.message
             return message
         }
         return "\(error)"

@@ -1,6 +1,5 @@
 import NIOCore
 import NIOPosix
-public import PostgresNIO
 import Synchronization
 
 /// The database could not serve a request in time: no pooled connection came free (or could be
@@ -22,43 +21,9 @@ public struct DatabaseUnavailable: Error, Sendable, CustomStringConvertible {
 /// the pool on purpose.
 public enum ConnectionWait {
     @TaskLocal public static var limit: Duration?
-}
 
-extension PostgresClient {
-    /// The wait for a connection a request accepts (`ConnectionWait`).
-    public static let connectionWait: Duration = .seconds(5)
-
-    /// `withConnection`, waiting at most `wait` (when set) for the connection. Only the wait is
-    /// bounded: once a connection is leased the body runs to its end, so a transaction is never cut
-    /// off half-way.
-    public func withConnection<Result: Sendable>(
-        waitingAtMost wait: Duration?,
-        _ body: (PostgresConnection) async throws -> sending Result
-    ) async throws -> sending Result {
-        guard let wait else { return try await withConnection(body) }
-        return try await withoutActuallyEscaping(body) { body in
-            // The body runs in `work`'s task while this function waits for it, never concurrently
-            // with anything else that uses it; the task ends before this scope does.
-            let work = UncheckedBox(body)
-            let deadline = LeaseDeadline()
-            let task = Task { () async throws -> Result in
-                try await self.withConnection { connection in
-                    deadline.leased()
-                    return try await work.value(connection)
-                }
-            }
-            deadline.arm(wait) { task.cancel() }
-            return try await withTaskCancellationHandler {
-                do {
-                    return try await task.value
-                } catch  where deadline.passed {
-                    throw DatabaseUnavailable("No database connection came free within \(wait).")
-                }
-            } onCancel: {
-                task.cancel()
-            }
-        }
-    }
+    /// The wait for a connection a request accepts unless configured otherwise.
+    public static let requestDefault: Duration = .seconds(5)
 }
 
 /// The deadline of one wait for a connection: an event-loop timer (on the loop the request runs

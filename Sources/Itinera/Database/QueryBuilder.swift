@@ -5,9 +5,9 @@ public import PostgresNIO
 /// parameter.
 public struct QueryBuilder: Sendable {
     public var sql = ""
-    public var binds = PostgresBindings()
+    public var binds = PQBindings()
 
-    public init(sql: String = "", binds: PostgresBindings = PostgresBindings()) {
+    public init(sql: String = "", binds: PQBindings = PQBindings()) {
         self.sql = sql
         self.binds = binds
     }
@@ -40,5 +40,5 @@ public struct QueryBuilder: Sendable {
         sql += bind(value)
     }
 
-    public var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
+    public var query: PQStatement { PQStatement(unsafeSQL: sql, binds: binds) }
 }

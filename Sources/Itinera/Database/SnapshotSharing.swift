@@ -14,12 +14,12 @@ import Synchronization
 /// process-wide (`capacity`, fewer than the pool's connections); a transaction that finds the cap
 /// reached runs its read alone.
 public final class SnapshotSharing: Sendable {
-    let client: PostgresClient
+    let client: PQPool
     /// Most helper connections lent at once.
     public let capacity: Int
     private let lent = Mutex(0)
 
-    public init(client: PostgresClient, capacity: Int) {
+    public init(client: PQPool, capacity: Int) {
         self.client = client
         self.capacity = capacity
     }
@@ -66,7 +66,7 @@ public final class SnapshotSharing: Sendable {
                 "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: main.logger)
             // A snapshot id is not a bindable parameter; it was checked to be hexadecimal digits and dashes.
             try await connection.execute(
-                PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"), logger: main.logger)
+                PQStatement(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"), logger: main.logger)
             let helper = try await TenantTransaction.enter(connection, tenant: main.tenant, logger: main.logger)
             return try await lend(count - 1, snapshot: snapshot, main: main, into: connections + [helper], body)
         }

@@ -12,7 +12,7 @@ enum TenantSchemaScript {
     static func provision(
         _ identity: TenantIdentity,
         migrations: MigrationSet,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         logger: Logger
     ) async throws {
         try await connection.runScript(
@@ -27,7 +27,7 @@ enum TenantSchemaScript {
         role: String,
         from version: Int,
         migrations: MigrationSet,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         logger: Logger
     ) async throws {
         try await connection.runScript(

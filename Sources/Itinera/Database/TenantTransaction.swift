@@ -5,17 +5,17 @@ public import PostgresNIO
 /// schema and its role the tenant's role, so it can reach that tenant's tables and no others.
 /// Stores of tenant data take this type, never a bare connection.
 public struct TenantConnection: Sendable {
-    public let connection: PostgresConnection
+    public let connection: PQConnection
     public let tenant: TenantIdentity
     public let logger: Logger
 
     /// Runs one statement in the tenant's transaction.
     @discardableResult
     public func query(
-        _ query: PostgresQuery,
+        _ query: PQStatement,
         file: String = #fileID,
         line: Int = #line
-    ) async throws -> PostgresRowSequence {
+    ) async throws -> PQRows {
         try await connection.query(query, logger: logger, file: file, line: line)
     }
 }
@@ -37,7 +37,7 @@ public enum TenantTransaction {
 
     /// Runs `body` in a transaction entered into `tenant`.
     public static func run<Result: Sendable>(
-        _ client: PostgresClient,
+        _ client: PQPool,
         tenant: TenantIdentity,
         logger: Logger,
         isolation: TransactionIsolation = .readCommitted,
@@ -53,10 +53,10 @@ public enum TenantTransaction {
     /// enters their tenant (using `enterColumns`); `enter` returns the tenant it entered and what it
     /// learned, or throws to roll back.
     public static func run<Principal: Sendable, Result: Sendable>(
-        _ client: PostgresClient,
+        _ client: PQPool,
         logger: Logger,
         isolation: TransactionIsolation = .readCommitted,
-        entering enter: (PostgresConnection) async throws -> (TenantIdentity, Principal),
+        entering enter: (PQConnection) async throws -> (TenantIdentity, Principal),
         _ body: (TenantConnection, Principal) async throws -> Result
     ) async throws -> Result {
         try await client.transaction(logger: logger, isolation: isolation) { connection in
@@ -70,7 +70,7 @@ extension TenantTransaction {
     /// Enters `tenant` on a connection already inside a transaction that did control-schema work
     /// first, and hands back the connection as the tenant's.
     @discardableResult
-    public static func enter(_ connection: PostgresConnection, tenant: TenantIdentity, logger: Logger) async throws
+    public static func enter(_ connection: PQConnection, tenant: TenantIdentity, logger: Logger) async throws
         -> TenantConnection
     {
         try await connection.execute(
@@ -83,7 +83,7 @@ extension TenantTransaction {
     /// Leaves the tenant on a connection `enter` entered, back to the application role and its empty
     /// search path, for control-schema work that must commit with the tenant's (queueing the job a
     /// change needs). The tenant connection must not be used afterwards.
-    public static func leave(_ tenant: TenantConnection) async throws -> PostgresConnection {
+    public static func leave(_ tenant: TenantConnection) async throws -> PQConnection {
         try await tenant.connection.execute(
             "SELECT set_config('role', 'none', true), set_config('search_path', 'itinera_no_tenant', true)",
             logger: tenant.logger

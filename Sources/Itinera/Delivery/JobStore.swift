@@ -12,7 +12,7 @@ enum JobStore {
         """
     static let columnCount = 16
 
-    static func job(from row: PostgresRandomAccessRow) throws -> Job {
+    static func job(from row: PQRow) throws -> Job {
         Job(
             id: try row[0].decode(UUID.self), tenantID: try row[1].decode(UUID.self),
             kind: try row[2].decode(String.self), payload: try row[3].decode(String.self),
@@ -28,7 +28,7 @@ enum JobStore {
     /// Queues `request` for `tenant` in the caller's transaction (so the job exists exactly when the
     /// change that needs it commits). With a dedupe key and a job of that key already queued, answers
     /// that job instead.
-    static func enqueue(_ request: JobRequest, tenant: UUID, on connection: PostgresConnection, logger: Logger)
+    static func enqueue(_ request: JobRequest, tenant: UUID, on connection: PQConnection, logger: Logger)
         async throws -> Job
     {
         let inserted = try await connection.query(
@@ -50,7 +50,7 @@ enum JobStore {
         throw JobError("job \(request.kind) could be neither queued nor found")
     }
 
-    static func find(_ id: UUID, tenant: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Job? {
+    static func find(_ id: UUID, tenant: UUID, on connection: PQConnection, logger: Logger) async throws -> Job? {
         let rows = try await connection.query(
             "SELECT \(unescaped: columns) FROM itinera.jobs j WHERE j.id = \(id) AND j.tenant_id = \(tenant)",
             logger: logger)
@@ -60,7 +60,7 @@ enum JobStore {
 
     /// A tenant's jobs, newest first, `limit + 1` of them after job `after` (the cursor).
     static func list(
-        tenant: UUID, kind: String?, after: UUID?, limit: Int, on connection: PostgresConnection, logger: Logger
+        tenant: UUID, kind: String?, after: UUID?, limit: Int, on connection: PQConnection, logger: Logger
     ) async throws -> [Job] {
         let rows = try await connection.query(
             """
@@ -79,7 +79,7 @@ enum JobStore {
     /// Claims the next job of one of `kinds` that is due (or whose worker's lease ran out), skipping
     /// jobs other workers hold, and answers it with its tenant.
     static func claim(
-        kinds: [String], worker: String, lease: Duration, on connection: PostgresConnection, logger: Logger
+        kinds: [String], worker: String, lease: Duration, on connection: PQConnection, logger: Logger
     ) async throws -> (Job, Tenant)? {
         let rows = try await connection.query(
             """
@@ -108,7 +108,7 @@ enum JobStore {
 
     /// Records progress and renews the lease; false when the job is no longer this worker's.
     static func progress(
-        _ id: UUID, done: Int64, total: Int64?, worker: String, lease: Duration, on connection: PostgresConnection,
+        _ id: UUID, done: Int64, total: Int64?, worker: String, lease: Duration, on connection: PQConnection,
         logger: Logger
     ) async throws -> Bool {
         let rows = try await connection.query(
@@ -125,7 +125,7 @@ enum JobStore {
     /// Ends a job this worker holds as `state` (succeeded, failed or cancelled).
     static func finish(
         _ id: UUID, state: Job.State, result: String?, error: String?, worker: String,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PQConnection, logger: Logger
     ) async throws {
         try await connection.execute(
             """
@@ -136,7 +136,7 @@ enum JobStore {
     }
 
     /// Puts a job this worker holds back in the queue, due now, as if it had not been claimed.
-    static func release(_ id: UUID, worker: String, on connection: PostgresConnection, logger: Logger) async throws {
+    static func release(_ id: UUID, worker: String, on connection: PQConnection, logger: Logger) async throws {
         try await connection.execute(
             """
             UPDATE itinera.jobs SET state = 'queued', attempts = greatest(attempts - 1, 0), lease_owner = NULL,
@@ -148,7 +148,7 @@ enum JobStore {
     /// Puts a job that failed back in the queue after `delay`, or fails it for good once it has had
     /// its attempts.
     static func retryOrFail(
-        _ id: UUID, error: String, delay: Duration, worker: String, on connection: PostgresConnection,
+        _ id: UUID, error: String, delay: Duration, worker: String, on connection: PQConnection,
         logger: Logger
     ) async throws {
         try await connection.execute(
@@ -166,7 +166,7 @@ enum JobStore {
     /// Queues `kind` for every active tenant that has had none queued, running or created within
     /// `interval`: a periodic job, which any number of servers may schedule at once. A tenant's first
     /// one comes an interval after it signed up.
-    static func schedule(kind: String, every interval: Duration, on connection: PostgresConnection, logger: Logger)
+    static func schedule(kind: String, every interval: Duration, on connection: PQConnection, logger: Logger)
         async throws -> Int
     {
         let rows = try await connection.query(

@@ -21,7 +21,7 @@ public enum JobOutcome: Sendable, Equatable {
 
 /// One claimed job's surroundings: the database, its tenant, and the lease to keep.
 public struct JobRun: Sendable {
-    public let client: PostgresClient
+    public let client: PQPool
     public let tenant: Tenant
     public let logger: Logger
     let jobID: UUID
@@ -51,7 +51,7 @@ struct JobInterrupted: Error {}
 /// Claims jobs from the queue and runs them, one at a time per worker; `itinera serve` runs one
 /// beside the HTTP server. Also queues periodic jobs (`periodic`) for every tenant when due.
 public final class JobWorker: Service, Sendable {
-    let client: PostgresClient
+    let client: PQPool
     let handlers: [String: any JobHandler]
     let periodic: [(kind: String, every: Duration)]
     let name: String
@@ -61,7 +61,7 @@ public final class JobWorker: Service, Sendable {
     let logger: Logger
 
     public init(
-        client: PostgresClient, handlers: [any JobHandler], periodic: [(kind: String, every: Duration)] = [],
+        client: PQPool, handlers: [any JobHandler], periodic: [(kind: String, every: Duration)] = [],
         pollInterval: Duration = .milliseconds(250), lease: Duration = .seconds(120),
         retryDelay: Duration = .seconds(30),
         logger: Logger
@@ -183,7 +183,8 @@ public final class JobWorker: Service, Sendable {
 
     /// What readers of a failed job see: the database's own message when there is one.
     static func describe(_ error: any Error) -> String {
-        if let psql = error as? PSQLError, let message = psql.serverInfo?[.message] {
+        if let psql = error as? PQError {
+            let message = psql.message
             return String(message.prefix(500))
         }
         return String(String(describing: error).prefix(500))

@@ -72,8 +72,6 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem(for: decoding)
         case let unavailable as DatabaseUnavailable:
             return .databaseUnavailable("\(unavailable.description) Retry shortly.")
-        case let database as PSQLError:
-            return problem(for: database)
         case let database as PQError:
             return problem(for: database)
         case let failure as PQPipelineFailure:
@@ -115,19 +113,6 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     /// A 503 for a database error that passes with time (a lock not granted in time, a deadlock, a
     /// server shutting down or refusing connections, a broken connection), a 422 for text holding a
     /// NUL character; `nil` for the others, which are faults.
-    static func problem(for error: PSQLError) -> Problem? {
-        switch error.code {
-        case .server:
-            return problem(sqlState: error.serverInfo?[.sqlState] ?? "")
-        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
-            .failedToAddSSLHandler, .sslUnsupported:
-            return .databaseUnavailable("The database connection failed. Retry shortly.")
-        default:
-            return nil
-        }
-    }
-
-    /// `problem(for: PSQLError)` for an error that came through libpq.
     static func problem(for error: PQError) -> Problem? {
         guard let state = error.sqlState else {
             return .databaseUnavailable("The database connection failed. Retry shortly.")

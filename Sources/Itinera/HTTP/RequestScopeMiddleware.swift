@@ -11,7 +11,7 @@ public struct RequestScopeMiddleware<Context: RequestContext & RemoteAddressRequ
     /// How long a request waits for a pooled connection (`ConnectionWait`).
     let connectionWait: Duration?
 
-    public init(logger: Logger, connectionWait: Duration? = PostgresClient.connectionWait) {
+    public init(logger: Logger, connectionWait: Duration? = ConnectionWait.requestDefault) {
         self.logger = logger
         self.connectionWait = connectionWait
     }

@@ -33,7 +33,7 @@ enum MemberStore {
         enrolled_at
         """
 
-    static func member(from row: PostgresRow) throws -> Member {
+    static func member(from row: PQRow) throws -> Member {
         let c = try row.decode((Int64, Int64, Int64, String, String?, Date?, String?, Date?, Int64, Date).self)
         return Member(
             id: c.0, programID: c.1, customerID: c.2, cardNumber: c.3,

@@ -99,7 +99,7 @@ enum LoyaltyOrderRead: OrderInsertRead {
 }
 
 /// `LoyaltyOrderRead` made after the order's insert, for an order whose insert could not make it.
-struct OrderLoyaltyRead: PostgresPreparedStatement {
+struct OrderLoyaltyRead: PQPreparedStatement {
     static let sql = """
         SELECT \(LoyaltyOrderRead.expression(
             customer: "$1::bigint", currency: "$2::text", asOf: "$3::timestamptz", timeZone: "$4::text", inserted: nil,
@@ -112,8 +112,8 @@ struct OrderLoyaltyRead: PostgresPreparedStatement {
     let asOf: Date
     let timeZone: String
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 4)
+    func makeBindings() throws -> PQBindings {
+        var bindings = PQBindings(capacity: 4)
         bindings.append(customer)
         bindings.append(currency)
         bindings.append(asOf)
@@ -121,7 +121,7 @@ struct OrderLoyaltyRead: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> String? { try row.decode(String?.self) }
+    func decodeRow(_ row: PQRow) throws -> String? { try row.decode(String?.self) }
 }
 
 /// One programme as `LoyaltyOrderRead` finds it: the programme, the customer's membership, the
@@ -172,7 +172,7 @@ struct OrderProgramRead: Decodable {
 /// `revision`, the one the decision was made under, read afresh by this statement: the answer is
 /// the revision found, and a caller who finds another decides again under the tiers now current (a
 /// re-evaluation job leaves alone a member whose row changed after it looked).
-struct EarnAndStanding: PostgresPreparedStatement {
+struct EarnAndStanding: PQPreparedStatement {
     static let sql = """
         WITH found AS (
             SELECT coalesce((SELECT tiers_revision FROM programs WHERE id = $2), 0) AS tiers_revision
@@ -222,8 +222,8 @@ struct EarnAndStanding: PostgresPreparedStatement {
     /// Why the tier changed, when it does (`TierReason`).
     let reason: String
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 20)
+    func makeBindings() throws -> PQBindings {
+        var bindings = PQBindings(capacity: 20)
         bindings.append(member)
         bindings.append(program)
         bindings.append(revision)
@@ -247,7 +247,7 @@ struct EarnAndStanding: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+    func decodeRow(_ row: PQRow) throws -> Int64 { try row.decode(Int64.self) }
 
     /// Runs the statement; the programme's tiers revision it found (the standing was written if
     /// that is `revision`).

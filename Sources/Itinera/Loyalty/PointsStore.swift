@@ -22,7 +22,7 @@ struct PointsEntry: Sendable, Equatable {
 enum PointsStore {
     static let columns = "id, kind, points, balance_after, order_id, reason, actor_type, actor_id, created_at"
 
-    static func entry(from row: PostgresRow) throws -> PointsEntry {
+    static func entry(from row: PQRow) throws -> PointsEntry {
         let c = try row.decode((Int64, String, Int64, Int64, Int64?, String?, String, String?, Date).self)
         return PointsEntry(
             id: c.0, kind: PointsEntry.Kind(rawValue: c.1) ?? .adjust, points: c.2, balanceAfter: c.3, orderID: c.4,

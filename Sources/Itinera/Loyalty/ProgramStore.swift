@@ -14,7 +14,7 @@ enum ProgramStore {
 
     /// The programme in `columns` from column `first` of `row` (by default its first); rows may carry
     /// more around them.
-    static func program(from row: PostgresRow, at first: Int = 0) throws -> Program {
+    static func program(from row: PQRow, at first: Int = 0) throws -> Program {
         let r = row.makeRandomAccess()
         let f = first
         return ProgramRecord(

@@ -54,11 +54,11 @@ struct TierReevaluation: Sendable {
     /// `due` ends in `OFFSET 0` so that PostgreSQL computes each member's earned tier and due date
     /// once: merged into `decided`, that `CASE` would be evaluated again for each of the columns that
     /// use it (a second of a preview over a million members).
-    func decisions() -> PostgresQuery { decidedWithMembers().query }
+    func decisions() -> PQStatement { decidedWithMembers().query }
 
     /// `decisions()` and the condition, over `members m`, that picks this re-evaluation's members
     /// (its placeholders bound in that query), for a statement that updates them.
-    func decidedWithMembers() -> (query: PostgresQuery, members: String) {
+    func decidedWithMembers() -> (query: PQStatement, members: String) {
         var q = QueryBuilder()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         let due = demotionDue

@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// The SQL of the platform operator's view of every tenant (control schema).
 struct PlatformStore: Sendable {
-    let client: PostgresClient
+    let client: PQPool
     let logger: Logger
 
     /// One page of tenants by slug, after `after`; one more than `limit` when a next page exists.
@@ -106,7 +106,7 @@ struct PlatformTenantRow: Sendable {
     let users: Int64
     let sizeBytes: Int64
 
-    init(_ row: PostgresRow) throws {
+    init(_ row: PQRow) throws {
         (id, slug, name, kind, state, schemaVersion, createdAt, users, sizeBytes) = try row.decode(
             (UUID, String, String, String, String, Int, Date, Int64, Int64).self)
     }

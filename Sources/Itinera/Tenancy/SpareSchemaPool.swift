@@ -9,14 +9,14 @@ public import ServiceLifecycle
 /// docs/decisions/0003). Sign-up therefore claims a ready schema with one row delete, and this
 /// service builds replacements in the background, keeping `target` spares at the latest version.
 public final class SpareSchemaPool: Service, Sendable {
-    let client: PostgresClient
+    let client: PQPool
     let migrations: MigrationSet
     let target: Int
     let logger: Logger
     private let wakeUps: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    public init(client: PostgresClient, migrations: MigrationSet, target: Int, logger: Logger) {
+    public init(client: PQPool, migrations: MigrationSet, target: Int, logger: Logger) {
         self.client = client
         self.migrations = migrations
         self.target = target
@@ -85,7 +85,7 @@ public final class SpareSchemaPool: Service, Sendable {
 
     /// Takes the oldest ready spare inside the caller's transaction; `nil` when none is ready. If the
     /// transaction rolls back, the spare stays in the pool.
-    static func claim(latestVersion: Int, on connection: PostgresConnection, logger: Logger) async throws -> (
+    static func claim(latestVersion: Int, on connection: PQConnection, logger: Logger) async throws -> (
         schema: String, role: String
     )? {
         let rows = try await connection.query(

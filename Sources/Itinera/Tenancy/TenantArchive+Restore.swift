@@ -63,7 +63,7 @@ extension TenantArchive {
             let tables = try await Self.tables(on: connection, logger: logger)
             // A fresh schema may hold seed rows (the settings row); the archive's rows replace them.
             for table in tables.reversed() {
-                try await connection.execute(PostgresQuery(unsafeSQL: "DELETE FROM \"\(table)\""), logger: logger)
+                try await connection.execute(PQStatement(unsafeSQL: "DELETE FROM \"\(table)\""), logger: logger)
             }
             var table: String?
             var batch: [Data] = []
@@ -75,10 +75,10 @@ extension TenantArchive {
                     json.append(row)
                 }
                 json.append(contentsOf: Array("]".utf8))
-                var bindings = PostgresBindings()
+                var bindings = PQBindings()
                 bindings.append(String(decoding: json, as: UTF8.self))
                 try await connection.execute(
-                    PostgresQuery(
+                    PQStatement(
                         unsafeSQL: """
                             INSERT INTO "\(table)" OVERRIDING SYSTEM VALUE
                             SELECT * FROM jsonb_populate_recordset(NULL::"\(table)", $1::jsonb)
@@ -118,7 +118,7 @@ extension TenantArchive {
             ).decode((String, String).self) { identities.append(column) }
             for (table, column) in identities {
                 try await connection.execute(
-                    PostgresQuery(
+                    PQStatement(
                         unsafeSQL: """
                             SELECT setval(pg_get_serial_sequence('"\(table)"', '\(column)'),
                                           coalesce(max("\(column)"), 0) + 1, false)

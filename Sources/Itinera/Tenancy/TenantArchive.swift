@@ -23,11 +23,11 @@ public struct TenantArchive: Sendable {
         public var tables: [(name: String, rows: Int64)]
     }
 
-    let client: PostgresClient
+    let client: PQPool
     let directory: URL
     let logger: Logger
 
-    public init(client: PostgresClient, directory: URL, logger: Logger) {
+    public init(client: PQPool, directory: URL, logger: Logger) {
         self.client = client
         self.directory = directory
         self.logger = logger
@@ -63,7 +63,7 @@ public struct TenantArchive: Sendable {
                 if !names.isEmpty {
                     let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
                     try await connection.execute(
-                        PostgresQuery(unsafeSQL: "LOCK TABLE \(list) IN SHARE MODE"), logger: logger)
+                        PQStatement(unsafeSQL: "LOCK TABLE \(list) IN SHARE MODE"), logger: logger)
                 }
                 // The control rows are read as the application role, inside the same transaction.
                 try await connection.execute("RESET ROLE", logger: logger)
@@ -76,7 +76,7 @@ public struct TenantArchive: Sendable {
                         try JSONSerialization.data(withJSONObject: ["table": table], options: [.sortedKeys]))
                     var count: Int64 = 0
                     let rows = try await connection.query(
-                        PostgresQuery(unsafeSQL: "SELECT row_to_json(r)::text FROM \"\(table)\" r"), logger: logger)
+                        PQStatement(unsafeSQL: "SELECT row_to_json(r)::text FROM \"\(table)\" r"), logger: logger)
                     for try await json in rows.decode(String.self) {
                         try writer.write(Data(#"{"row":"#.utf8) + Data(json.utf8) + Data("}".utf8))
                         count += 1
@@ -98,7 +98,7 @@ public struct TenantArchive: Sendable {
     }
 
     /// Search path to the tenant's schema and role to the schema's owner, for whole-schema work.
-    static func enterAsOwner(_ connection: PostgresConnection, tenant: TenantIdentity, logger: Logger) async throws {
+    static func enterAsOwner(_ connection: PQConnection, tenant: TenantIdentity, logger: Logger) async throws {
         try await connection.execute(
             "SELECT set_config('search_path', \(tenant.schema), true), set_config('role', 'itinera_tenant_owner', true)",
             logger: logger
@@ -106,7 +106,7 @@ public struct TenantArchive: Sendable {
     }
 
     /// The tables of the schema on the search path, parents before the tables that reference them.
-    static func tables(on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+    static func tables(on connection: PQConnection, logger: Logger) async throws -> [String] {
         var names: [String] = []
         for try await name in try await connection.query(
             """
@@ -137,7 +137,7 @@ public struct TenantArchive: Sendable {
         return ordered
     }
 
-    static func header(_ tenant: Tenant, on connection: PostgresConnection, logger: Logger) async throws
+    static func header(_ tenant: Tenant, on connection: PQConnection, logger: Logger) async throws
         -> [String: Any]
     {
         var schemaVersion = 0

@@ -29,7 +29,7 @@ public struct TenantProvisioner: Sendable {
         public let sessionExpiresAt: Date
     }
 
-    let client: PostgresClient
+    let client: PQPool
     let migrations: MigrationSet
     let sessionLifetime: Duration
     let logger: Logger
@@ -37,7 +37,7 @@ public struct TenantProvisioner: Sendable {
     let failAfter: Step?
 
     public init(
-        client: PostgresClient,
+        client: PQPool,
         migrations: MigrationSet,
         sessionLifetime: Duration,
         logger: Logger,

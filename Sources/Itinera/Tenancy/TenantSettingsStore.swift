@@ -20,11 +20,11 @@ public enum TenantSettingsStore {
     }
 
     /// Prepared per connection; PostgreSQL re-plans it when the search path names another tenant.
-    struct ReadSettings: PostgresPreparedStatement {
+    struct ReadSettings: PQPreparedStatement {
         static let sql = "SELECT settings::text FROM tenant_settings"
         typealias Row = String
-        func makeBindings() -> PostgresBindings { PostgresBindings() }
-        func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
+        func makeBindings() -> PQBindings { PQBindings() }
+        func decodeRow(_ row: PQRow) throws -> String { try row.decode(String.self) }
     }
 
     /// Merges `patch` (a JSON object) into the settings, key by key; returns the settings before and

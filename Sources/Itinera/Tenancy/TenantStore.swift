@@ -4,10 +4,10 @@ public import PostgresNIO
 
 /// The SQL of the control schema's tenants and users.
 public struct TenantStore: Sendable {
-    let client: PostgresClient
+    let client: PQPool
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PQPool, logger: Logger) {
         self.client = client
         self.logger = logger
     }
@@ -18,24 +18,6 @@ public struct TenantStore: Sendable {
         "t.id, t.slug, t.name, t.kind, t.timezone, t.currency, t.state, t.created_at, t.schema_name, t.role_name, t.country"
 
     /// The tenant in `row`, whose columns from `offset` on are `tenantColumns`.
-    static func tenant(from row: PostgresRandomAccessRow, at offset: Int = 0) throws -> Tenant {
-        let id = try row[offset].decode(UUID.self)
-        return Tenant(
-            id: id,
-            slug: try row[offset + 1].decode(String.self),
-            name: try row[offset + 2].decode(String.self),
-            kind: Tenant.Kind(rawValue: try row[offset + 3].decode(String.self)) ?? .agency,
-            timezone: try row[offset + 4].decode(String.self),
-            currency: try row[offset + 5].decode(String.self).trimmed,
-            state: Tenant.State(rawValue: try row[offset + 6].decode(String.self)) ?? .suspended,
-            createdAt: try row[offset + 7].decode(Date.self),
-            identity: TenantIdentity(
-                id: id, schema: try row[offset + 8].decode(String.self), role: try row[offset + 9].decode(String.self)),
-            country: try row[offset + 10].decode(String.self)
-        )
-    }
-
-    /// The tenant in `row` (read through libpq), whose columns from `offset` on are `tenantColumns`.
     static func tenant(from row: PQRow, at offset: Int = 0) throws -> Tenant {
         let id = try row[offset].decode(UUID.self)
         return Tenant(
@@ -53,10 +35,6 @@ public struct TenantStore: Sendable {
         )
     }
 
-    static func tenant(from row: PostgresRow, at offset: Int = 0) throws -> Tenant {
-        try tenant(from: row.makeRandomAccess(), at: offset)
-    }
-
     public func isSlugTaken(_ slug: String) async throws -> Bool {
         let rows = try await client.query("SELECT 1 FROM itinera.tenants WHERE slug = \(slug)", logger: logger)
         for try await _ in rows { return true }
@@ -64,7 +42,7 @@ public struct TenantStore: Sendable {
     }
 
     /// Inserts the tenant row; a taken slug becomes a 409.
-    static func insert(_ tenant: Tenant, schemaVersion: Int, on connection: PostgresConnection, logger: Logger)
+    static func insert(_ tenant: Tenant, schemaVersion: Int, on connection: PQConnection, logger: Logger)
         async throws
     {
         do {
@@ -80,15 +58,15 @@ public struct TenantStore: Sendable {
                 """,
                 logger: logger
             )
-        } catch let error as PSQLError
-            where error.serverInfo?[.sqlState] == "23505"
-            && error.serverInfo?[.constraintName] == "tenants_slug_key"
+        } catch let error as PQError
+            where error.sqlState == "23505"
+            && error.constraint == "tenants_slug_key"
         {
             throw Problem.slugTaken(tenant.slug)
         }
     }
 
-    static func insert(_ user: TenantUser, passwordHash: String, on connection: PostgresConnection, logger: Logger)
+    static func insert(_ user: TenantUser, passwordHash: String, on connection: PQConnection, logger: Logger)
         async throws
     {
         try await connection.execute(
@@ -108,7 +86,7 @@ public struct TenantStore: Sendable {
         timezone: String?,
         currency: String?,
         country: String?,
-        on connection: PostgresConnection,
+        on connection: PQConnection,
         logger: Logger
     ) async throws -> (before: Tenant, after: Tenant) {
         let rows = try await connection.query(

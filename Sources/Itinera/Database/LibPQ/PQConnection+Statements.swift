@@ -20,6 +20,16 @@ public struct PQBindings: Sendable {
 
     public init(capacity: Int) {}
 
+    /// How many parameters are bound.
+    public var count: Int { statement.values.count }
+
+    /// Appends a `NULL` whose type PostgreSQL infers from the statement.
+    public mutating func appendNull() {
+        statement.types.append(0)
+        statement.values.append(nil)
+        statement.formats.append(1)
+    }
+
     public mutating func append<Value: PostgresNonThrowingEncodable>(_ value: Value) {
         try! statement.bind(value)
     }
@@ -38,6 +48,14 @@ public struct PQBindings: Sendable {
 }
 
 extension PQStatement {
+    /// An unnamed statement of SQL assembled in code, with its parameters.
+    public init(unsafeSQL sql: String, binds: PQBindings) {
+        self.init(unsafeSQL: sql)
+        types = binds.statement.types
+        values = binds.statement.values
+        formats = binds.statement.formats
+    }
+
     /// The prepared statement `statement` with its parameters.
     public init<Statement: PQPreparedStatement>(_ statement: Statement) throws {
         let bindings = try statement.makeBindings()
@@ -70,6 +88,9 @@ public struct PQDecodedRows<Row>: AsyncSequence {
 }
 
 extension PQRows {
+    /// Every row, in order.
+    public func collect() -> [PQRow] { (0..<count).map { self[$0] } }
+
     /// Each row as a tuple of the given types: `for try await (id, name) in rows.decode((UUID, String).self)`.
     public func decode<each Column: PostgresDecodable>(_ types: (repeat each Column).Type)
         -> PQDecodedRows<(repeat each Column)>
@@ -106,6 +127,13 @@ extension PQConnection {
     ) async throws -> PQDecodedRows<Statement.Row> {
         let rows = try await query(try PQStatement(statement))
         return PQDecodedRows(rows: rows, decode: statement.decodeRow)
+    }
+
+    /// `copyFrom(table:columns:_:)`; `logger` names the caller.
+    public func copyFrom(
+        table: String, columns: [String], logger: Logger, _ body: (PQCopyWriter) async throws -> Void
+    ) async throws {
+        try await copyFrom(table: table, columns: columns, body)
     }
 
     /// Runs a multi-statement SQL script in one round trip through `itinera.run_script` (a PL/pgSQL

@@ -10,7 +10,8 @@ import Synchronization
 /// text written in code); `PQStatement(prepared:)` names it, and it is then prepared once per
 /// connection (for the statements every request runs: decision 0002).
 public struct PQStatement: Sendable, ExpressibleByStringInterpolation {
-    public let sql: String
+    /// The SQL; of an unnamed statement it may be extended (`QueryBuilder` style) with `binds`.
+    public var sql: String
     /// The prepared statement's name; `nil` for an unnamed statement.
     let name: String?
     var types: [UInt32] = []
@@ -51,6 +52,18 @@ public struct PQStatement: Sendable, ExpressibleByStringInterpolation {
 
         public mutating func appendLiteral(_ literal: String) { sql += literal }
 
+        /// A parameter whose encoding cannot fail.
+        public mutating func appendInterpolation<Value: PostgresNonThrowingEncodable>(_ value: Value) {
+            try! statement.bind(value)
+            sql += "$\(statement.values.count)"
+        }
+
+        /// A parameter whose encoding cannot fail, or `NULL`.
+        public mutating func appendInterpolation<Value: PostgresNonThrowingEncodable>(_ value: Value?) {
+            try! statement.bind(value)
+            sql += "$\(statement.values.count)"
+        }
+
         /// A parameter.
         public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value) throws {
             try statement.bind(value)
@@ -65,6 +78,22 @@ public struct PQStatement: Sendable, ExpressibleByStringInterpolation {
 
         /// SQL text written in code (never input).
         public mutating func appendInterpolation(unescaped fragment: String) { sql += fragment }
+    }
+
+    /// The parameters bound so far.
+    public var binds: PQBindings {
+        get {
+            var bindings = PQBindings()
+            bindings.statement.types = types
+            bindings.statement.values = values
+            bindings.statement.formats = formats
+            return bindings
+        }
+        set {
+            types = newValue.statement.types
+            values = newValue.statement.values
+            formats = newValue.statement.formats
+        }
     }
 
     /// Appends a parameter (`$1`, `$2`, … in the order bound).
