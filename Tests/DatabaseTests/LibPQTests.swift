@@ -108,7 +108,8 @@ import Testing
                 }
             }
             try await pool.transaction { connection in
-                _ = try await connection.pipeline([PQStatement(prepared: "INSERT INTO pq_probe VALUES (3)")], commit: true)
+                _ = try await connection.pipeline(
+                    [PQStatement(prepared: "INSERT INTO pq_probe VALUES (3)")], commit: true)
             }
             let rows = try await pool.withConnection {
                 try await $0.pipeline([PQStatement(prepared: "SELECT array_agg(n ORDER BY n)::text FROM pq_probe")])
@@ -137,6 +138,68 @@ import Testing
                 return try await group.reduce(into: Set<Int32>()) { $0.insert($1) }
             }
             #expect(pids.count == 3)
+        }
+    }
+
+    @Test func test_aStatementCancelledByItsTimeout_leavesTheConnectionUsable() async throws {
+        try await TestDatabase.with { db in
+            let pool = Self.pool(db, maximum: 1)
+            let pid = try await pool.withConnection { connection in
+                try await connection.query("SELECT set_config('statement_timeout', '100', false)")
+                let error = await #expect(throws: PQError.self) { try await connection.query("SELECT pg_sleep(2)") }
+                #expect(error?.sqlState == "57014")
+                return try await connection.query("SELECT pg_backend_pid()")[0][0].decode(Int32.self)
+            }
+            // The same connection, back in the pool, serves the next lease.
+            let again = try await pool.withConnection {
+                try await $0.query("SELECT pg_backend_pid()")[0][0].decode(Int32.self)
+            }
+            #expect(again == pid)
+        }
+    }
+
+    @Test func test_twentyThousandLeases_withFailuresAmongThem_leaveNoConnectionBehind() async throws {
+        try await TestDatabase.with { db in
+            let pool = Self.pool(db, maximum: 4)
+            struct Refused: Error {}
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<32 {
+                    group.addTask {
+                        for n in 0..<625 {
+                            switch (worker + n) % 4 {
+                            case 0: _ = try await pool.withConnection { try await $0.query("SELECT 1") }
+                            case 1: _ = try? await pool.transaction { try await $0.query("SELECT 1 / 0") }
+                            case 2: _ = try? await pool.transaction { _ in throw Refused() }
+                            default:
+                                try await pool.transaction { connection in
+                                    _ = try await connection.pipeline(["SELECT 1", "SELECT 2"], commit: true)
+                                }
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let gauges = pool.gauges
+            #expect(gauges.waiting == 0)
+            #expect(gauges.open == gauges.idle)
+            #expect(gauges.open <= 4)
+        }
+    }
+
+    @Test func test_aWaitForABusyPool_endsInDatabaseUnavailable_afterTheLimit() async throws {
+        try await TestDatabase.with { db in
+            let pool = Self.pool(db, maximum: 1)
+            try await pool.withConnection { _ in
+                let started = ContinuousClock.now
+                await #expect(throws: DatabaseUnavailable.self) {
+                    try await ConnectionWait.$limit.withValue(.milliseconds(200)) {
+                        try await pool.withConnection { _ in }
+                    }
+                }
+                #expect(ContinuousClock.now - started < .seconds(2))
+            }
+            #expect(pool.gauges == PQPool.Gauges(open: 1, idle: 1, waiting: 0))
         }
     }
 

@@ -76,16 +76,6 @@ final class LeaseDeadline: Sendable {
     }
 }
 
-/// Carries a value the compiler cannot prove sendable into a child task that alone uses it while
-/// its parent waits.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-}
-
 /// Runs `body`, throwing `DatabaseUnavailable` when it has not finished within `limit`; the body is
 /// cancelled then and left to end on its own, so the caller's answer never waits for it. For work
 /// that may be cut off anywhere, such as a readiness probe's read.
