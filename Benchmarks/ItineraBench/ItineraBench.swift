@@ -85,8 +85,6 @@ struct ItineraBench: AsyncParsableCommand {
         configuration.port = port
         configuration.benchmarkRoutes = true
         configuration.databaseConnections = 16
-        // For the libpq routes' own pool (`/bench/*-pq`).
-        configuration.database = settings
         // The throughput runs measure the stack, not the rate limiter's refusals.
         configuration.keyRateLimit = RateLimiter.Limit(perSecond: 1e9, burst: 1e9)
         configuration.tenantRateLimit = RateLimiter.Limit(perSecond: 1e9, burst: 1e9)

@@ -130,9 +130,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         )
     }
     if configuration.benchmarkRoutes {
-        addBenchmarkRoutes(
-            to: router, client: parts.client, access: access, database: configuration.database,
-            connections: configuration.databaseConnections, logger: logger)
+        addBenchmarkRoutes(to: router, client: parts.client, access: access, logger: logger)
     }
     // Compact JSON: the runtime's pretty-printed default costs bytes on every response.
     try service.registerHandlers(

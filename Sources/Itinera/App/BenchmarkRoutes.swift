@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import Logging
-import PostgresNIO
 
 /// Routes that give the benchmark its ceilings; registered only when `benchmarkRoutes` is set, never
 /// by `itinera serve`. See docs/benchmarks.md.
@@ -9,20 +8,18 @@ func addBenchmarkRoutes(
     to router: Router<ItineraRequestContext>,
     client: PQPool,
     access: AccessControl,
-    database: DatabaseSettings?,
-    connections: Int,
     logger: Logger
 ) {
+    let select1 = PQStatement(prepared: "SELECT 1")
     router.get("/bench/select1") { _, _ in
-        let rows = try await client.query("SELECT 1", logger: logger)
-        for try await _ in rows {}
+        _ = try await client.withConnection { try await $0.query(select1) }
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
     }
     router.get("/bench/tx") { _, _ in
-        try await client.transaction(logger: logger) { connection in
-            try await connection.execute("SELECT 1", logger: logger)
+        try await client.transaction { connection in
+            _ = try await connection.pipeline([select1], commit: true)
         }
         return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
     }
@@ -34,16 +31,13 @@ func addBenchmarkRoutes(
         let (_, settings) = try await TenancyController.readTenant(access: access)
         return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(data: settings)))
     }
-    addLibPQBenchmarkRoutes(to: router, pool: access.client, access: access)
-}
-
-/// `/bench/select1` through libpq (`/bench/tenant-raw` reads through libpq already).
-func addLibPQBenchmarkRoutes(to router: Router<ItineraRequestContext>, pool: PQPool, access: AccessControl) {
-    let select1 = PQStatement(prepared: "SELECT 1")
-    router.get("/bench/select1-pq") { _, _ in
-        _ = try await pool.withConnection { try await $0.pipeline([select1]) }
+    // The pool's gauges and its round trips so far, to count the round trips of a run.
+    router.get("/bench/pool") { _, _ in
+        let gauges = client.gauges
+        let json =
+            #"{"open":\#(gauges.open),"idle":\#(gauges.idle),"waiting":\#(gauges.waiting),"#
+            + #""round_trips":\#(client.roundTrips.total)}"#
         return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true}"#)))
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 }

@@ -63,10 +63,10 @@ struct CustomerController: Sendable {
 
     func getCustomer(_ input: Operations.GetCustomer.Input) async throws -> Operations.GetCustomer.Output {
         let id = try Problem.pathID(input.path.id, of: "customer")
-        let (customer, currency) = try await access.inTenant { tenant, principal in
-            (try await CustomerStore.require(id, on: tenant), principal.tenant.currency)
-        }
-        return .ok(.init(body: .json(try customer.api(currency: currency))))
+        // Authentication, the reads and COMMIT in one round trip.
+        let (principal, rows) = try await access.read(try CustomerStore.findStatements(id))
+        let customer = try CustomerStore.require(id, try CustomerStore.lookup(from: rows))
+        return .ok(.init(body: .json(try customer.api(currency: principal.tenant.currency))))
     }
 
     func updateCustomer(_ input: Operations.UpdateCustomer.Input) async throws -> Operations.UpdateCustomer.Output {

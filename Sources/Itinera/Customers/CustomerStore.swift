@@ -68,13 +68,26 @@ enum CustomerStore {
 
     /// The customer with this id, or what became of it.
     static func find(_ id: Int64, on tenant: TenantConnection) async throws -> Lookup {
-        let rows = try await tenant.query(
-            "SELECT \(unescaped: viewColumns), c.erased_at FROM customers c WHERE c.id = \(id)")
-        for try await row in rows {
-            if let erasedAt = try row.makeRandomAccess()[22].decode(Date?.self) { return .erased(at: erasedAt) }
+        try lookup(from: try await tenant.connection.pipeline(try findStatements(id)))
+    }
+
+    /// The reads of `find`, to go in one pipeline (prepared: every customer view runs them): the
+    /// customer's row, and the customer it was merged into.
+    static func findStatements(_ id: Int64) throws -> [PQStatement] {
+        [
+            try PQStatement(prepared: "SELECT \(viewColumns), c.erased_at FROM customers c WHERE c.id = $1").binding(
+                id),
+            try PQStatement(prepared: "SELECT into_id FROM customer_merges WHERE merged_id = $1").binding(id),
+        ]
+    }
+
+    /// What the rows of `findStatements` say.
+    static func lookup(from rows: [PQRows]) throws -> Lookup {
+        if let row = rows[0].first {
+            if let erasedAt = try row[22].decode(Date?.self) { return .erased(at: erasedAt) }
             return .found(try customer(from: row))
         }
-        return try await mergedInto(id, on: tenant).map { .merged(into: $0) } ?? .missing
+        return try rows[1].first.map { .merged(into: try $0[0].decode(Int64.self)) } ?? .missing
     }
 
     /// The customer that `id` was merged into, when it was.
@@ -86,7 +99,12 @@ enum CustomerStore {
 
     /// The customer, or the 404 that says why there is none.
     static func require(_ id: Int64, on tenant: TenantConnection) async throws -> Customer {
-        switch try await find(id, on: tenant) {
+        try require(id, try await find(id, on: tenant))
+    }
+
+    /// The customer `lookup` found, or the 404 that says why there is none.
+    static func require(_ id: Int64, _ lookup: Lookup) throws -> Customer {
+        switch lookup {
         case .found(let customer): return customer
         case .erased(let at): throw Problem.customerErased(id, at: at)
         case .merged(let into): throw Problem.customerMerged(id, into: into)

@@ -1,6 +1,7 @@
 import CLibPQ
 import Foundation
 public import NIOCore
+import Synchronization
 
 /// A statement of a pipeline failed: the statements after it did not run.
 public struct PQPipelineFailure: Error, Sendable, CustomStringConvertible {
@@ -32,8 +33,12 @@ public final class PQConnection: @unchecked Sendable {
     private(set) var inTransactionBlock = false
     public let openedAt = ContinuousClock.now
 
-    private init(connection: OpaquePointer) {
+    /// Counts this connection's round trips into its pool's total.
+    let roundTrips: PQRoundTrips?
+
+    private init(connection: OpaquePointer, roundTrips: PQRoundTrips?) {
         self.connection = connection
+        self.roundTrips = roundTrips
     }
 
     deinit {
@@ -43,7 +48,9 @@ public final class PQConnection: @unchecked Sendable {
 
     /// Opens a connection with libpq's keywords (`host`, `port`, `dbname`, `user`, `password`,
     /// `sslmode`, …); what they leave out libpq reads from `PG*` variables and service files.
-    public static func connect(_ keywords: [(String, String)]) async throws -> PQConnection {
+    public static func connect(_ keywords: [(String, String)], roundTrips: PQRoundTrips? = nil) async throws
+        -> PQConnection
+    {
         let names = keywords.map { strdup($0.0) } + [nil]
         let values = keywords.map { strdup($0.1) } + [nil]
         defer { (names + values).forEach { free($0) } }
@@ -54,7 +61,7 @@ public final class PQConnection: @unchecked Sendable {
         }
         guard let started else { throw PQError(connectionMessage: "libpq could not allocate a connection") }
         // From here the connection value owns `started` and closes it if opening fails.
-        let connection = PQConnection(connection: started)
+        let connection = PQConnection(connection: started, roundTrips: roundTrips)
         var status = PQstatus(started) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING
         while status != PGRES_POLLING_OK {
             switch status {
@@ -143,6 +150,7 @@ public final class PQConnection: @unchecked Sendable {
     }
 
     private func send(_ statements: [PQStatement]) async throws -> [PQRows] {
+        roundTrips?.add()
         var preparing: [String] = []
         for statement in statements {
             if let name = statement.name, !prepared.contains(name), !preparing.contains(name) {
@@ -185,6 +193,7 @@ public final class PQConnection: @unchecked Sendable {
         func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         let sql = "COPY \(quoted(table)) (\(columns.map(quoted).joined(separator: ", "))) FROM STDIN"
         guard PQsendQuery(connection, sql) == 1 else { throw connectionError() }
+        roundTrips?.add()
         try await flush()
         let started = try await nextResult()
         let status = PQresultStatus(started)
@@ -379,4 +388,15 @@ public struct PQCopyWriter: @unchecked Sendable {
     public func write(_ buffer: ByteBuffer) async throws {
         try await connection.putCopyData(Array(buffer.readableBytesView))
     }
+}
+
+/// The round trips of a pool's connections (one per pipeline, one per `COPY`), for the gauges.
+public final class PQRoundTrips: Sendable {
+    private let count = Atomic<Int>(0)
+
+    public init() {}
+
+    func add() { count.add(1, ordering: .relaxed) }
+
+    public var total: Int { count.load(ordering: .relaxed) }
 }

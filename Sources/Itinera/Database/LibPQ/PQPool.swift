@@ -30,6 +30,9 @@ public final class PQPool: Sendable, Service {
         public let waiting: Int
     }
 
+    /// Every round trip the pool's connections made.
+    public let roundTrips = PQRoundTrips()
+
     private let keywords: [(String, String)]
     public let maximum: Int
     public let lifetime: Duration
@@ -195,7 +198,7 @@ public final class PQPool: Sendable, Service {
     /// Opens a connection in a place already counted in `open`.
     private func open() async throws -> PQConnection {
         do {
-            return try await PQConnection.connect(keywords)
+            return try await PQConnection.connect(keywords, roundTrips: roundTrips)
         } catch {
             dropPlace()
             throw error
