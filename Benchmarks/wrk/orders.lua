@@ -1,0 +1,16 @@
+-- POST /v1/orders with a fresh Idempotency-Key each time, for one of 1,000 customers by phone.
+local counter = 0
+local thread_id = 0
+setup = function(thread) thread:set("id", thread_id); thread_id = thread_id + 1 end
+init = function(args) math.randomseed(os.time() + id * 7919) end
+request = function()
+  counter = counter + 1
+  local phone = string.format("1390000%04d", math.random(0, 999))
+  local body = '{"customer":{"phone":"' .. phone .. '"},"amount_minor":12800,"currency":"CNY",' ..
+    '"product":{"name":"Day ticket","category":"ticket"},"ordered_at":"2026-11-01T08:00:00Z"}'
+  return wrk.format("POST", "/v1/orders", {
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = string.format("k-%d-%d-%d", id, counter, math.random(1, 1000000000)),
+    ["Authorization"] = "Bearer " .. os.getenv("TOKEN"),
+  }, body)
+end
