@@ -1,4 +1,5 @@
 -- POST /v1/orders with a fresh Idempotency-Key each time, for one of 1,000 customers by phone.
+-- Run with TOKEN set to a session token or API key of the tenant: TOKEN=… wrk -s Benchmarks/wrk/orders.lua https://host:port/v1/orders
 local counter = 0
 local thread_id = 0
 setup = function(thread) thread:set("id", thread_id); thread_id = thread_id + 1 end
