@@ -56,7 +56,7 @@ import Testing
                     try await connection.execute("INSERT INTO tags (name) VALUES ('change')")
                     try await refusing.publish(
                         CustomersMerged(survivor: 1, merged: 2),
-                        in: EventContext(connection: connection, tenant: tenant))
+                        in: EventContext(connection: connection, tenant: tenant, events: refusing))
                 }
             }
             #expect(turns.list.withLock { $0 } == ["first 1", "second 2"])
@@ -66,11 +66,12 @@ import Testing
             try await db.inTenant(signedUp.slug) { connection in
                 try await connection.execute("INSERT INTO tags (name) VALUES ('change')")
                 try await accepting.publish(
-                    CustomersMerged(survivor: 3, merged: 4), in: EventContext(connection: connection, tenant: tenant))
+                    CustomersMerged(survivor: 3, merged: 4),
+                    in: EventContext(connection: connection, tenant: tenant, events: accepting))
                 try await accepting.publish(
                     OrderCancelled(
                         order: Order(id: 1, customerID: 1, details: .sample, cancelledAt: nil, createdAt: Date())),
-                    in: EventContext(connection: connection, tenant: tenant))
+                    in: EventContext(connection: connection, tenant: tenant, events: accepting))
             }
             #expect(turns.list.withLock { $0 } == ["first 1", "second 2", "first 3", "second 4"])
             #expect(try await db.tenantCount("tags", tenant: signedUp.slug) == 3)

@@ -146,8 +146,8 @@ import Testing
                         let program = try await ProgramStore.find(Int64(id)!, on: connection)!
                         for member in try await MemberStore.memberships(of: 1, on: connection) {
                             try await Loyalty.evaluate(
-                                member.id, program: program, source: "order", order: orderID, tenant: record,
-                                on: connection)
+                                member.id, program: program, source: "order", order: orderID,
+                                in: EventContext(connection: connection, tenant: record, events: DomainEvents()))
                         }
                         signal.yield()
                         // Hold the transaction open while the job looks and then waits for this row.
@@ -178,14 +178,20 @@ import Testing
             try await app.test(.router) { client in
                 let (tenant, record, stale) = try await Self.goldThenReplaced(
                     client, db, slugPrefix: "jobrev", phone: "13800000004")
-                try await db.inTenant(tenant.slug) { connection in
-                    for member in try await MemberStore.memberships(of: 1, on: connection) {
-                        try await Loyalty.evaluate(
-                            member.id, program: stale, tiers: Tier.template, source: "order", order: nil,
-                            tenant: record, on: connection)
-                    }
+                let recorder = TierChangeRecorder()
+                let member = try await db.inTenant(tenant.slug) { connection in
+                    let member = try #require(try await MemberStore.memberships(of: 1, on: connection).first)
+                    try await Loyalty.evaluate(
+                        member.id, program: stale, tiers: Tier.template, source: "order", order: nil,
+                        in: EventContext(connection: connection, tenant: record, events: recorder.events))
+                    return member
                 }
                 #expect(Array(try await Self.tiers(db, tenant: tenant.slug).values) == ["diamond"])
+                // The change was published once, as written: gold to diamond, for this member.
+                let published = recorder.published.withLock { $0 }
+                #expect(
+                    published.map(\.changes) == [[TierChanged.Change(member: member.id, from: "gold", to: "diamond")]])
+                #expect(published.first?.source == "order")
             }
         }
     }
@@ -222,8 +228,8 @@ import Testing
                         // Decided again under revision 2, as the order path does with that answer.
                         try await Loyalty.settle(
                             member.id, program: stale, evaluator: evaluator, standing: standing, figures: figures,
-                            revision: found[0], window: (start, asOf), source: "order", order: nil, tenant: record,
-                            on: connection)
+                            revision: found[0], window: (start, asOf), source: "order", order: nil,
+                            in: EventContext(connection: connection, tenant: record, events: DomainEvents()))
                     }
                 }
                 #expect(Array(try await Self.tiers(db, tenant: tenant.slug).values) == ["diamond"])

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import ItineraTestSupport
 import PostgresNIO
+import Synchronization
 import Testing
 
 @testable import Itinera
@@ -189,9 +190,27 @@ import Testing
                 #expect(queued["kind"] as? String == "loyalty.tiers.reevaluate")
                 #expect(try await db.tenantCount("tier_history", tenant: tenant.slug) == 6, "no one moved yet")
                 // A worker runs it, in slices of 3 members: progress reaches 8 of 8.
+                let recorder = TierChangeRecorder()
                 let worker = JobWorker(
-                    client: db.client, handlers: [TierReevaluationJob(sliceSize: 3)], logger: db.logger)
+                    client: db.client, handlers: [TierReevaluationJob(events: recorder.events, sliceSize: 3)],
+                    logger: db.logger)
                 #expect(try await worker.drain() == 1)
+                // Each slice published its members' changes, as the history has them.
+                let published = recorder.published.withLock { $0 }
+                #expect(published.allSatisfy { $0.source == "rule_change" && $0.program == Int64(id) })
+                let changes = published.flatMap(\.changes)
+                #expect(changes.count == 6)
+                #expect(
+                    TierReevaluation.moves(of: changes).map { "\($0.from ?? "-")>\($0.to ?? "-"):\($0.count)" }
+                        == ["->potential:2", "gold>diamond:4"])
+                let history = try await db.inTenant(tenant.slug) { connection in
+                    var members: [Int64] = []
+                    for try await member in try await connection.query(
+                        "SELECT member_id FROM tier_history WHERE source = 'rule_change' ORDER BY member_id"
+                    ).decode(Int64.self) { members.append(member) }
+                    return members
+                }
+                #expect(changes.map(\.member).sorted() == history)
                 let reevaluation = try JSON.object(
                     try await client.send(.get, "/v1/jobs/\(job)", token: tenant.token).body)
                 #expect(reevaluation["state"] as? String == "succeeded")
@@ -251,4 +270,15 @@ func orderBody(phone: String, amount: Int, orderedAt: Date) -> [String: Any] {
         "product": ["name": "Huangshan three days", "category": "tour"],
         "ordered_at": ISO8601DateFormatter().string(from: orderedAt),
     ]
+}
+
+/// Records the `TierChanged` events published through `events`.
+final class TierChangeRecorder: Sendable {
+    let published = Mutex<[TierChanged]>([])
+
+    var events: DomainEvents {
+        var events = DomainEvents()
+        events.on(TierChanged.self) { [self] event, _ in published.withLock { $0.append(event) } }
+        return events
+    }
 }

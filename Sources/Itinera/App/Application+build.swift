@@ -52,10 +52,8 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         usage: parts.keyUsage,
         logger: logger
     )
-    // Each capability adds its reactions to the others' domain events.
-    var events = DomainEvents()
-    var orderReads = OrderInsertReads()
-    Loyalty.react(to: &events, orderReads: &orderReads)
+    // Each capability adds its reactions to the others' domain events (`wireDomainEvents`).
+    let (events, orderReads) = wireDomainEvents()
     let service = APIService(
         controllers: Controllers([
             HealthController(
@@ -111,7 +109,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
                     client: parts.client,
                     capacity: SnapshotSharing.capacity(forPoolOf: configuration.databaseConnections)),
                 logger: logger),
-            MemberController(access: access, logger: logger),
+            MemberController(access: access, events: events, logger: logger),
             JobController(access: access, logger: logger),
         ]))
 
@@ -206,8 +204,10 @@ public func buildApplication(
 /// A worker for every kind of background job; the one that `schedules` also queues the periodic
 /// ones (the loyalty sweep).
 public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) -> JobWorker {
-    JobWorker(
-        client: parts.client, handlers: [TierReevaluationJob(), LoyaltySweepJob()],
+    let (events, _) = wireDomainEvents()
+    return JobWorker(
+        client: parts.client,
+        handlers: [TierReevaluationJob(events: events), LoyaltySweepJob(events: events)],
         periodic: schedules ? [(LoyaltySweepJob.kind, parts.configuration.loyaltySweepInterval)] : [],
         logger: parts.logger)
 }

@@ -2,14 +2,22 @@
 /// to in the same transaction: an order recorded, a customer merged, a tier changed.
 protocol DomainEvent: Sendable {}
 
-/// Where a reaction runs: the transaction that published the event, and its tenant.
+/// Where a reaction runs: the transaction that published the event, its tenant, and the reactions
+/// (so that a reaction's own change can be published in turn).
 struct EventContext: Sendable {
     let connection: TenantConnection
     let tenant: Tenant
+    let events: DomainEvents
 
-    init(connection: TenantConnection, tenant: Tenant) {
+    init(connection: TenantConnection, tenant: Tenant, events: DomainEvents) {
         self.connection = connection
         self.tenant = tenant
+        self.events = events
+    }
+
+    /// Publishes `event` in this context's transaction.
+    func publish<Event: DomainEvent>(_ event: Event) async throws {
+        try await events.publish(event, in: self)
     }
 }
 
@@ -43,4 +51,13 @@ struct DomainEvents: Sendable {
             try await reaction(event, context)
         }
     }
+}
+
+/// Each capability's reactions to the others' domain events, and the reads they make in an order's
+/// insert: the one list, for the HTTP server and the job workers alike.
+func wireDomainEvents() -> (DomainEvents, OrderInsertReads) {
+    var events = DomainEvents()
+    var orderReads = OrderInsertReads()
+    Loyalty.react(to: &events, orderReads: &orderReads)
+    return (events, orderReads)
 }

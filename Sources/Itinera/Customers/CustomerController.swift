@@ -110,7 +110,8 @@ struct CustomerController: Sendable {
         guard other != id else { throw Problem.invalidField("other_id", "other_id must name another customer.") }
         let (customer, currency) = try await access.inTenant { tenant, principal in
             let summary = try await CustomerStore.merge(other, into: id, on: tenant) { merged in
-                try await events.publish(merged, in: EventContext(connection: tenant, tenant: principal.tenant))
+                try await events.publish(
+                    merged, in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             }
             try await AuditLog.record(
                 principal.auditEvent(

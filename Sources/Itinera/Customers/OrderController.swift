@@ -42,7 +42,7 @@ struct OrderController: Sendable {
             try await events.publish(
                 OrderRecorded(
                     order: order, customerLocked: arguments.customerLocked, asOf: arguments.asOf, reads: found),
-                in: EventContext(connection: tenant, tenant: principal.tenant))
+                in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             return order.api
         }
         return .created(.init(body: .json(order)))
@@ -84,7 +84,8 @@ struct OrderController: Sendable {
             }
             if change.before.details.status.counts, !change.after.details.status.counts {
                 try await events.publish(
-                    OrderCancelled(order: change.after), in: EventContext(connection: tenant, tenant: principal.tenant))
+                    OrderCancelled(order: change.after),
+                    in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             }
             return change.after
         }

@@ -6,12 +6,12 @@ enum Loyalty {
     /// Enrols `customer` and decides the new member's tier at once.
     static func enrol(
         customer: Int64, in program: Program, source: String, order: Int64?, principal: Principal,
-        on tenant: TenantConnection
+        in context: EventContext
     ) async throws -> (Member, Bool) {
+        let tenant = context.connection
         let (member, created) = try await MemberStore.enrol(customer: customer, in: program, on: tenant)
         guard created else { return (member, false) }
-        try await evaluate(
-            member.id, program: program, source: source, order: order, tenant: principal.tenant, on: tenant)
+        try await evaluate(member.id, program: program, source: source, order: order, in: context)
         return (try await MemberStore.find(member.id, on: tenant) ?? member, true)
     }
 
@@ -19,12 +19,10 @@ enum Loyalty {
     /// `TierEvaluator` deciding (the statement that re-evaluates everyone is held to it by a test),
     /// and the standing and its history written only when something changed.
     static func evaluate(
-        _ member: Int64, program: Program, source: String, order: Int64?, tenant: Tenant,
-        on connection: TenantConnection
+        _ member: Int64, program: Program, source: String, order: Int64?, in context: EventContext
     ) async throws {
-        let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
-        try await evaluate(
-            member, program: program, tiers: tiers, source: source, order: order, tenant: tenant, on: connection)
+        let tiers = try await ProgramStore.tiers(of: program.id, on: context.connection).map(\.tier)
+        try await evaluate(member, program: program, tiers: tiers, source: source, order: order, in: context)
     }
 
     /// As above with the programme's `tiers` already read. When the tiers were replaced since they
@@ -32,30 +30,31 @@ enum Loyalty {
     /// leaves alone a member whose row changed after it looked, so this decision must be under the
     /// current tiers.
     static func evaluate(
-        _ member: Int64, program: Program, tiers: [Tier], source: String, order: Int64?, tenant: Tenant,
-        on connection: TenantConnection
+        _ member: Int64, program: Program, tiers: [Tier], source: String, order: Int64?, in context: EventContext
     ) async throws {
-        let evaluator = TierEvaluator(program, tiers: tiers, tenant: tenant)
+        let evaluator = TierEvaluator(program, tiers: tiers, tenant: context.tenant)
         let asOf = Date()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         guard
             let (before, figures, revision) = try await standing(
-                of: member, from: start, to: asOf, lock: true, on: connection)
+                of: member, from: start, to: asOf, lock: true, on: context.connection)
         else { return }
         try await settle(
             member, program: program, evaluator: evaluator, standing: before, figures: figures, revision: revision,
-            window: (start, asOf), source: source, order: order, tenant: tenant, on: connection)
+            window: (start, asOf), source: source, order: order, in: context)
     }
 
     /// Decides a member whose row is locked from their standing and figures, and writes the change
-    /// with its history when there is one (`EarnAndStanding`, with no points). When the tiers were
-    /// replaced since `evaluator` was made (`revision`, read with the figures, or the write's own
-    /// check says so), they are read again and the member decided again.
+    /// with its history when there is one (`EarnAndStanding`, with no points); a new tier is
+    /// published (`TierChanged`). When the tiers were replaced since `evaluator` was made
+    /// (`revision`, read with the figures, or the write's own check says so), they are read again and
+    /// the member decided again.
     static func settle(
         _ member: Int64, program: Program, evaluator: TierEvaluator, standing before: TierEvaluator.Standing,
         figures: WindowFigures, revision: Int64, window: (start: Date, asOf: Date), source: String, order: Int64?,
-        tenant: Tenant, on connection: TenantConnection
+        in context: EventContext
     ) async throws {
+        let (tenant, connection) = (context.tenant, context.connection)
         var (program, evaluator, revision) = (program, evaluator, revision)
         while true {
             if revision != program.tiersRevision {
@@ -72,7 +71,15 @@ enum Loyalty {
                     cause: TierReason.cause(source: source, order: order), from: before.tier, to: after.tier,
                     tiers: evaluator.tiers, figures: figures, currency: program.currency, asOf: window.asOf))
             revision = try await write.run(on: connection)
-            if revision == program.tiersRevision { return }
+            if revision == program.tiersRevision {
+                if after.tier != before.tier {
+                    try await context.publish(
+                        TierChanged(
+                            program: program.id, changes: [.init(member: member, from: before.tier, to: after.tier)],
+                            source: source, order: order))
+                }
+                return
+            }
         }
     }
 
@@ -169,7 +176,12 @@ enum Loyalty {
                 try await settle(
                     member.id, program: program, evaluator: evaluator, standing: before, figures: figures,
                     revision: revision, window: (found.windowStart, asOf), source: "order", order: order.id,
-                    tenant: context.tenant, on: tenant)
+                    in: context)
+            } else if after.tier != before.tier {
+                try await context.publish(
+                    TierChanged(
+                        program: program.id, changes: [.init(member: member.id, from: before.tier, to: after.tier)],
+                        source: "order", order: order.id))
             }
         }
     }
@@ -181,21 +193,16 @@ enum Loyalty {
         for member in try await MemberStore.memberships(of: order.customerID, on: context.connection) {
             guard let program = try await ProgramStore.find(member.programID, on: context.connection) else { continue }
             _ = try await PointsStore.reverse(order: order.id, member: member.id, on: context.connection)
-            try await evaluate(
-                member.id, program: program, source: "cancellation", order: order.id, tenant: context.tenant,
-                on: context.connection)
+            try await evaluate(member.id, program: program, source: "cancellation", order: order.id, in: context)
         }
     }
 
     /// A member's balance changed by hand (an adjustment or a redemption): re-evaluated when a tier
     /// of the programme sets a minimum balance, the only threshold the balance reaches.
-    static func pointsChanged(_ member: Int64, program: Program, tenant: Tenant, on connection: TenantConnection)
-        async throws
-    {
-        let tiers = try await ProgramStore.tiers(of: program.id, on: connection).map(\.tier)
+    static func pointsChanged(_ member: Int64, program: Program, in context: EventContext) async throws {
+        let tiers = try await ProgramStore.tiers(of: program.id, on: context.connection).map(\.tier)
         guard tiers.contains(where: { $0.thresholds.minPoints != nil }) else { return }
-        try await evaluate(
-            member, program: program, tiers: tiers, source: "admin", order: nil, tenant: tenant, on: connection)
+        try await evaluate(member, program: program, tiers: tiers, source: "admin", order: nil, in: context)
     }
 
     /// An amount of minor units in words: `1,234.56 CNY`.

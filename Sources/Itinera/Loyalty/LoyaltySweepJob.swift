@@ -7,6 +7,8 @@ import Foundation
 struct LoyaltySweepJob: JobHandler {
     static let kind = "loyalty.sweep"
     var kind: String { Self.kind }
+    /// Where the tier changes of the re-evaluation are published (`TierChanged`).
+    let events: DomainEvents
     /// Members whose points expire in one transaction.
     var expiryBatch = 1_000
     var sliceSize = 100_000
@@ -29,7 +31,7 @@ struct LoyaltySweepJob: JobHandler {
         var members = 0
         for program in programs {
             let pass = try await TierReevaluationJob.pass(
-                program: program, revision: nil, source: "bulk", sliceSize: sliceSize, in: run
+                program: program, revision: nil, source: "bulk", sliceSize: sliceSize, in: run, events: events
             ) { slice in
                 members += slice
                 try await run.progress(done: Int64(expiredMembers + members), total: nil)

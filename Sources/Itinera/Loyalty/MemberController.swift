@@ -6,6 +6,7 @@ import OpenAPIRuntime
 /// Members: enrolment, the member view, the points ledger, redemptions and the tier history.
 struct MemberController: Sendable {
     let access: AccessControl
+    let events: DomainEvents
     let logger: Logger
 
     func enrolMember(_ input: Operations.EnrolMember.Input) async throws -> Operations.EnrolMember.Output {
@@ -23,7 +24,8 @@ struct MemberController: Sendable {
                 throw problem
             }
             let (member, created) = try await Loyalty.enrol(
-                customer: customerID, in: program, source: "enrolment", order: nil, principal: principal, on: tenant)
+                customer: customerID, in: program, source: "enrolment", order: nil, principal: principal,
+                in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             return (try await Loyalty.view(member, program: program, tenant: principal.tenant, on: tenant), created)
         }
         return created ? .created(.init(body: .json(member))) : .ok(.init(body: .json(member)))
@@ -84,7 +86,9 @@ struct MemberController: Sendable {
                         withJSONObject: ["points": body.points, "reason": reason, "balance_after": entry.balanceAfter],
                         options: [.sortedKeys])),
                 on: tenant)
-            try await Loyalty.pointsChanged(member.id, program: program, tenant: principal.tenant, on: tenant)
+            try await Loyalty.pointsChanged(
+                member.id, program: program,
+                in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             return entry
         }
         return .created(.init(body: .json(Self.api(entry))))
@@ -115,7 +119,9 @@ struct MemberController: Sendable {
                         actor: (principal.auditActor.type, principal.auditActor.id),
                         on: tenant)
                 else { throw Self.shortOfPoints(member.id, want: body.points) }
-                try await Loyalty.pointsChanged(member.id, program: program, tenant: principal.tenant, on: tenant)
+                try await Loyalty.pointsChanged(
+                    member.id, program: program,
+                    in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
                 return Self.api(entry)
             }
         }

@@ -169,6 +169,21 @@ struct TierReevaluation: Sendable {
     /// committed meanwhile, which evaluated them itself under the tiers then current) keeps what that
     /// wrote: the update applies only to the row version the decision was made from.
     func apply(source: String, on tenant: TenantConnection) async throws -> [Move] {
+        Self.moves(of: try await applyChanges(source: source, on: tenant))
+    }
+
+    /// The moves `changes` make, counted by tier pair.
+    static func moves(of changes: [TierChanged.Change]) -> [Move] {
+        var moves: [String: Move] = [:]
+        for change in changes {
+            moves["\(change.from ?? "")→\(change.to ?? "")", default: Move(from: change.from, to: change.to, count: 0)]
+                .count += 1
+        }
+        return moves.values.sorted { ($0.from ?? "", $0.to ?? "") < ($1.from ?? "", $1.to ?? "") }
+    }
+
+    /// `apply`, answering each member whose tier changed.
+    func applyChanges(source: String, on tenant: TenantConnection) async throws -> [TierChanged.Change] {
         try await Self.prepareBulk(on: tenant)
         var (query, members) = decidedWithMembers()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
@@ -196,17 +211,16 @@ struct TierReevaluation: Sendable {
                 FROM changed c WHERE c.old_tier IS DISTINCT FROM c.new_tier
                 RETURNING 1
             )
-            SELECT old_tier, new_tier, count(*)::int FROM changed
-            WHERE old_tier IS DISTINCT FROM new_tier GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST
+            SELECT id, old_tier, new_tier FROM changed WHERE old_tier IS DISTINCT FROM new_tier ORDER BY id
             """
         query.binds.append(source)
         query.binds.append(start)
         query.binds.append(asOf)
-        var moves: [Move] = []
-        for try await (from, to, count) in try await tenant.query(query).decode((String?, String?, Int).self) {
-            moves.append(Move(from: from, to: to, count: count))
+        var changes: [TierChanged.Change] = []
+        for try await (member, from, to) in try await tenant.query(query).decode((Int64, String?, String?).self) {
+            changes.append(TierChanged.Change(member: member, from: from, to: to))
         }
-        return moves
+        return changes
     }
 
     /// What a preview answers: the members decided, the moves and a sample of members who would move.

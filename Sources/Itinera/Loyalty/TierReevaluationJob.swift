@@ -10,6 +10,8 @@ import Foundation
 struct TierReevaluationJob: JobHandler {
     static let kind = "loyalty.tiers.reevaluate"
     var kind: String { Self.kind }
+    /// Where the tier changes of each slice are published (`TierChanged`).
+    let events: DomainEvents
     /// Members per slice: large enough that a slice's statement is as efficient as one over all
     /// members, small enough that progress moves every second or so.
     var sliceSize = 100_000
@@ -50,7 +52,7 @@ struct TierReevaluationJob: JobHandler {
         var done = 0
         let pass = try await Self.pass(
             program: payload.programID, revision: payload.revision, source: payload.source, sliceSize: sliceSize,
-            in: run
+            in: run, events: events
         ) { members in
             done += members
             try await run.progress(done: Int64(done), total: Int64(max(total, done)))
@@ -71,7 +73,7 @@ struct TierReevaluationJob: JobHandler {
     /// member count. With `revision`, stops as soon as the tiers are at another revision.
     static func pass(
         program id: Int64, revision wanted: Int64?, source: String, sliceSize: Int, in run: JobRun,
-        afterSlice: (Int) async throws -> Void
+        events: DomainEvents, afterSlice: (Int) async throws -> Void
     ) async throws -> Pass {
         let asOf = Date()
         var after: Int64?
@@ -93,7 +95,13 @@ struct TierReevaluationJob: JobHandler {
                     evaluator: TierEvaluator(program, tiers: tiers, tenant: run.tenant), asOf: asOf,
                     currency: program.currency)
                 reevaluation.customers = (after, through)
-                let moved = try await reevaluation.apply(source: source, on: tenant)
+                let changes = try await reevaluation.applyChanges(source: source, on: tenant)
+                if !changes.isEmpty {
+                    try await events.publish(
+                        TierChanged(program: program.id, changes: changes, source: source, order: nil),
+                        in: EventContext(connection: tenant, tenant: run.tenant, events: events))
+                }
+                let moved = TierReevaluation.moves(of: changes)
                 let members = try await ProgramStore.memberCount(program.id, customers: (after, through), on: tenant)
                 return (through, members, moved, program.tiersRevision)
             }
