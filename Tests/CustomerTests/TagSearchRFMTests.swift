@@ -88,6 +88,13 @@ import Testing
                     ($0["identities"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String }
                 }
                 #expect(phones == ["+8613800000002"])
+                // The tag on its own: its rule and the one customer it tagged.
+                let tag = try JSON.object(
+                    try await client.send(.get, "/v1/tags/sanya-family", token: tenant.token).body)
+                #expect(tag["name"] as? String == "sanya-family")
+                #expect(tag["customers"] as? Int == 1)
+                #expect((tag["rule"] as? [String: Any])?["destination"] as? String == "sanya")
+                #expect(try await client.send(.get, "/v1/tags/no-such-tag", token: tenant.token).status == .notFound)
             }
         }
     }

@@ -10,6 +10,10 @@ extension APIService {
         try await controllers(TagController.self).createTag(input)
     }
 
+    func getTag(_ input: Operations.GetTag.Input) async throws -> Operations.GetTag.Output {
+        try await controllers(TagController.self).getTag(input)
+    }
+
     func deleteTag(_ input: Operations.DeleteTag.Input) async throws -> Operations.DeleteTag.Output {
         try await controllers(TagController.self).deleteTag(input)
     }

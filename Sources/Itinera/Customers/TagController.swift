@@ -43,6 +43,12 @@ struct TagController: Sendable {
         return .created(.init(body: .json(tag.api)))
     }
 
+    func getTag(_ input: Operations.GetTag.Input) async throws -> Operations.GetTag.Output {
+        let tag = try await access.inTenant { tenant, _ in try await TagStore.find(input.path.name, on: tenant) }
+        guard let tag else { throw Problem.notFound("tag", input.path.name) }
+        return .ok(.init(body: .json(tag.api)))
+    }
+
     func deleteTag(_ input: Operations.DeleteTag.Input) async throws -> Operations.DeleteTag.Output {
         try await access.inTenant { tenant, principal in
             guard let tag = try await TagStore.find(input.path.name, on: tenant),
