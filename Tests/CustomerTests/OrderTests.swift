@@ -30,6 +30,41 @@ import Testing
 
     static func key(_ value: String) -> HTTPFields { [HTTPField.Name("Idempotency-Key")!: value] }
 
+    /// The order's claim goes with the caller's lookup when the process remembers the tenant's
+    /// country; a tenant that changed its country is not misread: the order is made again without the
+    /// guess, and the number is read in the new country.
+    @Test func test_aTenantThatChangedItsCountry_hasItsNextOrderReadInTheNewOne() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "country")
+                func place(_ key: String) async throws -> String {
+                    let response = try await client.send(
+                        .post, "/v1/orders", json: Self.order(phone: "13800138000"), token: tenant.token,
+                        headers: Self.key(key))
+                    #expect(response.status == .created, "\(String(buffer: response.body))")
+                    return try JSON.object(response.body)["customer_id"] as? String ?? ""
+                }
+                func phone(of customer: String) async throws -> String? {
+                    let view = try JSON.object(
+                        try await client.send(.get, "/v1/customers/\(customer)", token: tenant.token).body)
+                    return (view["identities"] as? [[String: Any]])?.first?["value"] as? String
+                }
+                let first = try await place("cn-1")
+                #expect(try await place("cn-2") == first, "the same number in the same country, guessed right")
+                #expect(try await place("cn-1") == first, "a retried key answers as the first time")
+                #expect(try await phone(of: first) == "+8613800138000")
+                let moved = try await client.send(.patch, "/v1/tenant", json: ["country": "US"], token: tenant.token)
+                #expect(moved.status == .ok)
+                let second = try await place("us-1")
+                #expect(second != first)
+                #expect(try await phone(of: second) == "+13800138000")
+                let orders = try JSON.object(try await client.send(.get, "/v1/orders", token: tenant.token).body)
+                #expect((orders["items"] as? [Any])?.count == 3)
+            }
+        }
+    }
+
     @Test func test_anOrder_createsItsCustomer_andChangesValueFigures() async throws {
         try await TestDatabase.with { db in
             let app = Application(router: try buildRouter(db.parts()))

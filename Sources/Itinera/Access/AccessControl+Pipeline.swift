@@ -17,12 +17,13 @@ extension AccessControl {
     /// tenant's transaction; `COMMIT` follows the body.
     public func inTenant<Result: Sendable>(
         sending first: [PQStatement],
-        _ body: (TenantPipeline, Principal, [PQRows]) async throws -> Result
+        _ body: (TenantConnection, Principal, [PQRows]) async throws -> Result
     ) async throws -> Result {
         try await client.transaction { connection in
             let (principal, rows) = try await authenticate(on: connection, with: first, commit: false)
             return try await body(
-                TenantPipeline(connection: connection, tenant: principal.tenant.identity), principal, rows)
+                TenantConnection(connection: connection, tenant: principal.tenant.identity, logger: logger), principal,
+                rows)
         }
     }
 

@@ -14,6 +14,8 @@ public struct AccessControl: Sendable {
     let client: PQPool
     let limiter: RateLimiter
     let usage: APIKeyUsage?
+    /// The country each credential's tenant had when last seen (see `CredentialHints`).
+    let hints = CredentialHints()
     let logger: Logger
 
     public init(client: PQPool, limiter: RateLimiter, usage: APIKeyUsage?, logger: Logger) {
@@ -90,6 +92,12 @@ public struct AccessControl: Sendable {
         if case .apiKey(let id, _) = principal.actor { keyID = id }
         try limiter.admit(tenant: principal.tenant.id, key: keyID)
         if let keyID { usage?.record(keyID) }
+        hints.remember(principal.tenant.country, for: access.credential)
         scope.setPrincipal(principal)
+    }
+
+    /// The country of the tenant the request's credential named when last seen in this process.
+    public var guessedCountry: String? {
+        RequestScope.current?.access.flatMap { hints.country(for: $0.credential) }
     }
 }

@@ -15,14 +15,54 @@ struct OrderController: Sendable {
         let key = try IdempotencyStore.key(input.headers.idempotencyKey)
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
         let requestHash = try IdempotencyStore.requestHash(body)
-        let order = try await access.inTenant { tenant, principal in
+        let operation = "order.create"
+        // The claim reads the customer's telephone number in the tenant's country. When this process
+        // has seen the credential before, the claim goes with the caller's lookup (one round trip
+        // fewer); if the tenant's country turns out to differ, the transaction rolls back and the
+        // order is made again without the guess.
+        var guess: (country: String, claim: PQStatement, identities: [CustomerIdentity])?
+        if let country = access.guessedCountry, let region = PhoneRegion.all[country],
+            let reference = try? CustomerInput.reference(body.customer, region: region)
+        {
+            let identities = reference.id == nil ? reference.identities.map(\.identity) : []
+            guess = (
+                country,
+                try OrderClaim.statement(
+                    operation: operation, key: key, requestHash: requestHash, identities: identities),
+                identities
+            )
+        }
+        let order: Components.Schemas.Order
+        do {
+            order = try await record(body, operation: operation, key: key, requestHash: requestHash, guess: guess)
+        } catch is CountryGuessWrong {
+            order = try await record(body, operation: operation, key: key, requestHash: requestHash, guess: nil)
+        }
+        return .created(.init(body: .json(order)))
+    }
+
+    /// The tenant's country was not the one guessed: the claim sent with the lookup read the telephone
+    /// number in the wrong country.
+    struct CountryGuessWrong: Error {}
+
+    private func record(
+        _ body: Components.Schemas.OrderRequest, operation: String, key: String, requestHash: Data,
+        guess: (country: String, claim: PQStatement, identities: [CustomerIdentity])?
+    ) async throws -> Components.Schemas.Order {
+        try await access.inTenant(sending: guess.map { [$0.claim] } ?? []) { tenant, principal, sent in
+            if let guess, guess.country != principal.tenant.country { throw CountryGuessWrong() }
             let reference = try CustomerInput.reference(body.customer, region: principal.tenant.phoneRegion)
             let details = try OrderInput.details(body, tenantCurrency: principal.tenant.currency)
-            let operation = "order.create"
-            // The claim and the lookup of a returning customer share a round trip.
-            let (claimed, owners, ordersLocked) = try await OrderClaim.run(
-                operation: operation, key: key, requestHash: requestHash,
-                identities: reference.id == nil ? reference.identities.map(\.identity) : [], on: tenant)
+            let identities = reference.id == nil ? reference.identities.map(\.identity) : []
+            // The claim and the lookup of a returning customer share a round trip (with the caller's
+            // lookup too, when the country was guessed).
+            let (claimed, owners, ordersLocked) =
+                if let guess, let rows = sent.first {
+                    try OrderClaim.answer(rows, identities: guess.identities)
+                } else {
+                    try await OrderClaim.run(
+                        operation: operation, key: key, requestHash: requestHash, identities: identities, on: tenant)
+                }
             guard claimed else {
                 guard
                     case .replay(_, let response) = try await IdempotencyStore.stored(
@@ -45,7 +85,6 @@ struct OrderController: Sendable {
                 in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             return order.api
         }
-        return .created(.init(body: .json(order)))
     }
 
     func listOrders(_ input: Operations.ListOrders.Input) async throws -> Operations.ListOrders.Output {

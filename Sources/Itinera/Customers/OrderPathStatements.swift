@@ -54,16 +54,36 @@ struct OrderClaim: OrderClaimStatement {
     static func run(
         operation: String, key: String, requestHash: Data, identities: [CustomerIdentity], on tenant: TenantConnection
     ) async throws -> (claimed: Bool, owners: [CustomerIdentity: Int64], ordersLocked: Int64?) {
+        let statement = try statement(
+            operation: operation, key: key, requestHash: requestHash, identities: identities)
+        return try answer(try await tenant.connection.query(statement), identities: identities)
+    }
+
+    /// The claim as a statement, for a pipeline: `OrderClaimOne` for one identity, else `OrderClaim`.
+    static func statement(operation: String, key: String, requestHash: Data, identities: [CustomerIdentity]) throws
+        -> PQStatement
+    {
         if identities.count == 1 {
-            let (claimed, owners) = try await OrderClaimOne(
-                operation: operation, key: key, requestHash: requestHash, identity: identities[0]
-            ).collect(on: tenant)
-            return (claimed, owners, owners[identities[0]])
+            return try PQStatement(
+                OrderClaimOne(operation: operation, key: key, requestHash: requestHash, identity: identities[0]))
         }
-        let (claimed, owners) = try await OrderClaim(
-            operation: operation, key: key, requestHash: requestHash, identities: identities
-        ).collect(on: tenant)
-        return (claimed, owners, nil)
+        return try PQStatement(
+            OrderClaim(operation: operation, key: key, requestHash: requestHash, identities: identities))
+    }
+
+    /// What the claim's rows say: whether the key was new, the owners found, and the customer whose
+    /// orders it locked (`OrderClaimOne` locks its one owner).
+    static func answer(_ rows: PQRows, identities: [CustomerIdentity]) throws
+        -> (claimed: Bool, owners: [CustomerIdentity: Int64], ordersLocked: Int64?)
+    {
+        var claimed = false
+        var owners: [CustomerIdentity: Int64] = [:]
+        for index in 0..<rows.count {
+            let row = try OrderClaimOne.decodeClaimRow(rows[index])
+            claimed = row.claimed
+            if let (identity, customer) = row.owner { owners[identity] = customer }
+        }
+        return (claimed, owners, identities.count == 1 ? owners[identities[0]] : nil)
     }
 }
 
@@ -120,23 +140,14 @@ extension OrderClaimStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PQRow) throws -> Row {
+    func decodeRow(_ row: PQRow) throws -> Row { try Self.decodeClaimRow(row) }
+
+    static func decodeClaimRow(_ row: PQRow) throws -> (claimed: Bool, owner: (CustomerIdentity, Int64)?) {
         let (claimed, kind, source, value, customer) = try row.decode((Bool, String?, String?, String?, Int64?).self)
         guard let kind, let source, let value, let customer, let kind = CustomerIdentity.Kind(rawValue: kind) else {
             return (claimed, nil)
         }
         return (claimed, (CustomerIdentity(kind: kind, source: source, value: value), customer))
-    }
-
-    /// Runs the claim: whether the key was new, and the owners found.
-    func collect(on tenant: TenantConnection) async throws -> (claimed: Bool, owners: [CustomerIdentity: Int64]) {
-        var claimed = false
-        var owners: [CustomerIdentity: Int64] = [:]
-        for try await row in try await tenant.connection.execute(self, logger: tenant.logger) {
-            claimed = row.claimed
-            if let (identity, customer) = row.owner { owners[identity] = customer }
-        }
-        return (claimed, owners)
     }
 }
 
