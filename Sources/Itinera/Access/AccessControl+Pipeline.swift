@@ -27,6 +27,9 @@ extension AccessControl {
         }
     }
 
+    // Not optimised: Swift 6.3's optimiser crashes splitting this coroutine once it is specialised
+    // for the order path's caller; the work here is a few branches around one round trip.
+    @_optimize(none)
     private func authenticate(on connection: PQConnection, with statements: [PQStatement], commit: Bool)
         async throws -> (Principal, [PQRows])
     {
@@ -39,25 +42,22 @@ extension AccessControl {
         case .session(let token): lookup = try PQStatement(prepared: SessionLookupEntering.sql).binding(token.hash)
         case .apiKey(let key): lookup = try PQStatement(prepared: APIKeyLookupEntering.sql).binding(key.prefix)
         }
-        var rows: [PQRows]
-        // A statement after the lookup that failed is answered only once the caller has been judged:
-        // a caller without access learns only that.
-        var failed: PQError?
-        do {
-            rows = try await connection.pipeline([lookup] + statements, commit: commit)
-        } catch let failure as PQPipelineFailure where failure.index > 0 {
-            rows = failure.rows
-            failed = failure.error
-        } catch let failure as PQPipelineFailure {
-            throw failure.error
-        }
+        var (rows, failed) = try await Self.send([lookup] + statements, commit: commit, on: connection)
         let found = rows.removeFirst().first
-        let principal: Principal
-        switch access.credential {
+        let principal = try Self.principal(from: found, credential: access.credential)
+        try admit(principal, for: access, scope: scope)
+        if let failed { throw failed }
+        return (principal, rows)
+    }
+
+    /// The caller the lookup's row names, or the 401 for a credential it did not find (a missing row,
+    /// a wrong secret, an expired key).
+    private static func principal(from found: PQRow?, credential: Credential) throws -> Principal {
+        switch credential {
         case .session:
             guard let row = found else { throw Problem.unauthorized("The session token is unknown or has expired.") }
             let (user, role) = try row.decode((UUID, String).self)
-            principal = Principal(
+            return Principal(
                 actor: .user(id: user, role: TenantUser.Role(rawValue: role) ?? .analyst),
                 tenant: try TenantStore.tenant(from: row, at: 2))
         case .apiKey(let key):
@@ -68,12 +68,23 @@ extension AccessControl {
                 throw Problem.unauthorized("The API key expired at \(expires.formatted(.iso8601)).")
             }
             let scopes = Set(try row[2].decode([String].self).compactMap(APIScope.init(rawValue:)))
-            principal = Principal(
+            return Principal(
                 actor: .apiKey(id: try row[0].decode(UUID.self), scopes: scopes),
                 tenant: try TenantStore.tenant(from: row, at: 4))
         }
-        try admit(principal, for: access, scope: scope)
-        if let failed { throw failed }
-        return (principal, rows)
+    }
+
+    /// Sends the lookup and the statements after it. A statement after the lookup that failed is
+    /// answered only once the caller has been judged (a caller without access learns only that), so
+    /// its error is handed back beside the rows of the statements before it.
+    private static func send(_ statements: [PQStatement], commit: Bool, on connection: PQConnection) async throws
+        -> ([PQRows], PQError?)
+    {
+        do {
+            return (try await connection.pipeline(statements, commit: commit), nil)
+        } catch let failure as PQPipelineFailure {
+            guard failure.index > 0 else { throw failure.error }
+            return (failure.rows, failure.error)
+        }
     }
 }

@@ -20,6 +20,7 @@ final class CredentialHints: Sendable {
         self.capacity = capacity
     }
 
+    @inline(never)
     func country(for credential: Credential) -> String? {
         state.withLock { state in
             switch credential {
@@ -29,6 +30,7 @@ final class CredentialHints: Sendable {
         }
     }
 
+    @inline(never)
     func remember(_ country: String, for credential: Credential) {
         state.withLock { state in
             switch credential {
