@@ -58,6 +58,8 @@ public final class PQPool: Sendable, Service {
             ("host", settings.host), ("port", String(settings.port)), ("user", settings.user),
             ("dbname", settings.database), ("sslmode", settings.sslMode.rawValue),
             ("application_name", applicationName), ("connect_timeout", "5"),
+            // TCP keep-alives find a connection that died while idle (ignored on a unix socket).
+            ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
             // A lock is never waited on without end (a 503 after it); migrations set their own.
             ("options", "-c lock_timeout=\(DatabaseSettings.lockTimeout)"),
         ]
