@@ -50,10 +50,8 @@ struct TenancyController: Sendable {
         return .ok(.init(body: .json(try tenant.api(settings: settings))))
     }
 
-    /// The caller's tenant and its settings document: authenticate-and-enter, then the settings read,
-    /// in one tenant transaction. Shared with the benchmark's `/bench/tenant-raw`, so that route
-    /// measures exactly this work.
     /// The caller's tenant and its settings: authentication, the read and `COMMIT` in one round trip.
+    /// Shared with the benchmark's `/bench/tenant-raw`, so that route measures exactly this work.
     static func readTenant(access: AccessControl) async throws -> (Tenant, Data) {
         let (principal, rows) = try await access.read([TenantSettingsStore.readSettings])
         return (principal.tenant, try TenantSettingsStore.settings(from: rows[0]))
