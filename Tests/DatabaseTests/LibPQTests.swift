@@ -158,6 +158,24 @@ import Testing
         }
     }
 
+    @Test func test_aTaskCancelledWhileItsStatementRuns_cancelsTheStatement_andTheConnectionGoesOn() async throws {
+        try await TestDatabase.with { db in
+            let pool = Self.pool(db, maximum: 1)
+            let started = ContinuousClock.now
+            let sleeping = Task {
+                try await pool.withConnection { try await $0.query("SELECT pg_sleep(20)") }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            sleeping.cancel()
+            let error = await #expect(throws: PQError.self) { _ = try await sleeping.value }
+            #expect(error?.sqlState == "57014")
+            #expect(ContinuousClock.now - started < .seconds(10))
+            let rows = try await pool.withConnection { try await $0.query("SELECT 1") }
+            #expect(try rows[0][0].decode(Int32.self) == 1)
+            #expect(pool.gauges == PQPool.Gauges(open: 1, idle: 1, waiting: 0))
+        }
+    }
+
     @Test func test_twentyThousandLeases_withFailuresAmongThem_leaveNoConnectionBehind() async throws {
         try await TestDatabase.with { db in
             let pool = Self.pool(db, maximum: 4)

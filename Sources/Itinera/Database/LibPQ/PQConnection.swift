@@ -35,6 +35,8 @@ public final class PQConnection: @unchecked Sendable {
 
     /// Counts this connection's round trips into its pool's total.
     let roundTrips: PQRoundTrips?
+    /// What a cancel request for this connection's statements needs (made once it is open).
+    private var cancelKey: PQCancelKey?
 
     private init(connection: OpaquePointer, roundTrips: PQRoundTrips?) {
         self.connection = connection
@@ -74,6 +76,7 @@ public final class PQConnection: @unchecked Sendable {
         guard PQsetnonblocking(started, 1) == 0, PQenterPipelineMode(started) == 1 else {
             throw PQError(connectionMessage: "the connection would not enter non-blocking pipeline mode")
         }
+        connection.cancelKey = PQCancelKey(PQgetCancel(started))
         return connection
     }
 
@@ -165,9 +168,16 @@ public final class PQConnection: @unchecked Sendable {
         guard PQpipelineSync(connection) == 1 else { throw connectionError() }
         try await flush()
         var reader = PipelineReader(statements: statements, preparing: preparing)
+        // A task cancelled while its statements run asks the server to cancel them (they then end
+        // with 57014, a 503), and still reads every answer, so the connection stays usable.
+        let canceller = PQCanceller(cancelKey)
         while !reader.done {
             if PQisBusy(connection) == 1 {
-                try await SocketPoller.shared.wait(for: PQsocket(connection))
+                try await withTaskCancellationHandler {
+                    try await SocketPoller.shared.wait(for: PQsocket(connection))
+                } onCancel: {
+                    canceller.cancel()
+                }
                 guard PQconsumeInput(connection) == 1 else { throw connectionError() }
                 continue
             }
@@ -399,4 +409,35 @@ public final class PQRoundTrips: Sendable {
     func add() { count.add(1, ordering: .relaxed) }
 
     public var total: Int { count.load(ordering: .relaxed) }
+}
+
+/// A connection's cancel key (`PGcancel`), freed when nothing holds it any more.
+final class PQCancelKey: @unchecked Sendable {
+    let key: OpaquePointer?
+
+    init(_ key: OpaquePointer?) {
+        self.key = key
+    }
+
+    deinit { PQfreeCancel(key) }
+}
+
+/// Sends a cancel request for one pipeline's statements, at most once, from a thread of its own
+/// (`PQcancel` opens a connection to the server and waits for it).
+final class PQCanceller: Sendable {
+    private let key: PQCancelKey?
+    private let sent = Atomic<Bool>(false)
+
+    init(_ key: PQCancelKey?) {
+        self.key = key
+    }
+
+    func cancel() {
+        guard let key, key.key != nil, !sent.exchange(true, ordering: .relaxed) else { return }
+        let thread = Thread {
+            var message = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(key.key, &message, Int32(message.count))
+        }
+        thread.start()
+    }
 }
