@@ -22,6 +22,10 @@ public struct EmbeddedPostgres: Sendable {
     public let logger: Logger
     let binaries: PostgresBinaries
     let runAs: ClusterOwner?
+    /// The port, which also names the unix socket (`.s.PGSQL.<port>`).
+    public var port = 5432
+    /// More `-c name=value` server options, after Itinera's own (a test that needs TCP and TLS).
+    public var extraOptions: [String] = []
 
     public init(directory: URL, durability: Durability = .durable, logger: Logger) throws {
         self.directory = directory.standardizedFileURL
@@ -39,6 +43,7 @@ public struct EmbeddedPostgres: Sendable {
     public var applicationSettings: DatabaseSettings {
         DatabaseSettings(
             host: socketDirectory.path,
+            port: port,
             user: Self.applicationRole,
             database: Self.applicationDatabase,
             sslMode: .disable
@@ -47,12 +52,13 @@ public struct EmbeddedPostgres: Sendable {
 
     /// Settings that connect as the cluster's superuser, for creating roles and databases.
     public func superuserSettings(database: String = "postgres") -> DatabaseSettings {
-        DatabaseSettings(host: socketDirectory.path, user: Self.superuser, database: database, sslMode: .disable)
+        DatabaseSettings(
+            host: socketDirectory.path, port: port, user: Self.superuser, database: database, sslMode: .disable)
     }
 
     /// Makes the cluster on first use, starts it and waits until it accepts connections.
     public func start() throws {
-        let socketPath = socketDirectory.appendingPathComponent(".s.PGSQL.5432").path
+        let socketPath = socketDirectory.appendingPathComponent(".s.PGSQL.\(port)").path
         guard socketPath.utf8.count < 104 else {
             throw EmbeddedPostgresError.socketPathTooLong(socketPath)
         }
@@ -78,12 +84,14 @@ public struct EmbeddedPostgres: Sendable {
             // settings below apply. A stale pid file (no such process) makes this fail harmlessly.
             _ = try? run(binaries.pgCtl, ["stop", "--pgdata=\(dataDirectory.path)", "--mode=fast", "--wait"])
         }
-        var options = [
-            "-c listen_addresses=''",
-            "-c unix_socket_directories='\(socketDirectory.path)'",
-            "-c unix_socket_permissions=0700",
-            "-c max_connections=200",
-        ]
+        var options =
+            [
+                "-c listen_addresses=''",
+                "-c unix_socket_directories='\(socketDirectory.path)'",
+                "-c unix_socket_permissions=0700",
+                "-c max_connections=200",
+                "-c port=\(port)",
+            ] + extraOptions
         if durability == .throwaway {
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         }

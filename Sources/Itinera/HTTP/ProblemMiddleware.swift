@@ -70,6 +70,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return nil
         case let decoding as DecodingError:
             return problem(for: decoding)
+        case is CancellationError:
+            // Its work was cancelled (the server stopping gives up on it): a retry will be served.
+            return .databaseUnavailable("The request was cancelled before it finished. Retry shortly.")
         case let unavailable as DatabaseUnavailable:
             return .databaseUnavailable("\(unavailable.description) Retry shortly.")
         case let database as PQError:

@@ -168,15 +168,21 @@ public final class PQConnection: @unchecked Sendable {
         guard PQpipelineSync(connection) == 1 else { throw connectionError() }
         try await flush()
         var reader = PipelineReader(statements: statements, preparing: preparing)
-        // A task cancelled while its statements run asks the server to cancel them (they then end
-        // with 57014, a 503), and still reads every answer, so the connection stays usable.
-        let canceller = PQCanceller(cancelKey)
+        // A task cancelled while its statements run asks the server to cancel them and still reads
+        // every answer, so the connection stays usable; the cancelled statement then throws
+        // `CancellationError`. A task already cancelled when it sends (cleaning up after its
+        // cancellation: a rollback, a job put back in the queue) has its statements run to the end.
+        let canceller = Task.isCancelled ? nil : PQCanceller(cancelKey)
         while !reader.done {
             if PQisBusy(connection) == 1 {
-                try await withTaskCancellationHandler {
+                if let canceller {
+                    try await withTaskCancellationHandler {
+                        try await SocketPoller.shared.wait(for: PQsocket(connection))
+                    } onCancel: {
+                        canceller.cancel()
+                    }
+                } else {
                     try await SocketPoller.shared.wait(for: PQsocket(connection))
-                } onCancel: {
-                    canceller.cancel()
                 }
                 guard PQconsumeInput(connection) == 1 else { throw connectionError() }
                 continue
@@ -184,7 +190,10 @@ public final class PQConnection: @unchecked Sendable {
             guard reader.take(PQgetResult(connection)) else { throw connectionError() }
         }
         prepared.formUnion(reader.prepared)
-        if let failure = reader.failure { throw failure }
+        if let failure = reader.failure {
+            if failure.error.sqlState == "57014", canceller?.sent == true { throw CancellationError() }
+            throw failure
+        }
         return reader.rows
     }
 
@@ -426,14 +435,17 @@ final class PQCancelKey: @unchecked Sendable {
 /// (`PQcancel` opens a connection to the server and waits for it).
 final class PQCanceller: Sendable {
     private let key: PQCancelKey?
-    private let sent = Atomic<Bool>(false)
+    private let sending = Atomic<Bool>(false)
+
+    /// Whether a cancel request was sent.
+    var sent: Bool { sending.load(ordering: .relaxed) }
 
     init(_ key: PQCancelKey?) {
         self.key = key
     }
 
     func cancel() {
-        guard let key, key.key != nil, !sent.exchange(true, ordering: .relaxed) else { return }
+        guard let key, key.key != nil, !sending.exchange(true, ordering: .relaxed) else { return }
         let thread = Thread {
             var message = [CChar](repeating: 0, count: 256)
             _ = PQcancel(key.key, &message, Int32(message.count))
