@@ -1,7 +1,6 @@
 import CLibPQ
 import Foundation
 public import Logging
-public import NIOCore
 public import PostgresNIO
 
 /// A statement prepared once per connection, with its parameters and how a row of its answer reads.

@@ -1,18 +1,5 @@
 import CLibPQ
 import Foundation
-public import NIOCore
-import Synchronization
-
-/// A statement of a pipeline failed: the statements after it did not run.
-public struct PQPipelineFailure: Error, Sendable, CustomStringConvertible {
-    public let error: PQError
-    /// The failed statement's place in the pipeline.
-    public let index: Int
-    /// The rows of the statements before it.
-    public let rows: [PQRows]
-
-    public var description: String { "statement \(index) of the pipeline failed: \(error)" }
-}
 
 /// One PostgreSQL connection through libpq in pipeline mode, without blocking.
 ///
@@ -24,11 +11,11 @@ public struct PQPipelineFailure: Error, Sendable, CustomStringConvertible {
 /// per connection were measured against this design: 11% fewer tenant reads per second and a higher
 /// p99; see decision 0011.)
 public final class PQConnection: @unchecked Sendable {
-    private let connection: OpaquePointer
+    let connection: OpaquePointer
     /// The statements prepared on this connection.
     private var prepared: Set<String> = []
     /// A `BEGIN` not sent yet: it goes with the transaction's first statements.
-    private var pendingBegin: PQStatement?
+    var pendingBegin: PQStatement?
     /// Whether `begin` opened a transaction that has not ended.
     private(set) var inTransactionBlock = false
     public let openedAt = ContinuousClock.now
@@ -152,7 +139,7 @@ public final class PQConnection: @unchecked Sendable {
         }
     }
 
-    private func send(_ statements: [PQStatement]) async throws -> [PQRows] {
+    func send(_ statements: [PQStatement]) async throws -> [PQRows] {
         roundTrips?.add()
         var preparing: [String] = []
         for statement in statements {
@@ -197,71 +184,7 @@ public final class PQConnection: @unchecked Sendable {
         return reader.rows
     }
 
-    /// Copies rows into `table` with `COPY … FROM STDIN` (text format) inside the open transaction:
-    /// `body` writes the data. COPY cannot run in pipeline mode, so the connection leaves it for the
-    /// copy and enters it again after.
-    public func copyFrom(
-        table: String, columns: [String], _ body: (PQCopyWriter) async throws -> Void
-    ) async throws {
-        if let begin = pendingBegin {
-            pendingBegin = nil
-            _ = try await send([begin])
-        }
-        guard PQexitPipelineMode(connection) == 1 else { throw connectionError() }
-        defer { PQenterPipelineMode(connection) }
-        func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        let sql = "COPY \(quoted(table)) (\(columns.map(quoted).joined(separator: ", "))) FROM STDIN"
-        guard PQsendQuery(connection, sql) == 1 else { throw connectionError() }
-        roundTrips?.add()
-        try await flush()
-        let started = try await nextResult()
-        let status = PQresultStatus(started)
-        if status != PGRES_COPY_IN {
-            let error = status == PGRES_FATAL_ERROR ? PQError(result: started) : connectionError()
-            PQclear(started)
-            while let rest = try await nextResultOrNil() { PQclear(rest) }
-            throw error
-        }
-        PQclear(started)
-        do {
-            try await body(PQCopyWriter(connection: self))
-            try await endCopy(failure: nil)
-        } catch {
-            try? await endCopy(failure: "the copy's writer failed")
-            throw error
-        }
-    }
-
-    /// Queues `bytes` of COPY data, waiting while libpq's buffer is full.
-    func putCopyData(_ bytes: [UInt8]) async throws {
-        while true {
-            let put = bytes.withUnsafeBytes { bytes in
-                PQputCopyData(connection, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
-            }
-            if put == 1 { return }
-            guard put == 0 else { throw connectionError() }
-            try await SocketPoller.shared.wait(for: PQsocket(connection), writable: true)
-            _ = PQflush(connection)
-        }
-    }
-
-    private func endCopy(failure: String?) async throws {
-        while true {
-            let ended = PQputCopyEnd(connection, failure)
-            if ended == 1 { break }
-            guard ended == 0 else { throw connectionError() }
-            try await SocketPoller.shared.wait(for: PQsocket(connection), writable: true)
-        }
-        try await flush()
-        var error: PQError?
-        while let result = try await nextResultOrNil() {
-            if PQresultStatus(result) == PGRES_FATAL_ERROR, error == nil { error = PQError(result: result) }
-            PQclear(result)
-        }
-        if let error { throw error }
-    }
-
-    private func flush() async throws {
+    func flush() async throws {
         while true {
             let flushed = PQflush(connection)
             if flushed == 0 { return }
@@ -271,7 +194,7 @@ public final class PQConnection: @unchecked Sendable {
     }
 
     /// The next result outside pipeline mode, waiting for the socket while libpq would block.
-    private func nextResultOrNil() async throws -> OpaquePointer? {
+    func nextResultOrNil() async throws -> OpaquePointer? {
         while PQisBusy(connection) == 1 {
             try await SocketPoller.shared.wait(for: PQsocket(connection))
             guard PQconsumeInput(connection) == 1 else { throw connectionError() }
@@ -279,7 +202,7 @@ public final class PQConnection: @unchecked Sendable {
         return PQgetResult(connection)
     }
 
-    private func nextResult() async throws -> OpaquePointer {
+    func nextResult() async throws -> OpaquePointer {
         guard let result = try await nextResultOrNil() else { throw connectionError() }
         return result
     }
@@ -314,142 +237,9 @@ public final class PQConnection: @unchecked Sendable {
         }
     }
 
-    private func connectionError() -> PQError {
+    func connectionError() -> PQError {
         PQError(
             connectionMessage: String(cString: PQerrorMessage(connection)).trimmingCharacters(
                 in: .whitespacesAndNewlines))
-    }
-}
-
-/// Reads a pipeline's answers one `PGresult` (or NULL) at a time, in the order they come: for each
-/// statement its prepare's result (when it was prepared in this pipeline) and its own, each followed
-/// by a NULL, and the `Sync`'s result last.
-private struct PipelineReader {
-    let statements: [PQStatement]
-    var preparing: [String]
-    var rows: [PQRows] = []
-    var prepared: [String] = []
-    var failure: PQPipelineFailure?
-    var done = false
-    private var index = 0
-    /// Whether the prepare of the current statement is answered yet.
-    private var preparePending: Bool
-    /// Whether the current command's result came and its NULL is next.
-    private var awaitingNull = false
-
-    init(statements: [PQStatement], preparing: [String]) {
-        self.statements = statements
-        var preparing = preparing
-        if let first = statements.first?.name, let place = preparing.firstIndex(of: first) {
-            preparing.remove(at: place)
-            self.preparePending = true
-        } else {
-            self.preparePending = false
-        }
-        self.preparing = preparing
-    }
-
-    /// Takes the next value of `PQgetResult`; false when the stream is not what a pipeline answers.
-    mutating func take(_ result: OpaquePointer?) -> Bool {
-        if awaitingNull {
-            if let result {
-                PQclear(result)
-                return true
-            }
-            awaitingNull = false
-            if preparePending {
-                preparePending = false
-            } else {
-                index += 1
-                if index < statements.count, let name = statements[index].name {
-                    if let place = preparing.firstIndex(of: name) {
-                        preparing.remove(at: place)
-                        preparePending = true
-                    }
-                }
-            }
-            return true
-        }
-        guard let result else { return false }
-        if index == statements.count {
-            let synced = PQresultStatus(result) == PGRES_PIPELINE_SYNC
-            PQclear(result)
-            done = true
-            return synced
-        }
-        awaitingNull = true
-        let status = PQresultStatus(result)
-        if preparePending {
-            if status == PGRES_COMMAND_OK, let name = statements[index].name { prepared.append(name) }
-            if status == PGRES_FATAL_ERROR, failure == nil {
-                failure = PQPipelineFailure(error: PQError(result: result), index: index, rows: rows)
-            }
-            PQclear(result)
-            return true
-        }
-        switch status {
-        case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
-            rows.append(PQRows(result))
-        case PGRES_FATAL_ERROR:
-            if failure == nil { failure = PQPipelineFailure(error: PQError(result: result), index: index, rows: rows) }
-            PQclear(result)
-        default:
-            PQclear(result)
-        }
-        return true
-    }
-}
-
-/// Writes the data of a `COPY … FROM STDIN` (see `PQConnection.copyFrom`).
-public struct PQCopyWriter: @unchecked Sendable {
-    let connection: PQConnection
-
-    public func write(_ buffer: ByteBuffer) async throws {
-        try await connection.putCopyData(Array(buffer.readableBytesView))
-    }
-}
-
-/// The round trips of a pool's connections (one per pipeline, one per `COPY`), for the gauges.
-public final class PQRoundTrips: Sendable {
-    private let count = Atomic<Int>(0)
-
-    public init() {}
-
-    func add() { count.add(1, ordering: .relaxed) }
-
-    public var total: Int { count.load(ordering: .relaxed) }
-}
-
-/// A connection's cancel key (`PGcancel`), freed when nothing holds it any more.
-final class PQCancelKey: @unchecked Sendable {
-    let key: OpaquePointer?
-
-    init(_ key: OpaquePointer?) {
-        self.key = key
-    }
-
-    deinit { PQfreeCancel(key) }
-}
-
-/// Sends a cancel request for one pipeline's statements, at most once, from a thread of its own
-/// (`PQcancel` opens a connection to the server and waits for it).
-final class PQCanceller: Sendable {
-    private let key: PQCancelKey?
-    private let sending = Atomic<Bool>(false)
-
-    /// Whether a cancel request was sent.
-    var sent: Bool { sending.load(ordering: .relaxed) }
-
-    init(_ key: PQCancelKey?) {
-        self.key = key
-    }
-
-    func cancel() {
-        guard let key, key.key != nil, !sending.exchange(true, ordering: .relaxed) else { return }
-        let thread = Thread {
-            var message = [CChar](repeating: 0, count: 256)
-            _ = PQcancel(key.key, &message, Int32(message.count))
-        }
-        thread.start()
     }
 }

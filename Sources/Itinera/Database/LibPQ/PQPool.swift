@@ -234,3 +234,14 @@ public final class PQPool: Sendable, Service {
         waiter?.continuation.resume(returning: nil)
     }
 }
+
+/// The round trips of a pool's connections (one per pipeline, one per `COPY`), for the gauges.
+public final class PQRoundTrips: Sendable {
+    private let count = Atomic<Int>(0)
+
+    public init() {}
+
+    func add() { count.add(1, ordering: .relaxed) }
+
+    public var total: Int { count.load(ordering: .relaxed) }
+}
