@@ -30,6 +30,37 @@ import Testing
 
     static func key(_ value: String) -> HTTPFields { [HTTPField.Name("Idempotency-Key")!: value] }
 
+    /// Round trips, counted by the pool: the tenant read and the customer view are one each, an order
+    /// for a returning customer by phone three (the lookup with the claim; the insert with its reads;
+    /// COMMIT).
+    @Test func test_roundTripsPerRequest_areOneForAReadAndThreeForAnOrder() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "trips")
+                let first = try await client.send(
+                    .post, "/v1/orders", json: Self.order(), token: tenant.token, headers: Self.key("t-1"))
+                let customer = try JSON.object(first.body)["customer_id"] as? String ?? ""
+                func trips(_ method: HTTPRequest.Method, _ path: String, json: Any? = nil, key: String? = nil)
+                    async throws -> Int
+                {
+                    let before = db.client.roundTrips.total
+                    let response = try await client.send(
+                        method, path, json: json, token: tenant.token, headers: key.map(Self.key) ?? [:])
+                    #expect(response.status.kind == .successful, "\(path): \(String(buffer: response.body))")
+                    return db.client.roundTrips.total - before
+                }
+                #expect(try await trips(.get, "/v1/tenant") == 1)
+                #expect(try await trips(.get, "/v1/customers/\(customer)") == 1)
+                var byPhone = Self.order()
+                byPhone["customer"] = ["phone": "13800138000"]
+                #expect(try await trips(.post, "/v1/orders", json: byPhone, key: "t-2") == 3)
+                // Naming the customer also fills in their profile: one statement more.
+                #expect(try await trips(.post, "/v1/orders", json: Self.order(), key: "t-3") == 4)
+            }
+        }
+    }
+
     /// The order's claim goes with the caller's lookup when the process remembers the tenant's
     /// country; a tenant that changed its country is not misread: the order is made again without the
     /// guess, and the number is read in the new country.

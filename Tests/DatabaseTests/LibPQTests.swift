@@ -54,7 +54,7 @@ import Testing
             }
             #expect(pairs == [[1, 2], [2, 4]])
             #expect(try rows[1][1][1].decode(Int32.self) == 4)
-            #expect(throws: PQError.self) { try rows[0][0][1].decode(String.self) }
+            #expect(throws: PQDecodingError.self) { try rows[0][0][1].decode(String.self) }
         }
     }
 
@@ -158,7 +158,7 @@ import Testing
         }
     }
 
-    @Test func test_aTaskCancelledWhileItsStatementRuns_cancelsTheStatement_andTheConnectionGoesOn() async throws {
+    @Test func test_aTaskCancelledWhileItsStatementRuns_cancelsTheStatement_andThePoolGoesOn() async throws {
         try await TestDatabase.with { db in
             let pool = Self.pool(db, maximum: 1)
             let started = ContinuousClock.now

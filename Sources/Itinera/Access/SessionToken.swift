@@ -31,7 +31,14 @@ extension OpaqueToken {
 public struct SessionToken: OpaqueToken {
     public static let prefix = "its_"
     public let value: String
-    public init(unchecked value: String) { self.value = value }
+    /// The value kept in the database, computed once: every request with a session needs it (the
+    /// lookup, the credential's hints).
+    public let hash: Data
+
+    public init(unchecked value: String) {
+        self.value = value
+        self.hash = Data(SHA256.hash(data: Data(value.utf8)))
+    }
 }
 
 /// A one-time invitation token, `itv_…`, with which an invited user sets a password.

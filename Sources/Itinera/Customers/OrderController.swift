@@ -20,17 +20,13 @@ struct OrderController: Sendable {
         // has seen the credential before, the claim goes with the caller's lookup (one round trip
         // fewer); if the tenant's country turns out to differ, the transaction rolls back and the
         // order is made again without the guess.
-        var guess: (country: String, claim: PQStatement, identities: [CustomerIdentity])?
+        var guess: Guess?
         if let country = access.guessedCountry, let region = PhoneRegion.all[country],
             let reference = try? CustomerInput.reference(body.customer, region: region)
         {
-            let identities = reference.id == nil ? reference.identities.map(\.identity) : []
-            guess = (
-                country,
-                try OrderClaim.statement(
-                    operation: operation, key: key, requestHash: requestHash, identities: identities),
-                identities
-            )
+            let claim = try OrderClaim.statement(
+                operation: operation, key: key, requestHash: requestHash, identities: Self.claimed(reference))
+            guess = Guess(country: country, reference: reference, claim: claim)
         }
         let order: Components.Schemas.Order
         do {
@@ -45,23 +41,41 @@ struct OrderController: Sendable {
     /// number in the wrong country.
     struct CountryGuessWrong: Error {}
 
+    /// The customer reference read in the country guessed for the tenant, and its claim.
+    struct Guess {
+        let country: String
+        let reference: Reference
+        let claim: PQStatement
+    }
+
+    typealias Reference = (
+        id: Int64?, identities: [(identity: CustomerIdentity, field: String)], profile: CustomerProfile
+    )
+
+    /// The identities an order's claim looks up: none when the order names its customer by id.
+    static func claimed(_ reference: Reference) -> [CustomerIdentity] {
+        reference.id == nil ? reference.identities.map(\.identity) : []
+    }
+
     private func record(
         _ body: Components.Schemas.OrderRequest, operation: String, key: String, requestHash: Data,
-        guess: (country: String, claim: PQStatement, identities: [CustomerIdentity])?
+        guess: Guess?
     ) async throws -> Components.Schemas.Order {
         try await access.inTenant(sending: guess.map { [$0.claim] } ?? []) { tenant, principal, sent in
             if let guess, guess.country != principal.tenant.country { throw CountryGuessWrong() }
-            let reference = try CustomerInput.reference(body.customer, region: principal.tenant.phoneRegion)
+            // Read in the tenant's country: the guess's reading when the guess was right.
+            let reference =
+                try guess?.reference ?? CustomerInput.reference(body.customer, region: principal.tenant.phoneRegion)
             let details = try OrderInput.details(body, tenantCurrency: principal.tenant.currency)
-            let identities = reference.id == nil ? reference.identities.map(\.identity) : []
             // The claim and the lookup of a returning customer share a round trip (with the caller's
             // lookup too, when the country was guessed).
             let (claimed, owners, ordersLocked) =
-                if let guess, let rows = sent.first {
-                    try OrderClaim.answer(rows, identities: guess.identities)
+                if guess != nil, let rows = sent.first {
+                    try OrderClaim.answer(rows, identities: Self.claimed(reference))
                 } else {
                     try await OrderClaim.run(
-                        operation: operation, key: key, requestHash: requestHash, identities: identities, on: tenant)
+                        operation: operation, key: key, requestHash: requestHash, identities: Self.claimed(reference),
+                        on: tenant)
                 }
             guard claimed else {
                 guard

@@ -109,8 +109,12 @@ public final class PQConnection: @unchecked Sendable {
         }
     }
 
+    /// A cancel request was sent for one of its statements: one that reaches the server late could
+    /// cancel a later statement, so the pool closes the connection rather than lend it again.
+    private var cancelSent = false
+
     /// Whether the connection is still usable.
-    public var isOpen: Bool { PQstatus(connection) == CONNECTION_OK }
+    public var isOpen: Bool { !cancelSent && PQstatus(connection) == CONNECTION_OK }
 
     /// Whether a transaction is open (or failed) on the connection.
     var inTransaction: Bool { PQtransactionStatus(connection) != PQTRANS_IDLE }
@@ -156,8 +160,8 @@ public final class PQConnection: @unchecked Sendable {
         try await flush()
         var reader = PipelineReader(statements: statements, preparing: preparing)
         // A task cancelled while its statements run asks the server to cancel them and still reads
-        // every answer, so the connection stays usable; the cancelled statement then throws
-        // `CancellationError`. A task already cancelled when it sends (cleaning up after its
+        // every answer; the cancelled statement then throws `CancellationError`, and the connection
+        // is not lent again (see `cancelSent`). A task already cancelled when it sends (cleaning up after its
         // cancellation: a rollback, a job put back in the queue) has its statements run to the end.
         let canceller = Task.isCancelled ? nil : PQCanceller(cancelKey)
         while !reader.done {
@@ -177,8 +181,9 @@ public final class PQConnection: @unchecked Sendable {
             guard reader.take(PQgetResult(connection)) else { throw connectionError() }
         }
         prepared.formUnion(reader.prepared)
+        if canceller?.sent == true { cancelSent = true }
         if let failure = reader.failure {
-            if failure.error.sqlState == "57014", canceller?.sent == true { throw CancellationError() }
+            if failure.error.sqlState == "57014", cancelSent { throw CancellationError() }
             throw failure
         }
         return reader.rows

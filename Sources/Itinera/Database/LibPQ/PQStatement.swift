@@ -174,9 +174,12 @@ public struct PQError: Error, Sendable, CustomStringConvertible {
         self.detail = field("D")
         self.constraint = field("n")
     }
+}
 
-    /// The connection can no longer be used.
-    public var isConnectionFailure: Bool { sqlState == nil || sqlState!.hasPrefix("08") }
+/// A value of an answer could not be read as the type asked for: a fault of the code that asked
+/// (a 500), not of the connection.
+public struct PQDecodingError: Error, Sendable, CustomStringConvertible {
+    public let description: String
 }
 
 /// The rows one statement returned; the libpq result is freed with this value. Iterated with
@@ -209,7 +212,7 @@ public final class PQRows: @unchecked Sendable, AsyncSequence {
     /// `nil` when `Value` is an optional, and an error otherwise.
     public func decode<Value: PostgresDecodable>(_ type: Value.Type, _ row: Int, _ column: Int) throws -> Value {
         guard column < columns else {
-            throw PQError(connectionMessage: "the statement returned \(columns) columns, not \(column + 1)")
+            throw PQDecodingError(description: "the statement returned \(columns) columns, not \(column + 1)")
         }
         var buffer: ByteBuffer?
         if !isNull(row, column) {
@@ -224,7 +227,8 @@ public final class PQRows: @unchecked Sendable, AsyncSequence {
                 from: &buffer, type: PostgresDataType(PQftype(result, Int32(column))), format: .binary,
                 context: .default)
         } catch {
-            throw PQError(connectionMessage: "column \(column) of row \(row) cannot be read as \(Value.self): \(error)")
+            throw PQDecodingError(
+                description: "column \(column) of row \(row) cannot be read as \(Value.self): \(error)")
         }
     }
 
