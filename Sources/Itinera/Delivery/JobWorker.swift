@@ -152,9 +152,12 @@ public final class JobWorker: Service, Sendable {
             logger.info(
                 "Job ended",
                 metadata: ["outcome": "\(outcome)", "ms": "\((ContinuousClock.now - started).milliseconds)"])
-        } catch is JobInterrupted {
-            // The server is stopping: the job goes back to the queue as it was, for this or another
-            // server to start again (in a task of its own: the worker's may be cancelled).
+        } catch where error is JobInterrupted || error is CancellationError || Task.isCancelled
+            || Task.isShuttingDownGracefully
+        {
+            // The server is stopping (between steps, or in the middle of a statement the stop
+            // cancelled): the job goes back to the queue as it was, for this or another server to
+            // start again (in a task of its own: the worker's may be cancelled).
             let (client, name, id, logger) = (self.client, self.name, job.id, logger)
             try await Task {
                 try await client.withConnection { connection in
