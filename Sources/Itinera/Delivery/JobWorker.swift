@@ -152,7 +152,8 @@ public final class JobWorker: Service, Sendable {
             logger.info(
                 "Job ended",
                 metadata: ["outcome": "\(outcome)", "ms": "\((ContinuousClock.now - started).milliseconds)"])
-        } catch where error is JobInterrupted || error is CancellationError || Task.isCancelled
+        } catch
+            where error is JobInterrupted || error is CancellationError || Task.isCancelled
             || Task.isShuttingDownGracefully
         {
             // The server is stopping (between steps, or in the middle of a statement the stop
