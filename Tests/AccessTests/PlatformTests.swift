@@ -80,8 +80,13 @@ import Testing
                 for index in 0..<25 {
                     _ = try await client.createKey(token: tenant.token, scopes: [], name: "k\(index)")
                 }
+                // A webhook endpoint, so that the orders' events get deliveries.
+                let endpoint = try await client.send(
+                    .post, "/v1/webhook-endpoints", json: ["url": "https://hooks.example.com/itinera"],
+                    token: tenant.token)
+                #expect(endpoint.status == .created)
                 // And customer data of every kind: identities, consents, orders, interactions, a merge,
-                // idempotency keys.
+                // idempotency keys, and the outbox.
                 for (index, phone) in ["13800138000", "13900139000"].enumerated() {
                     let order = try await client.send(
                         .post, "/v1/orders",
@@ -174,7 +179,7 @@ import Testing
                         "audit_events", "consents", "customer_identities", "customer_merges", "customers",
                         "customer_tags", "idempotency_keys", "imports", "interactions", "orders", "segments", "tags",
                         "tenant_settings", "programs", "tiers", "program_card_sequences", "members", "points_ledger",
-                        "point_lots", "tier_history",
+                        "point_lots", "tier_history", "outbox_events", "webhook_endpoints", "webhook_deliveries",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

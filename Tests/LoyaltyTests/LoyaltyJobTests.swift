@@ -283,7 +283,7 @@ import Testing
                 }
                 #expect(try await Self.tiers(db, tenant: tenant.slug).values.sorted() == ["gold", "gold"])
 
-                let worker = makeJobWorker(db.parts())
+                let worker = try makeJobWorker(db.parts())
                 try await worker.schedulePeriodic()
                 #expect(try await worker.drain() == 0, "a tenant's first sweep comes a day after it signed up")
                 try await db.client.query(

@@ -53,7 +53,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         logger: logger
     )
     // Each capability adds its reactions to the others' domain events (`wireDomainEvents`).
-    let (events, orderReads) = wireDomainEvents()
+    let (events, orderReads) = wireDomainEvents(configuration)
     let service = APIService(
         controllers: Controllers([
             HealthController(
@@ -111,6 +111,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
                 logger: logger),
             MemberController(access: access, events: events, logger: logger),
             JobController(access: access, logger: logger),
+            WebhookController(access: access, settings: configuration.webhooks, logger: logger),
         ]))
 
     let router = Router(context: ItineraRequestContext.self)
@@ -171,10 +172,10 @@ public func buildApplication(
         server: try .tls(.http1(), tlsConfiguration: tls),
         configuration: .init(
             address: .hostname(parts.configuration.host, port: parts.configuration.port), serverName: nil),
-        services: [parts.client] + (spares.map { [$0] } ?? []) + [keyUsage]
+        services: try [parts.client] + (spares.map { [$0] } ?? []) + [keyUsage]
             + (0..<parts.configuration.jobWorkers).map { index in
-                makeJobWorker(parts, schedules: index == 0) as any Service
-            },
+                try makeJobWorker(parts, schedules: index == 0) as any Service
+            } as [any Service],
         onServerRunning: onServerRunning,
         logger: parts.logger
     )
@@ -203,11 +204,14 @@ public func buildApplication(
 
 /// A worker for every kind of background job; the one that `schedules` also queues the periodic
 /// ones (the loyalty sweep).
-public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) -> JobWorker {
-    let (events, _) = wireDomainEvents()
+public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) throws -> JobWorker {
+    let (events, _) = wireDomainEvents(parts.configuration)
     return JobWorker(
         client: parts.client,
-        handlers: [TierReevaluationJob(events: events), LoyaltySweepJob(events: events)],
+        handlers: [
+            TierReevaluationJob(events: events), LoyaltySweepJob(events: events),
+            WebhookDeliveryJob(client: try WebhookClient(settings: parts.configuration.webhooks)),
+        ],
         periodic: schedules ? [(LoyaltySweepJob.kind, parts.configuration.loyaltySweepInterval)] : [],
         logger: parts.logger)
 }
@@ -252,7 +256,7 @@ struct JobWorkers: Service {
         parts.logger.notice("Itinera job workers are running", metadata: ["workers": "\(count)"])
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for index in 0..<count {
-                let worker = makeJobWorker(parts, schedules: index == 0)
+                let worker = try makeJobWorker(parts, schedules: index == 0)
                 tasks.addTask { try await worker.run() }
             }
             try await tasks.waitForAll()

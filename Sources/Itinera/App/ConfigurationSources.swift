@@ -12,7 +12,8 @@ public struct ConfigurationSources: Sendable {
         "host", "port", "tls-cert", "tls-key", "data-dir", "database-url", "migrate",
         "session-ttl-hours", "log-level", "db-connections", "bcrypt-cost", "spare-schemas",
         "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst", "job-workers",
-        "loyalty-sweep-hours", "shutdown-seconds",
+        "loyalty-sweep-hours", "shutdown-seconds", "webhook-allow-private", "webhook-retry-seconds",
+        "webhook-ca-file",
     ]
 
     public var flags: [String: String]
@@ -117,6 +118,17 @@ public struct ConfigurationSources: Sendable {
         if let burst = value("tenant-burst") {
             configuration.tenantRateLimit.burst = Double(try integer("tenant-burst", burst, in: 1...1_000_000))
         }
+        if let allow = value("webhook-allow-private") {
+            switch allow.lowercased() {
+            case "1", "true", "yes": configuration.webhooks.allowPrivate = true
+            case "0", "false", "no": configuration.webhooks.allowPrivate = false
+            default: throw ConfigurationError("webhook-allow-private must be 1 or 0, not '\(allow)'")
+            }
+        }
+        if let schedule = value("webhook-retry-seconds") {
+            configuration.webhooks.retrySchedule = try WebhookSettings.schedule(schedule)
+        }
+        configuration.webhooks.extraTrustRoots = value("webhook-ca-file")
         return configuration
     }
 

@@ -55,9 +55,11 @@ struct DomainEvents: Sendable {
 
 /// Each capability's reactions to the others' domain events, and the reads they make in an order's
 /// insert: the one list, for the HTTP server and the job workers alike.
-func wireDomainEvents() -> (DomainEvents, OrderInsertReads) {
+func wireDomainEvents(_ configuration: ServerConfiguration) -> (DomainEvents, OrderInsertReads) {
     var events = DomainEvents()
     var orderReads = OrderInsertReads()
+    // The outbox first: an event is appended before the events its reactions publish in turn.
+    Outbox.react(to: &events, settings: configuration.webhooks)
     Loyalty.react(to: &events, orderReads: &orderReads)
     return (events, orderReads)
 }

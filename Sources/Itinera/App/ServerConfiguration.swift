@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     /// How long a shutdown waits for requests in flight and jobs running before it gives up on them
     /// (inside Kubernetes' default grace of 30 s).
     public var shutdownDeadline: Duration = .seconds(25)
+    /// How webhooks are sent (private receivers, retries, timeout).
+    public var webhooks = WebhookSettings()
     /// Adds `GET /bench/select1`, the benchmark's framework-and-driver ceiling. Off in production.
     public var benchmarkRoutes = false
 

@@ -77,17 +77,22 @@ enum JobStore {
     }
 
     /// Claims the next job of one of `kinds` that is due (or whose worker's lease ran out), skipping
-    /// jobs other workers hold, and answers it with its tenant.
+    /// jobs other workers hold and jobs with an ordering key behind an earlier one of that key that
+    /// has not ended, and answers it with its tenant.
     static func claim(
         kinds: [String], worker: String, lease: Duration, on connection: PQConnection, logger: Logger
     ) async throws -> (Job, Tenant)? {
         let rows = try await connection.query(
             """
             WITH next AS (
-                SELECT id FROM itinera.jobs
+                SELECT id FROM itinera.jobs q
                 WHERE kind = ANY(\(kinds))
                   AND ((state = 'queued' AND run_after <= now()) OR (state = 'running' AND lease_until < now()))
-                ORDER BY run_after, created_at
+                  AND (q.ordering_key IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM itinera.jobs e
+                      WHERE e.tenant_id = q.tenant_id AND e.ordering_key = q.ordering_key AND e.seq < q.seq
+                        AND e.state IN ('queued', 'running')))
+                ORDER BY run_after, seq
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED
             )

@@ -17,6 +17,23 @@ public enum JobOutcome: Sendable, Equatable {
     case succeeded(result: String)
     /// Given up on purpose (a later job does the work); `reason` is what readers see.
     case cancelled(reason: String)
+    /// Failed for good, without another attempt (the handler has recorded why).
+    case failed(reason: String)
+}
+
+/// Thrown by a handler whose attempt failed and that says when to try again (a receiver's
+/// `Retry-After`, a delivery's back-off schedule); the job fails for good once it has had its
+/// attempts.
+public struct JobRetry: Error, CustomStringConvertible {
+    public let after: Duration
+    public let reason: String
+
+    public init(after: Duration, reason: String) {
+        self.after = after
+        self.reason = reason
+    }
+
+    public var description: String { reason }
 }
 
 /// One claimed job's surroundings: the database, its tenant, and the lease to keep.
@@ -148,6 +165,7 @@ public final class JobWorker: Service, Sendable {
             switch outcome {
             case .succeeded(let result): try await end(job.id, .succeeded, result: result, error: nil, logger)
             case .cancelled(let reason): try await end(job.id, .cancelled, result: nil, error: reason, logger)
+            case .failed(let reason): try await end(job.id, .failed, result: nil, error: reason, logger)
             }
             logger.info(
                 "Job ended",
@@ -166,6 +184,12 @@ public final class JobWorker: Service, Sendable {
                 }
             }.value
             logger.notice("Job put back in the queue: the server is stopping")
+        } catch let retry as JobRetry {
+            try await client.withConnection { connection in
+                try await JobStore.retryOrFail(
+                    job.id, error: String(retry.reason.prefix(500)), delay: retry.after, worker: name, on: connection,
+                    logger: logger)
+            }
         } catch {
             logger.error(
                 "Job failed", metadata: ["error": "\(String(reflecting: error))", "attempt": "\(job.attempts)"])

@@ -18,6 +18,8 @@ public final class PQConnection: @unchecked Sendable {
     var pendingBegin: PQStatement?
     /// Whether `begin` opened a transaction that has not ended.
     private(set) var inTransactionBlock = false
+    /// Statements whose answers nobody waits for (`sendWithNext`): they go before the next flush's own.
+    private var deferred: [PQStatement] = []
     public let openedAt = ContinuousClock.now
 
     /// Counts this connection's round trips into its pool's total.
@@ -81,17 +83,26 @@ public final class PQConnection: @unchecked Sendable {
 
     /// Commits the open transaction (nothing to send when no statement ran in it).
     public func commit() async throws {
-        defer { inTransactionBlock = false }
-        if pendingBegin != nil {
+        if pendingBegin != nil, deferred.isEmpty {
             pendingBegin = nil
+            inTransactionBlock = false
             return
         }
-        _ = try await pipeline([Self.commitStatement])
+        _ = try await pipeline([], commit: true)
+    }
+
+    /// Queues `statement` to run in the open transaction with the next statements sent (at the latest
+    /// with `COMMIT`), without a round trip of its own: for writes whose answer nobody reads, such as
+    /// an event appended to the outbox. Its failure fails that flush, and so the transaction.
+    public func sendWithNext(_ statement: PQStatement) {
+        precondition(inTransactionBlock, "a statement sent with the next ones needs an open transaction")
+        deferred.append(statement)
     }
 
     /// Rolls the open transaction back, if one is open on the server.
     public func rollback() async throws {
         inTransactionBlock = false
+        deferred = []
         if pendingBegin != nil {
             pendingBegin = nil
             return
@@ -126,20 +137,23 @@ public final class PQConnection: @unchecked Sendable {
     /// With `commit`, `COMMIT` goes last and ends the transaction `begin` opened; a `BEGIN` not yet
     /// sent goes first. Either way the rows returned are those of `statements`.
     public func pipeline(_ statements: [PQStatement], commit: Bool = false) async throws -> [PQRows] {
-        let begin = pendingBegin
+        let before = (pendingBegin.map { [$0] } ?? []) + deferred
         pendingBegin = nil
+        deferred = []
         if commit { inTransactionBlock = false }
-        let sent = (begin.map { [$0] } ?? []) + statements + (commit ? [Self.commitStatement] : [])
+        let sent = before + statements + (commit ? [Self.commitStatement] : [])
         do {
             var rows = try await send(sent)
-            if begin != nil { rows.removeFirst() }
+            rows.removeFirst(before.count)
             if commit { rows.removeLast() }
             return rows
-        } catch let failure as PQPipelineFailure where begin != nil {
-            // Places as the caller counts them, without the `BEGIN` sent first.
-            guard failure.index > 0 else { throw failure.error }
+        } catch let failure as PQPipelineFailure where !before.isEmpty {
+            // Places as the caller counts them, without the `BEGIN` and the deferred statements sent
+            // first; a failure of one of those is its own.
+            guard failure.index >= before.count else { throw failure.error }
             throw PQPipelineFailure(
-                error: failure.error, index: failure.index - 1, rows: Array(failure.rows.dropFirst()))
+                error: failure.error, index: failure.index - before.count,
+                rows: Array(failure.rows.dropFirst(before.count)))
         }
     }
 

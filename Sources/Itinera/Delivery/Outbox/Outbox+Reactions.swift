@@ -1,0 +1,70 @@
+import Foundation
+
+/// The outbox's reactions: every domain event the capabilities publish is appended, in the
+/// publisher's transaction, as the event partners receive (`docs/webhooks.md` lists them).
+enum Outbox {
+    static func react(to events: inout DomainEvents, settings: WebhookSettings) {
+        let attempts = settings.maxAttempts
+        @Sendable func append(_ outbox: [OutboxEvent], _ context: EventContext) throws {
+            try OutboxStore.append(outbox, tenant: context.tenant.id, maxAttempts: attempts, on: context.connection)
+        }
+        events.on(OrderRecorded.self) { event, context in
+            try append([try orderEvent("order.created", event.order)], context)
+        }
+        events.on(OrderCancelled.self) { event, context in
+            try append([try orderEvent("order.cancelled", event.order)], context)
+        }
+        events.on(CustomersMerged.self) { event, context in
+            let data = try OutboxEvent.json(["survivor_id": String(event.survivor), "merged_id": String(event.merged)])
+            try append(
+                [
+                    OutboxEvent(
+                        type: "customer.merged", entityType: "customer", entityID: String(event.survivor),
+                        orderingKey: OutboxEvent.customerKey(event.survivor), data: data)
+                ], context)
+        }
+        events.on(TierChanged.self) { event, context in
+            try append(
+                try event.changes.map { change in
+                    OutboxEvent(
+                        type: "member.tier_changed", entityType: "member", entityID: String(change.member),
+                        orderingKey: "member:\(change.member)",
+                        data: try OutboxEvent.json(
+                            TierChangeData(
+                                programId: String(event.program), memberId: String(change.member),
+                                fromTier: change.from, toTier: change.to, source: event.source,
+                                orderId: event.order.map(String.init))))
+                }, context)
+        }
+    }
+
+    private static func orderEvent(_ type: String, _ order: Order) throws -> OutboxEvent {
+        OutboxEvent(
+            type: type, entityType: "order", entityID: String(order.id),
+            orderingKey: OutboxEvent.customerKey(order.customerID), data: try OutboxEvent.json(order.api))
+    }
+
+    private struct TierChangeData: Encodable {
+        let programId: String
+        let memberId: String
+        let fromTier: String?
+        let toTier: String?
+        let source: String
+        let orderId: String?
+
+        enum CodingKeys: String, CodingKey {
+            case programId = "program_id", memberId = "member_id", fromTier = "from_tier", toTier = "to_tier"
+            case source, orderId = "order_id"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(programId, forKey: .programId)
+            try container.encode(memberId, forKey: .memberId)
+            try container.encode(fromTier, forKey: .fromTier)
+            try container.encode(toTier, forKey: .toTier)
+            try container.encode(source, forKey: .source)
+            try container.encode(orderId, forKey: .orderId)
+        }
+    }
+}
