@@ -68,7 +68,7 @@ import Testing
                 }
                 let worker = try makeJobWorker(parts)
                 let deadline = ContinuousClock.now + .seconds(30)
-                while receiver.received.filter({ $0.status == 200 }).count < 6, ContinuousClock.now < deadline {
+                while receiver.accepted < 6, ContinuousClock.now < deadline {
                     if try await !worker.runNext() { try await Task.sleep(for: .milliseconds(20)) }
                 }
                 let received = receiver.received

@@ -20,13 +20,16 @@ public final class WebhookReceiver: Sendable {
         public var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
     }
 
-    private let state = Mutex<(received: [Received], port: Int?)>(([], nil))
+    private let state = Mutex<(received: [Received], accepted: Int, port: Int?)>(([], 0, nil))
     private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
 
     public init() {}
 
     /// Every request so far, in the order they arrived.
     public var received: [Received] { state.withLock { $0.received } }
+
+    /// How many requests were answered with a 2xx status.
+    public var accepted: Int { state.withLock { $0.accepted } }
 
     public var url: String { "http://127.0.0.1:\(state.withLock { $0.port } ?? 0)/hook" }
 
@@ -43,6 +46,7 @@ public final class WebhookReceiver: Sendable {
             let number = self.state.withLock { $0.received.count }
             let (status, extra) = respond(number, headers)
             self.state.withLock {
+                if (200..<300).contains(status) { $0.accepted += 1 }
                 $0.received.append(
                     Received(
                         id: field("webhook-id"), timestamp: field("webhook-timestamp"),

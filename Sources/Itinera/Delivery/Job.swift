@@ -3,9 +3,10 @@ public import Foundation
 /// A unit of background work, as kept in `itinera.jobs`: what to do (`kind` and its `payload`), for
 /// which tenant, and how far it has got.
 public struct Job: Sendable, Equatable {
-    /// Where a job is in its life. `queued` and `running` may still change; the others are final.
+    /// Where a job is in its life. `waiting` (behind an earlier job of its ordering key), `queued` and
+    /// `running` may still change; the others are final.
     public enum State: String, Sendable {
-        case queued, running, succeeded, failed, cancelled
+        case waiting, queued, running, succeeded, failed, cancelled
     }
 
     public var id: UUID

@@ -76,22 +76,25 @@ enum JobStore {
         return jobs
     }
 
-    /// Claims the next job of one of `kinds` that is due (or whose worker's lease ran out), skipping
-    /// jobs other workers hold and jobs with an ordering key behind an earlier one of that key that
-    /// has not ended, and answers it with its tenant.
+    /// Claims the next due job of one of `kinds`, skipping jobs other workers hold, and answers it
+    /// with its tenant. Jobs whose worker's lease ran out (it died) are put back in the queue by the
+    /// same statement, for the next claim. Only the head of an ordering key is `queued`; the check
+    /// that nothing of its key is ahead of it covers two heads queued at once by concurrent writers.
     static func claim(
         kinds: [String], worker: String, lease: Duration, on connection: PQConnection, logger: Logger
     ) async throws -> (Job, Tenant)? {
         let rows = try await connection.query(
             """
-            WITH next AS (
+            WITH expired AS (
+                UPDATE itinera.jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = now()
+                WHERE state = 'running' AND lease_until < now()
+            ), next AS (
                 SELECT id FROM itinera.jobs q
-                WHERE kind = ANY(\(kinds))
-                  AND ((state = 'queued' AND run_after <= now()) OR (state = 'running' AND lease_until < now()))
+                WHERE state = 'queued' AND run_after <= now() AND kind = ANY(\(kinds))
                   AND (q.ordering_key IS NULL OR NOT EXISTS (
                       SELECT 1 FROM itinera.jobs e
                       WHERE e.tenant_id = q.tenant_id AND e.ordering_key = q.ordering_key AND e.seq < q.seq
-                        AND e.state IN ('queued', 'running')))
+                        AND e.state IN ('waiting', 'queued', 'running')))
                 ORDER BY run_after, seq
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED
@@ -109,6 +112,40 @@ enum JobStore {
             return (try job(from: random), try TenantStore.tenant(from: random, at: columnCount))
         }
         return nil
+    }
+
+    /// The statement fragment that moves up the next `waiting` job of the key of the job that just
+    /// ended (`ended`: a CTE of its `tenant_id`, `ordering_key` and `state`), unless another job of
+    /// that key is still queued or running.
+    static let promoteNext = """
+        , promoted AS (
+            UPDATE itinera.jobs w SET state = 'queued', updated_at = now()
+            FROM ended
+            WHERE ended.state IN ('succeeded', 'failed', 'cancelled') AND w.id = (
+                SELECT n.id FROM itinera.jobs n
+                WHERE n.tenant_id = ended.tenant_id AND n.ordering_key = ended.ordering_key AND n.state = 'waiting'
+                  AND NOT EXISTS (
+                      SELECT 1 FROM itinera.jobs o
+                      WHERE o.tenant_id = ended.tenant_id AND o.ordering_key = ended.ordering_key
+                        AND o.state IN ('queued', 'running') AND o.id <> ended.id)
+                ORDER BY n.seq LIMIT 1)
+        )
+        SELECT 1
+        """
+
+    /// Moves up every `waiting` job that has nothing of its key ahead of it: the head of a key whose
+    /// job ended while it was being queued (the end looked for a next job before it committed).
+    /// Answers how many moved.
+    static func promoteStranded(on connection: PQConnection, logger: Logger) async throws -> Int {
+        try await connection.query(
+            """
+            UPDATE itinera.jobs w SET state = 'queued', updated_at = now()
+            WHERE w.state = 'waiting' AND w.updated_at < now() - interval '5 seconds' AND NOT EXISTS (
+                SELECT 1 FROM itinera.jobs e
+                WHERE e.tenant_id = w.tenant_id AND e.ordering_key = w.ordering_key AND e.seq < w.seq
+                  AND e.state IN ('waiting', 'queued', 'running'))
+            """, logger: logger
+        ).affected
     }
 
     /// Records progress and renews the lease; false when the job is no longer this worker's.
@@ -134,9 +171,13 @@ enum JobStore {
     ) async throws {
         try await connection.execute(
             """
-            UPDATE itinera.jobs SET state = \(state.rawValue), result = \(result)::jsonb, error = \(error),
-                lease_owner = NULL, lease_until = NULL, finished_at = now(), updated_at = now()
-            WHERE id = \(id) AND state = 'running' AND lease_owner = \(worker)
+            WITH ended AS (
+                UPDATE itinera.jobs SET state = \(state.rawValue), result = \(result)::jsonb, error = \(error),
+                    lease_owner = NULL, lease_until = NULL, finished_at = now(), updated_at = now()
+                WHERE id = \(id) AND state = 'running' AND lease_owner = \(worker)
+                RETURNING id, tenant_id, ordering_key, state
+            )
+            \(unescaped: promoteNext)
             """, logger: logger)
     }
 
@@ -158,13 +199,18 @@ enum JobStore {
     ) async throws {
         try await connection.execute(
             """
-            UPDATE itinera.jobs
-            SET state = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
-                run_after = CASE WHEN attempts < max_attempts
-                                 THEN now() + make_interval(secs => \(delay.milliseconds / 1000)::float8) ELSE run_after END,
-                finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE now() END,
-                error = \(error), lease_owner = NULL, lease_until = NULL, updated_at = now()
-            WHERE id = \(id) AND state = 'running' AND lease_owner = \(worker)
+            WITH ended AS (
+                UPDATE itinera.jobs
+                SET state = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+                    run_after = CASE WHEN attempts < max_attempts
+                                     THEN now() + make_interval(secs => \(delay.milliseconds / 1000)::float8)
+                                     ELSE run_after END,
+                    finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE now() END,
+                    error = \(error), lease_owner = NULL, lease_until = NULL, updated_at = now()
+                WHERE id = \(id) AND state = 'running' AND lease_owner = \(worker)
+                RETURNING id, tenant_id, ordering_key, state
+            )
+            \(unescaped: promoteNext)
             """, logger: logger)
     }
 

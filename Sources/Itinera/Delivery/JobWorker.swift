@@ -109,6 +109,14 @@ public final class JobWorker: Service, Sendable {
                 do { try await schedulePeriodic() } catch {
                     logger.warning("Scheduling periodic jobs failed", metadata: ["error": "\(error)"])
                 }
+                do {
+                    let moved = try await client.withConnection { connection in
+                        try await JobStore.promoteStranded(on: connection, logger: logger)
+                    }
+                    if moved > 0 { logger.notice("Moved up stranded waiting jobs", metadata: ["count": "\(moved)"]) }
+                } catch {
+                    logger.warning("Moving up stranded jobs failed", metadata: ["error": "\(error)"])
+                }
             }
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
             let ran: Bool

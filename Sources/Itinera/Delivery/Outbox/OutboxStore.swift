@@ -37,10 +37,6 @@ enum OutboxStore {
                   ON w.state = 'enabled' AND (w.event_types = '{}' OR e.type = ANY (w.event_types))
                 RETURNING id, endpoint_id, event_id
             )
-            INSERT INTO itinera.jobs (id, tenant_id, kind, payload, ordering_key, max_attempts, created_by)
-            SELECT d.id, $7, 'webhook.deliver', jsonb_build_object('delivery', d.id),
-                   d.endpoint_id::text || '/' || e.ordering_key, $8, 'outbox'
-            FROM d JOIN e ON e.id = d.event_id
-            ORDER BY e.position
+            \(WebhookDeliveryStore.queueJobs(events: "e", tenant: "$7::uuid", attempts: "$8", source: "'outbox'"))
             """)
 }

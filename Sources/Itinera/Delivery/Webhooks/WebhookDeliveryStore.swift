@@ -32,6 +32,25 @@ struct WebhookDispatch: Sendable {
 /// The SQL of deliveries (tenant schema). New deliveries queue their job in `itinera.jobs` in the
 /// same statement, under the ordering key the outbox gave the event (`OutboxStore`).
 enum WebhookDeliveryStore {
+    /// The statement that queues a job for each new delivery in the CTE `d` (`id`, `endpoint_id`,
+    /// `event_id`) of the events in `events` (`id`, `ordering_key`, `position`), under the key
+    /// `<endpoint>/<event's ordering key>`: the first of a key is `queued` unless a job of that key has
+    /// not ended yet, the others `waiting` behind it. `tenant`, `attempts` and `source` are SQL
+    /// (parameters) written by the caller.
+    static func queueJobs(events: String, tenant: String, attempts: String, source: String) -> String {
+        """
+        INSERT INTO itinera.jobs (id, tenant_id, kind, payload, ordering_key, max_attempts, created_by, state)
+        SELECT d.id, \(tenant), 'webhook.deliver', jsonb_build_object('delivery', d.id), k.key, \(attempts),
+               \(source),
+               CASE WHEN row_number() OVER (PARTITION BY k.key ORDER BY e.position) = 1
+                         AND NOT itinera.job_key_busy(\(tenant), k.key)
+                    THEN 'queued' ELSE 'waiting' END
+        FROM d JOIN \(events) e ON e.id = d.event_id
+             CROSS JOIN LATERAL (SELECT d.endpoint_id::text || '/' || e.ordering_key AS key) k
+        ORDER BY e.position
+        """
+    }
+
     static let columns = """
         d.id, d.endpoint_id, d.event_id, e.type, d.state, d.attempts, d.last_status, d.last_error,
         d.last_attempt_at, d.next_attempt_at, d.delivered_at, d.replay_of, d.created_at
@@ -72,12 +91,10 @@ enum WebhookDeliveryStore {
                 INSERT INTO webhook_deliveries (id, endpoint_id, event_id, replay_of)
                 SELECT gen_random_uuid(), o.endpoint_id, o.event_id, o.id
                 FROM webhook_deliveries o WHERE o.id = \(id) AND o.endpoint_id = \(endpoint)
+                  AND \(tenantID)::uuid IS NOT NULL AND \(maxAttempts)::int IS NOT NULL
                 RETURNING *
             ), j AS (
-                INSERT INTO itinera.jobs (id, tenant_id, kind, payload, ordering_key, max_attempts, created_by)
-                SELECT d.id, \(tenantID), 'webhook.deliver', jsonb_build_object('delivery', d.id),
-                       d.endpoint_id::text || '/' || e.ordering_key, \(maxAttempts), 'replay'
-                FROM d JOIN outbox_events e ON e.id = d.event_id
+                \(unescaped: queueJobs(events: "outbox_events", tenant: "$3", attempts: "$4", source: "'replay'"))
             )
             SELECT \(unescaped: columns) FROM d JOIN outbox_events e ON e.id = d.event_id
             """)
@@ -97,14 +114,11 @@ enum WebhookDeliveryStore {
                 SELECT gen_random_uuid(), \(endpoint.id), e.id FROM outbox_events e
                 WHERE e.occurred_at >= \(since) AND e.occurred_at < \(until)
                   AND (cardinality(\(endpoint.eventTypes)::text[]) = 0 OR e.type = ANY (\(endpoint.eventTypes)))
+                  AND \(tenantID)::uuid IS NOT NULL AND \(maxAttempts)::int IS NOT NULL
                 ORDER BY e.position
-                RETURNING id, event_id
+                RETURNING id, endpoint_id, event_id
             )
-            INSERT INTO itinera.jobs (id, tenant_id, kind, payload, ordering_key, max_attempts, created_by)
-            SELECT d.id, \(tenantID), 'webhook.deliver', jsonb_build_object('delivery', d.id),
-                   \(endpoint.id)::text || '/' || e.ordering_key, \(maxAttempts), 'replay'
-            FROM d JOIN outbox_events e ON e.id = d.event_id
-            ORDER BY e.position
+            \(unescaped: queueJobs(events: "outbox_events", tenant: "$6", attempts: "$7", source: "'replay'"))
             """)
         return rows.affected
     }
