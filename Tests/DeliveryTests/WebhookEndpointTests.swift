@@ -91,7 +91,7 @@ import Testing
                 #expect(plain.status == .unprocessableContent)
                 #expect(try JSON.object(plain.body)["field"] as? String == "url")
                 let local = try await WebhookTests.createEndpoint(
-                    client, token: tenant.token, url: "https://localhost:\(port)/hook")
+                    client, token: tenant.token, url: "https://localhost:\(port)/hook", types: ["order.created"])
                 try await Self.postOrder(client, tenant.token, 1)
                 try await Self.drain(strict)
                 let tried = try await Self.deliveries(client, tenant.token, local.id)
@@ -102,11 +102,13 @@ import Testing
             let open = db.parts(WebhookTests.configure)
             try await Application(router: try buildRouter(open)).test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "meta")
+                let orders = ["order.created"]
                 let metadata = try await WebhookTests.createEndpoint(
-                    client, token: tenant.token, url: "http://169.254.169.254/latest/meta-data/")
+                    client, token: tenant.token, url: "http://169.254.169.254/latest/meta-data/", types: orders)
                 let linkLocal = try await WebhookTests.createEndpoint(
-                    client, token: tenant.token, url: "http://[fe80::1]:\(port)/hook")
-                let loopback = try await WebhookTests.createEndpoint(client, token: tenant.token, url: receiver.url)
+                    client, token: tenant.token, url: "http://[fe80::1]:\(port)/hook", types: orders)
+                let loopback = try await WebhookTests.createEndpoint(
+                    client, token: tenant.token, url: receiver.url, types: orders)
                 try await Self.postOrder(client, tenant.token, 2)
                 try await Self.drain(open)
                 for (endpoint, words) in [(metadata, "metadata"), (linkLocal, "linkLocal")] {
@@ -131,7 +133,8 @@ import Testing
             let parts = db.parts(WebhookTests.configure)
             try await Application(router: try buildRouter(parts)).test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "rotate")
-                let endpoint = try await WebhookTests.createEndpoint(client, token: tenant.token, url: receiver.url)
+                let endpoint = try await WebhookTests.createEndpoint(
+                    client, token: tenant.token, url: receiver.url, types: ["order.created"])
                 try await Self.postOrder(client, tenant.token, 1)
                 try await Self.drain(parts)
                 let rotated = try await client.send(

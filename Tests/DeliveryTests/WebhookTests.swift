@@ -120,6 +120,7 @@ import Testing
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "gone")
                 let endpoint = try await Self.createEndpoint(client, token: tenant.token, url: receiver.url)
+                // The customer's creation, then two orders: the first delivery meets the 410.
                 for index in 0..<2 {
                     _ = try await client.send(
                         .post, "/v1/orders", json: Self.order(phone: "13800138000", external: "g-\(index)"),
@@ -140,7 +141,41 @@ import Testing
                         .get, "/v1/webhook-endpoints/\(endpoint.id)/deliveries", token: tenant.token
                     ).body)
                 let states = (log["items"] as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
-                #expect(states.sorted() == ["failed", "failed"])
+                #expect(states.sorted() == ["failed", "failed", "failed"])
+                #expect(receiver.received.first?.json["type"] as? String == "customer.created")
+            }
+        }
+    }
+}
+
+extension WebhookTests {
+    /// A customer's creation and erasure reach an endpoint that asked for them, in that order; an
+    /// order's events do not.
+    @Test func test_customerCreatedAndErased_reachTheEndpointThatAskedForThem() async throws {
+        try await TestDatabase.with { db in
+            let parts = db.parts(Self.configure)
+            let receiver = WebhookReceiver()
+            try await receiver.start()
+            defer { receiver.stop() }
+            try await Application(router: try buildRouter(parts)).test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "lifecycle")
+                _ = try await Self.createEndpoint(
+                    client, token: tenant.token, url: receiver.url, types: ["customer.created", "customer.erased"])
+                let created = try await client.send(
+                    .post, "/v1/customers", json: ["phone": "13800138000", "name": "李娜"], token: tenant.token)
+                let id = try JSON.object(created.body)["id"] as? String ?? ""
+                _ = try await client.send(
+                    .post, "/v1/orders", json: Self.order(phone: "13800138000", external: "c-1"),
+                    token: tenant.token, headers: Self.key("c-1"))
+                #expect(try await client.send(.delete, "/v1/customers/\(id)", token: tenant.token).status == .noContent)
+                _ = try await makeJobWorker(parts).drain()
+                let events = receiver.received.map {
+                    ($0.json["type"] as? String ?? "", $0.json["entity"] as? [String: String])
+                }
+                #expect(events.map(\.0) == ["customer.created", "customer.erased"])
+                #expect(events.allSatisfy { $0.1 == ["type": "customer", "id": id] })
+                let data = receiver.received.first?.json["data"] as? [String: String]
+                #expect(data == ["id": id, "source": "api"])
             }
         }
     }

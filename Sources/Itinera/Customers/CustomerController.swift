@@ -22,6 +22,11 @@ struct CustomerController: Sendable {
             }
             let resolution = try await IdentityResolver.resolve(
                 identities, profile: profile, consents: consents, on: tenant)
+            if resolution.created {
+                try await events.publish(
+                    CustomerCreated(customerID: resolution.customerID, source: "api"),
+                    in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
+            }
             return (
                 try await CustomerStore.require(resolution.customerID, on: tenant), resolution.created,
                 principal.tenant.currency
@@ -94,6 +99,9 @@ struct CustomerController: Sendable {
         let id = try Problem.pathID(input.path.id, of: "customer")
         try await access.inTenant { tenant, principal in
             guard let summary = try await CustomerStore.erase(id, on: tenant) else { return }
+            try await events.publish(
+                CustomerErased(customerID: id),
+                in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             try await AuditLog.record(
                 principal.auditEvent(
                     action: "customer.erase", targetType: "customer", targetID: String(id), before: nil,

@@ -29,3 +29,15 @@ struct CustomersMerged: DomainEvent {
     let survivor: Int64
     let merged: Int64
 }
+
+/// A customer was created: by `POST /v1/customers`, or by an order or interaction whose identities
+/// named nobody yet (`source`: `api`, `order`, `interaction`). Bulk imports publish none.
+struct CustomerCreated: DomainEvent {
+    let customerID: Int64
+    let source: String
+}
+
+/// A customer's personal data was erased (`DELETE /v1/customers/{id}`).
+struct CustomerErased: DomainEvent {
+    let customerID: Int64
+}

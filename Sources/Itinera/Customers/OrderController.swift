@@ -93,6 +93,11 @@ struct OrderController: Sendable {
             guard let (order, found) = try await OrderStore.insert(arguments, reads: reads, on: tenant) else {
                 throw try await Self.externalIDTaken(details.externalID, on: tenant)
             }
+            if resolution.created {
+                try await events.publish(
+                    CustomerCreated(customerID: resolution.customerID, source: "order"),
+                    in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
+            }
             try await events.publish(
                 OrderRecorded(
                     order: order, customerLocked: arguments.customerLocked, asOf: arguments.asOf, reads: found),
@@ -173,6 +178,11 @@ struct OrderController: Sendable {
             ) {
                 let resolution = try await IdentityResolver.resolve(
                     reference.identities, customerID: reference.id, profile: reference.profile, on: tenant)
+                if resolution.created {
+                    try await events.publish(
+                        CustomerCreated(customerID: resolution.customerID, source: "interaction"),
+                        in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
+                }
                 let interaction = try await InteractionStore.insert(
                     customerID: resolution.customerID, type: body._type.rawValue, channel: channel,
                     occurredAt: body.occurredAt, attributes: attributes, on: tenant)

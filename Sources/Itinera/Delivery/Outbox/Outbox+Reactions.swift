@@ -14,6 +14,18 @@ enum Outbox {
         events.on(OrderCancelled.self) { event, context in
             try append([try orderEvent("order.cancelled", event.order)], context)
         }
+        events.on(CustomerCreated.self) { event, context in
+            try append(
+                [
+                    customerEvent(
+                        "customer.created", event.customerID,
+                        data: ["id": String(event.customerID), "source": event.source])
+                ], context)
+        }
+        events.on(CustomerErased.self) { event, context in
+            try append(
+                [customerEvent("customer.erased", event.customerID, data: ["id": String(event.customerID)])], context)
+        }
         events.on(CustomersMerged.self) { event, context in
             let data = try OutboxEvent.json(["survivor_id": String(event.survivor), "merged_id": String(event.merged)])
             try append(
@@ -36,6 +48,12 @@ enum Outbox {
                                 orderId: event.order.map(String.init))))
                 }, context)
         }
+    }
+
+    private static func customerEvent(_ type: String, _ id: Int64, data: [String: String]) throws -> OutboxEvent {
+        OutboxEvent(
+            type: type, entityType: "customer", entityID: String(id), orderingKey: OutboxEvent.customerKey(id),
+            data: try OutboxEvent.json(data))
     }
 
     private static func orderEvent(_ type: String, _ order: Order) throws -> OutboxEvent {
