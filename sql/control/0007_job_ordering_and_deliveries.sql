@@ -38,3 +38,9 @@ CREATE POLICY jobs_tenant_queues_deliveries ON itinera.jobs FOR INSERT TO PUBLIC
                 AND tenant_id = itinera.tenant_of_role(current_user::text));
 GRANT USAGE ON SCHEMA itinera TO PUBLIC;
 GRANT INSERT ON itinera.jobs TO PUBLIC;
+
+-- Periodic jobs are scheduled per slot (the interval's multiples since 1970): a slot's job exists at
+-- most once per tenant, however many servers schedule it at the same moment. Jobs scheduled before
+-- slots each get a key of their own.
+UPDATE itinera.jobs SET dedupe_key = 'before-slots:' || id WHERE created_by = 'scheduler';
+CREATE UNIQUE INDEX jobs_slot_idx ON itinera.jobs (tenant_id, kind, dedupe_key) WHERE created_by = 'scheduler';

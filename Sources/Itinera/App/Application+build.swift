@@ -114,7 +114,9 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             WebhookController(access: access, settings: configuration.webhooks, logger: logger),
         ]))
 
+    ItineraMetrics.bootstrap()
     let router = Router(context: ItineraRequestContext.self)
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestScopeMiddleware(logger: logger, connectionWait: configuration.databaseWait))
     router.add(middleware: DrainingMiddleware(draining: parts.draining))
     router.add(middleware: ProblemMiddleware())
@@ -128,6 +130,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             body: .init(byteBuffer: ByteBuffer(string: embeddedOpenAPIDocument))
         )
     }
+    MetricsRoute(client: parts.client, platformToken: configuration.platformToken, logger: logger).add(to: router)
     if configuration.benchmarkRoutes {
         addBenchmarkRoutes(to: router, client: parts.client, access: access, logger: logger)
     }

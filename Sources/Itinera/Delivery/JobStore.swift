@@ -214,30 +214,27 @@ enum JobStore {
             """, logger: logger)
     }
 
-    /// Queues `kind` for every active tenant that has had none queued, running or created within
-    /// `interval`: a periodic job, which any number of servers may schedule at once. A tenant's first
-    /// one comes an interval after it signed up.
-    static func schedule(kind: String, every interval: Duration, on connection: PQConnection, logger: Logger)
-        async throws -> Int
-    {
+    /// Queues `kind` for every active tenant in the current slot of `interval` (its multiples since
+    /// 1970), once: a slot's job exists at most once per tenant (`jobs_slot_idx`), however many servers
+    /// schedule at the same moment. A tenant's first one comes an interval after it signed up. The
+    /// kind is its jobs' ordering key, so a slot's job waits while the last slot's still runs.
+    static func schedule(
+        kind: String, every interval: Duration, now: Date = Date(), on connection: PQConnection, logger: Logger
+    ) async throws -> Int {
+        let seconds = max(interval.milliseconds / 1000, 1)
+        let slot = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / seconds).rounded(.down) * seconds)
+        let key = "slot:" + slot.formatted(.iso8601)
         let rows = try await connection.query(
             """
-            INSERT INTO itinera.jobs (id, tenant_id, kind, dedupe_key, created_by)
-            SELECT gen_random_uuid(), t.id, \(kind), 'scheduled', 'scheduler'
+            INSERT INTO itinera.jobs (id, tenant_id, kind, dedupe_key, created_by, ordering_key, state)
+            SELECT gen_random_uuid(), t.id, \(kind), \(key), 'scheduler', \(kind),
+                   CASE WHEN itinera.job_key_busy(t.id, \(kind)) THEN 'waiting' ELSE 'queued' END
             FROM itinera.tenants t
-            WHERE t.state = 'active'
-              AND t.created_at <= now() - make_interval(secs => \(interval.milliseconds / 1000)::float8)
-              AND NOT EXISTS (
-                  SELECT 1 FROM itinera.jobs j
-                  WHERE j.tenant_id = t.id AND j.kind = \(kind)
-                    AND (j.state IN ('queued', 'running')
-                         OR j.created_at > now() - make_interval(secs => \(interval.milliseconds / 1000)::float8)))
-            ON CONFLICT (tenant_id, kind, dedupe_key) WHERE dedupe_key IS NOT NULL AND state = 'queued' DO NOTHING
+            WHERE t.state = 'active' AND t.created_at <= \(now) - make_interval(secs => \(seconds)::float8)
+            ON CONFLICT (tenant_id, kind, dedupe_key) WHERE created_by = 'scheduler' DO NOTHING
             RETURNING 1
             """, logger: logger)
-        var count = 0
-        for try await _ in rows { count += 1 }
-        return count
+        return rows.count
     }
 }
 

@@ -21,6 +21,17 @@ public enum JobOutcome: Sendable, Equatable {
     case failed(reason: String)
 }
 
+extension JobOutcome {
+    /// The outcome as metrics name it.
+    var label: String {
+        switch self {
+        case .succeeded: "succeeded"
+        case .cancelled: "cancelled"
+        case .failed: "failed"
+        }
+    }
+}
+
 /// Thrown by a handler whose attempt failed and that says when to try again (a receiver's
 /// `Retry-After`, a delivery's back-off schedule); the job fails for good once it has had its
 /// attempts.
@@ -178,6 +189,7 @@ public final class JobWorker: Service, Sendable {
             logger.info(
                 "Job ended",
                 metadata: ["outcome": "\(outcome)", "ms": "\((ContinuousClock.now - started).milliseconds)"])
+            ItineraMetrics.jobEnded(kind: job.kind, outcome: outcome.label, duration: ContinuousClock.now - started)
         } catch
             where error is JobInterrupted || error is CancellationError || Task.isCancelled
             || Task.isShuttingDownGracefully
@@ -193,6 +205,7 @@ public final class JobWorker: Service, Sendable {
             }.value
             logger.notice("Job put back in the queue: the server is stopping")
         } catch let retry as JobRetry {
+            ItineraMetrics.jobEnded(kind: job.kind, outcome: "retry", duration: ContinuousClock.now - started)
             try await client.withConnection { connection in
                 try await JobStore.retryOrFail(
                     job.id, error: String(retry.reason.prefix(500)), delay: retry.after, worker: name, on: connection,
@@ -201,6 +214,7 @@ public final class JobWorker: Service, Sendable {
         } catch {
             logger.error(
                 "Job failed", metadata: ["error": "\(String(reflecting: error))", "attempt": "\(job.attempts)"])
+            ItineraMetrics.jobEnded(kind: job.kind, outcome: "error", duration: ContinuousClock.now - started)
             try await client.withConnection { connection in
                 try await JobStore.retryOrFail(
                     job.id, error: Self.describe(error), delay: retryDelay * job.attempts, worker: name,

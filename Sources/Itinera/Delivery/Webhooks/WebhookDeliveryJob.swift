@@ -50,6 +50,8 @@ struct WebhookDeliveryJob: JobHandler {
             outcome = .failure(.unreachable("\(error)"))
         }
         let attempt = Attempt(outcome, attempt: job.attempts, of: job.maxAttempts, settings: settings)
+        ItineraMetrics.webhookAttempt(
+            outcome: attempt.state == "pending" ? "retry" : attempt.state, duration: ContinuousClock.now - started)
         run.logger.debug(
             "Webhook attempt",
             metadata: [
