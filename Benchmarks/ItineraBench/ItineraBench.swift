@@ -41,9 +41,9 @@ struct ItineraBench: AsyncParsableCommand {
 
     @Option(
         help:
-            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last)."
+            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last), delivery (the job queue, webhook deliveries)."
     )
-    var sections: [String] = ["foundation", "access", "customers", "loyalty"]
+    var sections: [String] = ["foundation", "access", "customers", "loyalty", "delivery"]
 
     @Option(help: "Orders in the customer section's bulk import.")
     var importOrders = 1_000_000
@@ -85,6 +85,8 @@ struct ItineraBench: AsyncParsableCommand {
         configuration.port = port
         configuration.benchmarkRoutes = true
         configuration.databaseConnections = 16
+        // The delivery section's receiver is on this machine.
+        configuration.webhooks.allowPrivate = true
         // The throughput runs measure the stack, not the rate limiter's refusals.
         configuration.keyRateLimit = RateLimiter.Limit(perSecond: 1e9, burst: 1e9)
         configuration.tenantRateLimit = RateLimiter.Limit(perSecond: 1e9, burst: 1e9)
@@ -94,6 +96,7 @@ struct ItineraBench: AsyncParsableCommand {
             dataDirectory: directory,
             logger: logger
         )
+        let serverConfiguration = configuration
         let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
         let app = try buildApplication(
             ApplicationParts(
@@ -127,6 +130,11 @@ struct ItineraBench: AsyncParsableCommand {
                 if sections.contains("customers") {
                     try await measureCustomers(
                         client: client, migrations: migrations, embedded: embedded, logger: logger)
+                }
+                if sections.contains("delivery") {
+                    try await measureDelivery(
+                        client: client, migrations: migrations, embedded: embedded, configuration: serverConfiguration,
+                        logger: logger)
                 }
                 if sections.contains("loyalty") {
                     try await measureLoyalty(client: client, migrations: migrations, embedded: embedded, logger: logger)

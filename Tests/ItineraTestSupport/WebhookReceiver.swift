@@ -34,9 +34,10 @@ public final class WebhookReceiver: Sendable {
     public var url: String { "http://127.0.0.1:\(state.withLock { $0.port } ?? 0)/hook" }
 
     /// Starts listening; `respond` gets the request's number and its headers and answers a status and
-    /// extra headers.
+    /// extra headers; `hold` runs before the answer is sent.
     public func start(
-        respond: @escaping @Sendable (Int, HTTPFields) -> (Int, [(String, String)]) = { _, _ in (204, []) }
+        respond: @escaping @Sendable (Int, HTTPFields) -> (Int, [(String, String)]) = { _, _ in (204, []) },
+        hold: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let router = Router()
         router.post("/hook") { request, _ -> Response in
@@ -52,6 +53,8 @@ public final class WebhookReceiver: Sendable {
                         id: field("webhook-id"), timestamp: field("webhook-timestamp"),
                         signature: field("webhook-signature"), body: Data(buffer: body), status: status))
             }
+            // Recorded on arrival; `hold` may keep the answer back (a receiver that hangs).
+            await hold(number)
             var fields = HTTPFields()
             for (name, value) in extra { if let name = HTTPField.Name(name) { fields[name] = value } }
             return Response(status: .init(code: status), headers: fields)

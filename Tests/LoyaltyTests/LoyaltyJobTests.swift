@@ -190,7 +190,12 @@ import Testing
                 // The change was published once, as written: gold to diamond, for this member.
                 let published = recorder.published.withLock { $0 }
                 #expect(
-                    published.map(\.changes) == [[TierChanged.Change(member: member.id, from: "gold", to: "diamond")]])
+                    published.map(\.changes) == [
+                        [
+                            TierChanged.Change(
+                                member: member.id, customer: member.customerID, from: "gold", to: "diamond")
+                        ]
+                    ])
                 #expect(published.first?.source == "order")
             }
         }

@@ -216,6 +216,7 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
             WebhookDeliveryJob(client: try WebhookClient(settings: parts.configuration.webhooks)),
         ],
         periodic: schedules ? [(LoyaltySweepJob.kind, parts.configuration.loyaltySweepInterval)] : [],
+        lease: parts.configuration.jobLease,
         logger: parts.logger)
 }
 

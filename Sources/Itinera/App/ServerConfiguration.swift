@@ -38,6 +38,9 @@ public struct ServerConfiguration: Sendable {
     public var keyUsageFlushInterval: Duration = .seconds(15)
     /// Background job workers `serve` runs beside the HTTP server (0: jobs run only in `itinera worker`).
     public var jobWorkers = 1
+    /// How long a worker holds a job without reporting before another may take it over (the worker
+    /// is presumed dead); a job's progress renews it.
+    public var jobLease: Duration = .seconds(120)
     /// How often each tenant's loyalty sweep (points expiry, due demotions, rolling windows) runs.
     public var loyaltySweepInterval: Duration = .seconds(24 * 3600)
     /// How long a request waits for a pooled connection before a 503 (`ConnectionWait`).

@@ -11,6 +11,7 @@ enum Loyalty {
         let tenant = context.connection
         let (member, created) = try await MemberStore.enrol(customer: customer, in: program, on: tenant)
         guard created else { return (member, false) }
+        try await context.publish(MemberEnrolled(member: member, source: source, order: order))
         try await evaluate(member.id, program: program, source: source, order: order, in: context)
         return (try await MemberStore.find(member.id, on: tenant) ?? member, true)
     }
@@ -73,9 +74,11 @@ enum Loyalty {
             revision = try await write.run(on: connection)
             if revision == program.tiersRevision {
                 if after.tier != before.tier {
+                    let customer = try await MemberStore.find(member, on: connection)?.customerID ?? 0
                     try await context.publish(
                         TierChanged(
-                            program: program.id, changes: [.init(member: member, from: before.tier, to: after.tier)],
+                            program: program.id,
+                            changes: [.init(member: member, customer: customer, from: before.tier, to: after.tier)],
                             source: source, order: order))
                 }
                 return
@@ -148,9 +151,11 @@ enum Loyalty {
             let (program, tiers) = (found.program, found.tiers)
             var member = found.member
             if member == nil, program.enrolment == .firstOrder {
-                member =
+                let enrolled =
                     try await MemberStore.enrol(customer: order.customerID, in: program, knownAbsent: true, on: tenant)
                     .member
+                try await context.publish(MemberEnrolled(member: enrolled, source: "order", order: order.id))
+                member = enrolled
             }
             guard let member else { continue }
             let evaluator = TierEvaluator(program, tiers: tiers, tenant: context.tenant)
@@ -172,6 +177,16 @@ enum Loyalty {
             // Tiers replaced since they were read: the points are credited, the decision is made
             // again under the tiers now current.
             let revision = try await write.run(on: tenant)
+            if points > 0 {
+                try await context.publish(
+                    PointsMoved(
+                        kind: .earned,
+                        moves: [
+                            .init(
+                                member: member.id, customer: order.customerID, program: program.id, points: points,
+                                balanceAfter: figures.points)
+                        ], order: order.id, reason: nil))
+            }
             if revision != program.tiersRevision {
                 try await settle(
                     member.id, program: program, evaluator: evaluator, standing: before, figures: figures,
@@ -180,7 +195,10 @@ enum Loyalty {
             } else if after.tier != before.tier {
                 try await context.publish(
                     TierChanged(
-                        program: program.id, changes: [.init(member: member.id, from: before.tier, to: after.tier)],
+                        program: program.id,
+                        changes: [
+                            .init(member: member.id, customer: order.customerID, from: before.tier, to: after.tier)
+                        ],
                         source: "order", order: order.id))
             }
         }
@@ -192,7 +210,16 @@ enum Loyalty {
         let order = event.order
         for member in try await MemberStore.memberships(of: order.customerID, on: context.connection) {
             guard let program = try await ProgramStore.find(member.programID, on: context.connection) else { continue }
-            _ = try await PointsStore.reverse(order: order.id, member: member.id, on: context.connection)
+            if let entry = try await PointsStore.reverse(order: order.id, member: member.id, on: context.connection) {
+                try await context.publish(
+                    PointsMoved(
+                        kind: .adjusted,
+                        moves: [
+                            .init(
+                                member: member.id, customer: order.customerID, program: program.id,
+                                points: entry.points, balanceAfter: entry.balanceAfter)
+                        ], order: order.id, reason: "order cancelled"))
+            }
             try await evaluate(member.id, program: program, source: "cancellation", order: order.id, in: context)
         }
     }

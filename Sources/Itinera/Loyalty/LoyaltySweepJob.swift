@@ -19,11 +19,17 @@ struct LoyaltySweepJob: JobHandler {
         var expiredMembers = 0
         while true {
             let batch = try await run.inTenant { tenant in
-                try await PointsStore.expire(dueBy: now, members: expiryBatch, on: tenant)
+                let moves = try await PointsStore.expire(dueBy: now, members: expiryBatch, on: tenant)
+                if !moves.isEmpty {
+                    try await events.publish(
+                        PointsMoved(kind: .expired, moves: moves, order: nil, reason: nil),
+                        in: EventContext(connection: tenant, tenant: run.tenant, events: events))
+                }
+                return moves
             }
-            guard batch.members > 0 else { break }
-            expiredPoints += batch.points
-            expiredMembers += batch.members
+            guard !batch.isEmpty else { break }
+            expiredPoints -= batch.reduce(0) { $0 + $1.points }
+            expiredMembers += batch.count
             try await run.progress(done: Int64(expiredMembers), total: nil)
         }
         let programs = try await run.inTenant { tenant in try await ProgramStore.ids(on: tenant) }

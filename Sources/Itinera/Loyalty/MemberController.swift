@@ -79,6 +79,15 @@ struct MemberController: Sendable {
                     -body.points, kind: .adjust, member: member.id, reason: reason, actor: actor, on: tenant)
             }
             guard let entry else { throw Self.shortOfPoints(member.id, want: -body.points) }
+            let context = EventContext(connection: tenant, tenant: principal.tenant, events: events)
+            try await context.publish(
+                PointsMoved(
+                    kind: .adjusted,
+                    moves: [
+                        .init(
+                            member: member.id, customer: member.customerID, program: program.id, points: entry.points,
+                            balanceAfter: entry.balanceAfter)
+                    ], order: nil, reason: reason))
             try await AuditLog.record(
                 principal.auditEvent(
                     action: "member.points.adjust", targetType: "member", targetID: String(member.id), before: nil,
@@ -119,6 +128,15 @@ struct MemberController: Sendable {
                         actor: (principal.auditActor.type, principal.auditActor.id),
                         on: tenant)
                 else { throw Self.shortOfPoints(member.id, want: body.points) }
+                try await events.publish(
+                    PointsMoved(
+                        kind: .redeemed,
+                        moves: [
+                            .init(
+                                member: member.id, customer: member.customerID, program: program.id,
+                                points: entry.points, balanceAfter: entry.balanceAfter)
+                        ], order: nil, reason: reason),
+                    in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
                 try await Loyalty.pointsChanged(
                     member.id, program: program,
                     in: EventContext(connection: tenant, tenant: principal.tenant, events: events))

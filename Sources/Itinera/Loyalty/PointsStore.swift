@@ -162,8 +162,9 @@ enum PointsStore {
     /// member's lots are emptied, their balance lowered, and one `expire` entry appended. The members'
     /// rows are locked first, in a statement of their own, so that the write-off sees every
     /// redemption that committed before it (the same order a redemption takes its locks in).
+    /// Answers each member's write-off.
     static func expire(dueBy now: Date, members limit: Int, on tenant: TenantConnection) async throws
-        -> (members: Int, points: Int64)
+        -> [PointsMoved.Move]
     {
         var due: [Int64] = []
         for try await id in try await tenant.query(
@@ -175,7 +176,7 @@ enum PointsStore {
             FOR NO KEY UPDATE OF m
             """
         ).decode(Int64.self) { due.append(id) }
-        guard !due.isEmpty else { return (0, 0) }
+        guard !due.isEmpty else { return [] }
         let rows = try await tenant.query(
             """
             WITH due AS (
@@ -189,16 +190,18 @@ enum PointsStore {
             ), balance AS (
                 UPDATE members m SET points_balance = m.points_balance - p.points
                 FROM per_member p WHERE m.id = p.member_id
-                RETURNING m.id, m.points_balance, p.points
+                RETURNING m.id, m.customer_id, m.program_id, m.points_balance, p.points
             ), entries AS (
                 INSERT INTO points_ledger (member_id, kind, points, balance_after, actor_type)
                 SELECT b.id, 'expire', -b.points, b.points_balance, 'system' FROM balance b
-                RETURNING points
             )
-            SELECT count(*)::int, coalesce(-sum(points), 0)::bigint FROM entries
+            SELECT id, customer_id, program_id, -points, points_balance FROM balance ORDER BY id
             """
         )
-        for try await (members, points) in rows.decode((Int, Int64).self) { return (members, points) }
-        return (0, 0)
+        return try rows.collect().map { row in
+            let (member, customer, program, points, balance) = try row.decode((Int64, Int64, Int64, Int64, Int64).self)
+            return PointsMoved.Move(
+                member: member, customer: customer, program: program, points: points, balanceAfter: balance)
+        }
     }
 }

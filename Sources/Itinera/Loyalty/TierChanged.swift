@@ -4,6 +4,8 @@
 struct TierChanged: DomainEvent {
     struct Change: Sendable, Equatable {
         let member: Int64
+        /// The member's customer.
+        let customer: Int64
         let from: String?
         let to: String?
     }

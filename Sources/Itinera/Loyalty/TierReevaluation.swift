@@ -211,14 +211,16 @@ struct TierReevaluation: Sendable {
                 FROM changed c WHERE c.old_tier IS DISTINCT FROM c.new_tier
                 RETURNING 1
             )
-            SELECT id, old_tier, new_tier FROM changed WHERE old_tier IS DISTINCT FROM new_tier ORDER BY id
+            SELECT id, customer_id, old_tier, new_tier FROM changed WHERE old_tier IS DISTINCT FROM new_tier ORDER BY id
             """
         query.binds.append(source)
         query.binds.append(start)
         query.binds.append(asOf)
         var changes: [TierChanged.Change] = []
-        for try await (member, from, to) in try await tenant.query(query).decode((Int64, String?, String?).self) {
-            changes.append(TierChanged.Change(member: member, from: from, to: to))
+        for try await (member, customer, from, to) in try await tenant.query(query).decode(
+            (Int64, Int64, String?, String?).self)
+        {
+            changes.append(TierChanged.Change(member: member, customer: customer, from: from, to: to))
         }
         return changes
     }
