@@ -16,13 +16,29 @@ struct OutboxEvent: Sendable, Equatable {
     /// A JSON object.
     let data: String
 
-    init(type: String, entityType: String, entityID: String, orderingKey: String, data: String, id: UUID = UUID()) {
+    init(
+        type: String, entityType: String, entityID: String, orderingKey: String, data: String,
+        id: UUID = OutboxEvent.timeOrderedID()
+    ) {
         self.id = id
         self.type = type
         self.entityType = entityType
         self.entityID = entityID
         self.orderingKey = orderingKey
         self.data = data
+    }
+
+    /// A UUID of version 7: the milliseconds since 1970 in its first 48 bits, then random bits, so
+    /// ids made later sort later (RFC 9562).
+    static func timeOrderedID(at date: Date = Date()) -> UUID {
+        var bytes = UUID().uuid
+        let milliseconds = UInt64(max(date.timeIntervalSince1970, 0) * 1000)
+        withUnsafeMutableBytes(of: &bytes) { raw in
+            for index in 0..<6 { raw[index] = UInt8(truncatingIfNeeded: milliseconds >> (40 - 8 * UInt64(index))) }
+            raw[6] = 0x70 | (raw[6] & 0x0F)
+            raw[8] = 0x80 | (raw[8] & 0x3F)
+        }
+        return UUID(uuid: bytes)
     }
 
     /// The ordering key of events about customer `id`.
