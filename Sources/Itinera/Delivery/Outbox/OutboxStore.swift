@@ -12,6 +12,16 @@ enum OutboxStore {
         throws
     {
         guard !events.isEmpty else { return }
+        // One event (nearly every change) goes through `outbox_append`, which writes deliveries only
+        // when an endpoint wants the event; several (a bulk re-evaluation's tier changes) in one
+        // statement.
+        if events.count == 1, let event = events.first {
+            connection.connection.sendWithNext(
+                try appendOneStatement
+                    .binding(event.id).binding(event.type).binding(event.entityType).binding(event.entityID)
+                    .binding(event.orderingKey).binding(event.data).binding(tenant).binding(maxAttempts))
+            return
+        }
         let statement =
             try appendStatement
             .binding(events.map(\.id)).binding(events.map(\.type)).binding(events.map(\.entityType))
@@ -20,12 +30,16 @@ enum OutboxStore {
         connection.connection.sendWithNext(statement)
     }
 
+    /// One event through `outbox_append` (its SQL is in the tenant migration that made the outbox).
+    private static let appendOneStatement = PQStatement(
+        prepared: "SELECT outbox_append($1, $2, $3, $4, $5, \(OutboxEvent.schemaVersion), $6, $7, $8::int)")
+
     private static let appendStatement = PQStatement(
         prepared: """
             WITH e AS (
                 INSERT INTO outbox_events (id, type, entity_type, entity_id, ordering_key, schema_version, data)
                 SELECT u.id, u.type, u.entity_type, u.entity_id, u.ordering_key, \(OutboxEvent.schemaVersion),
-                       u.data::jsonb
+                       u.data::json
                 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
                      WITH ORDINALITY AS u(id, type, entity_type, entity_id, ordering_key, data, n)
                 ORDER BY u.n
