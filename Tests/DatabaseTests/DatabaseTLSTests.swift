@@ -8,33 +8,14 @@ import Testing
 /// libpq, the session is encrypted, and a server whose certificate the root does not vouch for is
 /// refused.
 @Suite struct DatabaseTLSTests {
-    /// Makes a self-signed certificate and its key under `directory` with the `openssl` tool.
-    static func certificate(in directory: URL, name: String) throws -> (certificate: String, key: String) {
-        let certificate = directory.appendingPathComponent("\(name).crt").path
-        let key = directory.appendingPathComponent("\(name).key").path
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-            "-keyout", key, "-out", certificate,
-        ]
-        openssl.standardOutput = FileHandle.nullDevice
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        guard openssl.terminationStatus == 0 else { throw TestSupportError("openssl req failed") }
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
-        return (certificate, key)
-    }
-
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+    @Test(.enabled(if: TestCertificates.available))
     func test_aTLSDatabase_isReachedEncrypted_andAnUnvouchedCertificateIsRefused() async throws {
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
             "itinera-tls-\(UUID().uuidString.prefix(8))")
         let certificates = directory.appendingPathComponent("tls")
         try FileManager.default.createDirectory(at: certificates, withIntermediateDirectories: true)
-        let server = try Self.certificate(in: certificates, name: "server")
-        let stranger = try Self.certificate(in: certificates, name: "stranger")
+        let server = try TestCertificates.selfSigned(in: certificates, name: "server")
+        let stranger = try TestCertificates.selfSigned(in: certificates, name: "stranger")
         var cluster = try EmbeddedPostgres(directory: directory, durability: .throwaway, logger: testLogger)
         cluster.port = try ServerProcess.freePort()
         cluster.extraOptions = [

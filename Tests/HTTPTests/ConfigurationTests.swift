@@ -53,4 +53,30 @@ import Testing
             _ = try ConfigurationSources(flags: ["bcrypt-cost": "8"], environment: [:]).resolve()
         }
     }
+
+    /// Delivery settings: webhooks' private receivers, retry waits and lease; e-mail's server and sender.
+    @Test func test_deliverySettings_areReadAndChecked() throws {
+        let configuration = try ConfigurationSources(
+            flags: [:],
+            environment: [
+                "ITINERA_WEBHOOK_ALLOW_PRIVATE": "1", "ITINERA_WEBHOOK_RETRY_SECONDS": "0.5, 10",
+                "ITINERA_JOB_LEASE_SECONDS": "30", "ITINERA_SMTP_URL": "smtps://u:p@mail.example.com",
+                "ITINERA_MAIL_FROM": "Trips <trips@example.com>",
+            ]
+        ).resolve()
+        #expect(configuration.webhooks.allowPrivate)
+        #expect(configuration.webhooks.retrySchedule == [.milliseconds(500), .seconds(10)])
+        #expect(configuration.webhooks.maxAttempts == 3)
+        #expect(configuration.jobLease == .seconds(30))
+        #expect(configuration.mail?.port == 465 && configuration.mail?.fromAddress == "trips@example.com")
+        for environment in [
+            ["ITINERA_WEBHOOK_ALLOW_PRIVATE": "maybe"], ["ITINERA_WEBHOOK_RETRY_SECONDS": "5,x"],
+            ["ITINERA_WEBHOOK_RETRY_SECONDS": "0"], ["ITINERA_SMTP_URL": "smtp://mail.example.com"],
+            ["ITINERA_JOB_LEASE_SECONDS": "1"],
+        ] {
+            #expect(throws: ConfigurationError.self, "\(environment)") {
+                try ConfigurationSources(flags: [:], environment: environment).resolve()
+            }
+        }
+    }
 }

@@ -13,7 +13,7 @@ public struct ConfigurationSources: Sendable {
         "session-ttl-hours", "log-level", "db-connections", "bcrypt-cost", "spare-schemas",
         "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst", "job-workers",
         "loyalty-sweep-hours", "shutdown-seconds", "webhook-allow-private", "webhook-retry-seconds",
-        "webhook-ca-file", "job-lease-seconds",
+        "webhook-ca-file", "job-lease-seconds", "smtp-url", "mail-from", "smtp-ca-file",
     ]
 
     public var flags: [String: String]
@@ -132,6 +132,14 @@ public struct ConfigurationSources: Sendable {
             configuration.webhooks.retrySchedule = try WebhookSettings.schedule(schedule)
         }
         configuration.webhooks.extraTrustRoots = value("webhook-ca-file")
+        if let url = value("smtp-url") {
+            guard let from = value("mail-from") else {
+                throw ConfigurationError("smtp-url needs mail-from, the sender's address")
+            }
+            var mail = try MailSettings(url: url, from: from)
+            mail.extraTrustRoots = value("smtp-ca-file")
+            configuration.mail = mail
+        }
         return configuration
     }
 
