@@ -54,3 +54,56 @@ struct TickJob: JobHandler {
         }
     }
 }
+
+extension SchedulerTests {
+    /// The daily prune deletes outbox events and ended jobs older than the retention, and keeps the rest.
+    @Test func test_prune_removesWhatIsOlderThanTheRetention() async throws {
+        try await TestDatabase.with { db in
+            let parts = db.parts {
+                WebhookTests.configure(&$0)
+                $0.outboxRetention = .seconds(3600)
+            }
+            try await Application(router: try buildRouter(parts)).test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "prune")
+                _ = try await WebhookTests.createEndpoint(
+                    client, token: tenant.token, url: "https://hooks.example.com/x", types: ["order.created"])
+                for index in 0..<3 {
+                    _ = try await client.send(
+                        .post, "/v1/orders", json: WebhookTests.order(phone: "13800138000", external: "p-\(index)"),
+                        token: tenant.token, headers: WebhookTests.key("p-\(index)"))
+                }
+                let tenantID = UUID(uuidString: tenant.id)!
+                // Two of the three orders' events and their deliveries' jobs are two hours old.
+                try await db.inTenant(tenant.slug) { connection in
+                    try await connection.execute(
+                        """
+                        UPDATE outbox_events SET occurred_at = now() - interval '2 hours'
+                        WHERE id IN (SELECT id FROM outbox_events WHERE type = 'order.created' ORDER BY position LIMIT 2)
+                        """)
+                }
+                try await db.client.execute(
+                    """
+                    UPDATE itinera.jobs SET state = 'succeeded', finished_at = now() - interval '2 hours',
+                        lease_owner = NULL, lease_until = NULL
+                    WHERE tenant_id = \(tenantID) AND kind = 'webhook.deliver'
+                    """, logger: db.logger)
+                let job = try await db.client.withConnection { connection in
+                    try await JobStore.enqueue(
+                        JobRequest(kind: OutboxPruneJob.kind), tenant: tenantID, on: connection, logger: db.logger)
+                }
+                #expect(try await makeJobWorker(parts).drain() >= 1)
+                let result = try await db.scalar(
+                    "SELECT result::text FROM itinera.jobs WHERE id = \(job.id)", as: String.self)
+                let counts = try JSONSerialization.jsonObject(with: Data((result ?? "{}").utf8)) as? [String: Int]
+                #expect(counts == ["events": 2, "jobs": 3])
+                let left = try await db.inTenant(tenant.slug) { connection in
+                    try await connection.query(
+                        "SELECT (SELECT count(*)::int FROM outbox_events), (SELECT count(*)::int FROM webhook_deliveries)"
+                    ).first?.decode((Int, Int).self)
+                }
+                // The customer's creation and the newest order are kept, with the one delivery.
+                #expect(left?.0 == 2 && left?.1 == 1)
+            }
+        }
+    }
+}

@@ -214,8 +214,13 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
         handlers: [
             TierReevaluationJob(events: events), LoyaltySweepJob(events: events),
             WebhookDeliveryJob(client: try WebhookClient(settings: parts.configuration.webhooks)),
+            OutboxPruneJob(retention: parts.configuration.outboxRetention),
         ],
-        periodic: schedules ? [(LoyaltySweepJob.kind, parts.configuration.loyaltySweepInterval)] : [],
+        periodic: schedules
+            ? [
+                (LoyaltySweepJob.kind, parts.configuration.loyaltySweepInterval),
+                (OutboxPruneJob.kind, .seconds(24 * 3600)),
+            ] : [],
         lease: parts.configuration.jobLease,
         logger: parts.logger)
 }

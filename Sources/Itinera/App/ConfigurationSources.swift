@@ -13,7 +13,7 @@ public struct ConfigurationSources: Sendable {
         "session-ttl-hours", "log-level", "db-connections", "bcrypt-cost", "spare-schemas",
         "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst", "job-workers",
         "loyalty-sweep-hours", "shutdown-seconds", "webhook-allow-private", "webhook-retry-seconds",
-        "webhook-ca-file", "job-lease-seconds", "smtp-url", "mail-from", "smtp-ca-file",
+        "webhook-ca-file", "job-lease-seconds", "smtp-url", "mail-from", "smtp-ca-file", "outbox-retention-days",
     ]
 
     public var flags: [String: String]
@@ -90,6 +90,9 @@ public struct ConfigurationSources: Sendable {
         }
         if let workers = value("job-workers") {
             configuration.jobWorkers = try integer("job-workers", workers, in: 0...32)
+        }
+        if let days = value("outbox-retention-days") {
+            configuration.outboxRetention = .seconds(try integer("outbox-retention-days", days, in: 1...3650) * 86_400)
         }
         if let seconds = value("job-lease-seconds") {
             configuration.jobLease = .seconds(try integer("job-lease-seconds", seconds, in: 2...3600))

@@ -52,6 +52,8 @@ public struct ServerConfiguration: Sendable {
     public var shutdownDeadline: Duration = .seconds(25)
     /// How webhooks are sent (private receivers, retries, timeout).
     public var webhooks = WebhookSettings()
+    /// How long outbox events and ended jobs are kept (the daily `delivery.prune`).
+    public var outboxRetention: Duration = .seconds(30 * 24 * 3600)
     /// Where e-mail goes (`ITINERA_SMTP_URL`, `ITINERA_MAIL_FROM`); nil sends none.
     public var mail: MailSettings?
     /// Adds `GET /bench/select1`, the benchmark's framework-and-driver ceiling. Off in production.

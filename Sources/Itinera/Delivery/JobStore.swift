@@ -58,14 +58,16 @@ enum JobStore {
         return nil
     }
 
-    /// A tenant's jobs, newest first, `limit + 1` of them after job `after` (the cursor).
+    /// A tenant's jobs, newest first, `limit + 1` of them after job `after` (the cursor). Webhook
+    /// deliveries (one job each, with a log of their own) only when asked for by kind.
     static func list(
         tenant: UUID, kind: String?, after: UUID?, limit: Int, on connection: PQConnection, logger: Logger
     ) async throws -> [Job] {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: columns) FROM itinera.jobs j
-            WHERE j.tenant_id = \(tenant) AND (\(kind)::text IS NULL OR j.kind = \(kind))
+            WHERE j.tenant_id = \(tenant)
+              AND ((\(kind)::text IS NULL AND j.kind <> 'webhook.deliver') OR j.kind = \(kind))
               AND (\(after)::uuid IS NULL
                    OR (j.created_at, j.id) < (SELECT c.created_at, c.id FROM itinera.jobs c
                                               WHERE c.id = \(after) AND c.tenant_id = \(tenant)))
@@ -235,6 +237,20 @@ enum JobStore {
             RETURNING 1
             """, logger: logger)
         return rows.count
+    }
+}
+
+extension JobStore {
+    /// Deletes the tenant's jobs that ended before `before`; answers how many.
+    static func prune(tenant: UUID, endedBefore before: Date, on connection: PQConnection, logger: Logger)
+        async throws -> Int
+    {
+        try await connection.query(
+            """
+            DELETE FROM itinera.jobs
+            WHERE tenant_id = \(tenant) AND finished_at < \(before) AND state IN ('succeeded', 'failed', 'cancelled')
+            """, logger: logger
+        ).affected
     }
 }
 

@@ -53,4 +53,15 @@ enum OutboxStore {
             )
             \(WebhookDeliveryStore.queueJobs(events: "e", tenant: "$7::uuid", attempts: "$8", source: "'outbox'"))
             """)
+
+    /// Deletes up to `limit` of the oldest events written before `before`, with their deliveries;
+    /// answers how many.
+    static func prune(before: Date, limit: Int, on tenant: TenantConnection) async throws -> Int {
+        try await tenant.query(
+            """
+            DELETE FROM outbox_events WHERE id IN (
+                SELECT id FROM outbox_events WHERE occurred_at < \(before) ORDER BY position LIMIT \(limit))
+            """
+        ).affected
+    }
 }
