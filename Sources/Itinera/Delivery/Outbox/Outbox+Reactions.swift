@@ -37,10 +37,11 @@ enum Outbox {
         }
         events.on(MemberEnrolled.self) { event, context in
             let member = event.member
-            let data = try OutboxEvent.json(
-                MemberData(
-                    id: String(member.id), programId: String(member.programID), customerId: String(member.customerID),
-                    cardNumber: member.cardNumber, source: event.source, orderId: event.order.map(String.init)))
+            let data = try OutboxEvent.object([
+                "id": String(member.id), "program_id": String(member.programID),
+                "customer_id": String(member.customerID), "card_number": member.cardNumber, "source": event.source,
+                "order_id": event.order.map(String.init),
+            ])
             try append(
                 [
                     OutboxEvent(
@@ -54,12 +55,12 @@ enum Outbox {
                     OutboxEvent(
                         type: "points.\(event.kind.rawValue)", entityType: "member", entityID: String(move.member),
                         orderingKey: OutboxEvent.customerKey(move.customer),
-                        data: try OutboxEvent.json(
-                            PointsData(
-                                memberId: String(move.member), programId: String(move.program),
-                                customerId: String(move.customer), points: move.points,
-                                balanceAfter: move.balanceAfter, orderId: event.order.map(String.init),
-                                reason: event.reason)))
+                        data: try OutboxEvent.object([
+                            "member_id": String(move.member), "program_id": String(move.program),
+                            "customer_id": String(move.customer), "points": move.points,
+                            "balance_after": move.balanceAfter, "order_id": event.order.map(String.init),
+                            "reason": event.reason,
+                        ]))
                 }, context)
         }
         events.on(TierChanged.self) { event, context in
@@ -68,11 +69,11 @@ enum Outbox {
                     OutboxEvent(
                         type: "member.tier_changed", entityType: "member", entityID: String(change.member),
                         orderingKey: OutboxEvent.customerKey(change.customer),
-                        data: try OutboxEvent.json(
-                            TierChangeData(
-                                programId: String(event.program), memberId: String(change.member),
-                                fromTier: change.from, toTier: change.to, source: event.source,
-                                orderId: event.order.map(String.init))))
+                        data: try OutboxEvent.object([
+                            "program_id": String(event.program), "member_id": String(change.member),
+                            "from_tier": change.from, "to_tier": change.to, "source": event.source,
+                            "order_id": event.order.map(String.init),
+                        ]))
                 }, context)
         }
     }
@@ -87,71 +88,5 @@ enum Outbox {
         OutboxEvent(
             type: type, entityType: "order", entityID: String(order.id),
             orderingKey: OutboxEvent.customerKey(order.customerID), data: try OutboxEvent.json(order.api))
-    }
-
-    private struct MemberData: Encodable {
-        let id, programId, customerId, cardNumber, source: String
-        let orderId: String?
-
-        enum CodingKeys: String, CodingKey {
-            case id, programId = "program_id", customerId = "customer_id", cardNumber = "card_number", source
-            case orderId = "order_id"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(programId, forKey: .programId)
-            try container.encode(customerId, forKey: .customerId)
-            try container.encode(cardNumber, forKey: .cardNumber)
-            try container.encode(source, forKey: .source)
-            try container.encode(orderId, forKey: .orderId)
-        }
-    }
-
-    private struct PointsData: Encodable {
-        let memberId, programId, customerId: String
-        let points, balanceAfter: Int64
-        let orderId, reason: String?
-
-        enum CodingKeys: String, CodingKey {
-            case memberId = "member_id", programId = "program_id", customerId = "customer_id", points
-            case balanceAfter = "balance_after", orderId = "order_id", reason
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(memberId, forKey: .memberId)
-            try container.encode(programId, forKey: .programId)
-            try container.encode(customerId, forKey: .customerId)
-            try container.encode(points, forKey: .points)
-            try container.encode(balanceAfter, forKey: .balanceAfter)
-            try container.encode(orderId, forKey: .orderId)
-            try container.encode(reason, forKey: .reason)
-        }
-    }
-
-    private struct TierChangeData: Encodable {
-        let programId: String
-        let memberId: String
-        let fromTier: String?
-        let toTier: String?
-        let source: String
-        let orderId: String?
-
-        enum CodingKeys: String, CodingKey {
-            case programId = "program_id", memberId = "member_id", fromTier = "from_tier", toTier = "to_tier"
-            case source, orderId = "order_id"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(programId, forKey: .programId)
-            try container.encode(memberId, forKey: .memberId)
-            try container.encode(fromTier, forKey: .fromTier)
-            try container.encode(toTier, forKey: .toTier)
-            try container.encode(source, forKey: .source)
-            try container.encode(orderId, forKey: .orderId)
-        }
     }
 }

@@ -49,6 +49,16 @@ struct OutboxEvent: Sendable, Equatable {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// A JSON object of `fields` (a nil value is `null`), keys sorted.
+    static func object(_ fields: KeyValuePairs<String, (any Sendable)?>) throws -> String {
+        var object: [String: Any] = [:]
+        for (key, value) in fields { object[key] = value ?? NSNull() }
+        return String(
+            decoding: try JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
+            as: UTF8.self)
+    }
+
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
