@@ -244,17 +244,3 @@ import Testing
         }
     }
 }
-
-@Suite struct OutboxEventTests {
-    /// Outbox ids are UUIDs of version 7 (RFC 9562): version and variant bits set, the time first, so
-    /// a later id sorts after an earlier one.
-    @Test func test_idsAreTimeOrderedVersion7() {
-        let earlier = OutboxEvent.timeOrderedID(at: Date(timeIntervalSince1970: 1_796_000_000))
-        let later = OutboxEvent.timeOrderedID(at: Date(timeIntervalSince1970: 1_796_000_000.002))
-        #expect(earlier.uuidString.lowercased().hasPrefix("01a2"))
-        #expect(Array(earlier.uuidString)[14] == "7")
-        #expect(["8", "9", "A", "B"].contains(Array(earlier.uuidString)[19]))
-        #expect(earlier.uuidString < later.uuidString)
-        #expect(earlier != OutboxEvent.timeOrderedID(at: Date(timeIntervalSince1970: 1_796_000_000)))
-    }
-}
