@@ -77,14 +77,15 @@ import Testing
 
     @Test func test_rolesFollowAPIDocument() {
         // API.md: analysts only read; agents also write customers; marketers also shape segments (tags,
-        // RFM) and loyalty programmes; only owners and admins administer users, keys and the tenant.
+        // RFM), loyalty programmes and message templates; only owners and admins administer users, keys and the tenant.
         let customerWrites: Set = [
             "createCustomer", "updateCustomer", "eraseCustomer", "mergeCustomers", "createInteraction", "createOrder",
             "cancelOrder", "tagCustomer", "untagCustomer", "enrolMember", "adjustMemberPoints", "redeemMemberPoints",
         ]
         let marketing: Set = [
             "createTag", "deleteTag", "recomputeRfm", "createSegment", "updateSegment", "deleteSegment",
-            "createProgram", "replaceProgramTiers",
+            "createProgram", "replaceProgramTiers", "putMessageTemplate", "deleteMessageTemplate",
+            "previewMessageTemplate",
         ]
         for (operation, rule) in AccessTable.rules where rule.audience == .tenant {
             if operation.hasPrefix("list") || operation.hasPrefix("get") || operation == "deleteCurrentSession" {

@@ -85,6 +85,11 @@ import Testing
                     .post, "/v1/webhook-endpoints", json: ["url": "https://hooks.example.com/itinera"],
                     token: tenant.token)
                 #expect(endpoint.status == .created)
+                let template = try await client.send(
+                    .put, "/v1/message-templates/welcome",
+                    json: ["channel": "sms", "purpose": "service", "body": "Welcome, {{customer.name}}"],
+                    token: tenant.token)
+                #expect(template.status == .created)
                 // And customer data of every kind: identities, consents, orders, interactions, a merge,
                 // idempotency keys, and the outbox.
                 for (index, phone) in ["13800138000", "13900139000"].enumerated() {
@@ -180,6 +185,7 @@ import Testing
                         "customer_tags", "idempotency_keys", "imports", "interactions", "orders", "segments", "tags",
                         "tenant_settings", "programs", "tiers", "program_card_sequences", "members", "points_ledger",
                         "point_lots", "tier_history", "outbox_events", "webhook_endpoints", "webhook_deliveries",
+                        "message_templates",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

@@ -112,6 +112,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             MemberController(access: access, events: events, logger: logger),
             JobController(access: access, logger: logger),
             WebhookController(access: access, settings: configuration.webhooks, logger: logger),
+            MessageTemplateController(access: access, logger: logger),
         ]))
 
     ItineraMetrics.bootstrap()

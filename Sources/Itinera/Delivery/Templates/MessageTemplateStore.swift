@@ -1,0 +1,80 @@
+import Foundation
+import PostgresNIO
+
+/// The SQL of message templates and of the variables they are rendered with (tenant schema).
+enum MessageTemplateStore {
+    static let columns = "t.name, t.channel, t.purpose, t.subject, t.body, t.created_at, t.updated_at"
+
+    static func template(from row: PQRow) throws -> MessageTemplate {
+        let (name, channel, purpose, subject, body, created, updated) = try row.decode(
+            (String, String, String, String?, String, Date, Date).self)
+        return MessageTemplate(
+            name: name, channel: channel, purpose: purpose, subject: subject, body: body, createdAt: created,
+            updatedAt: updated)
+    }
+
+    static func list(after: String?, limit: Int, on tenant: TenantConnection) async throws -> [MessageTemplate] {
+        try await tenant.query(
+            """
+            SELECT \(unescaped: columns) FROM message_templates t
+            WHERE \(after)::text IS NULL OR t.name > \(after) ORDER BY t.name LIMIT \(limit)
+            """
+        ).collect().map(template(from:))
+    }
+
+    static func find(_ name: String, on tenant: TenantConnection) async throws -> MessageTemplate? {
+        try await tenant.query(
+            "SELECT \(unescaped: columns) FROM message_templates t WHERE t.name = \(name) FOR UPDATE"
+        ).first.map(template(from:))
+    }
+
+    static func count(on tenant: TenantConnection) async throws -> Int {
+        try await tenant.query("SELECT count(*)::int FROM message_templates").first?.decode(Int.self) ?? 0
+    }
+
+    /// Creates or replaces the template; answers it as stored.
+    static func save(_ template: MessageTemplate, on tenant: TenantConnection) async throws -> MessageTemplate {
+        let rows = try await tenant.query(
+            """
+            INSERT INTO message_templates AS t (name, channel, purpose, subject, body)
+            VALUES (\(template.name), \(template.channel), \(template.purpose), \(template.subject), \(template.body))
+            ON CONFLICT (name) DO UPDATE SET channel = excluded.channel, purpose = excluded.purpose,
+                subject = excluded.subject, body = excluded.body, updated_at = now()
+            RETURNING \(unescaped: columns)
+            """)
+        guard let row = rows.first else { throw JobError("the template upsert returned no row") }
+        return try Self.template(from: row)
+    }
+
+    static func delete(_ name: String, on tenant: TenantConnection) async throws -> Bool {
+        try await tenant.query("DELETE FROM message_templates WHERE name = \(name) RETURNING 1").count == 1
+    }
+
+    /// What a message to `customer` about `order` is rendered with: `customer` (id, name, first
+    /// name, e-mail, phone, city), `order` and `trip` (destination, travel dates, product), as JSON;
+    /// nil when the customer is not there (or erased). An order of another customer is not read.
+    static func variables(customer: Int64, order: Int64?, on tenant: TenantConnection) async throws -> String? {
+        try await tenant.query(
+            """
+            SELECT jsonb_build_object(
+                'customer', jsonb_build_object(
+                    'id', c.id::text, 'name', c.name, 'first_name', split_part(coalesce(c.name, ''), ' ', 1),
+                    'city', c.city,
+                    'email', (SELECT i.value FROM customer_identities i
+                              WHERE i.customer_id = c.id AND i.kind = 'email' ORDER BY i.created_at LIMIT 1),
+                    'phone', (SELECT i.value FROM customer_identities i
+                              WHERE i.customer_id = c.id AND i.kind = 'phone' ORDER BY i.created_at LIMIT 1)),
+                'order', (SELECT jsonb_build_object(
+                              'id', o.id::text, 'product', o.product_name, 'destination', o.destination,
+                              'amount', trim(to_char(o.amount_minor / 100.0, 'FM999999999990.00')) || ' ' || o.currency,
+                              'travel_start', o.travel_start::text, 'travel_end', o.travel_end::text)
+                          FROM orders o WHERE o.id = \(order) AND o.customer_id = c.id),
+                'trip', (SELECT jsonb_build_object(
+                             'destination', o.destination, 'start', o.travel_start::text, 'end', o.travel_end::text)
+                         FROM orders o WHERE o.id = \(order) AND o.customer_id = c.id)
+            )::text
+            FROM customers c WHERE c.id = \(customer) AND c.erased_at IS NULL
+            """
+        ).first?.decode(String.self)
+    }
+}
