@@ -12,7 +12,7 @@ import Testing
 @Suite struct WorkerCrashTests {
     static let environment = [
         "ITINERA_WEBHOOK_ALLOW_PRIVATE": "1", "ITINERA_JOB_LEASE_SECONDS": "3",
-        "ITINERA_WEBHOOK_RETRY_SECONDS": "0.2,0.2,0.2",
+        "ITINERA_WEBHOOK_RETRY_SECONDS": "0.2,0.2,0.2", "ITINERA_DB_CONNECTIONS": "8",
     ]
 
     static func send(

@@ -28,7 +28,9 @@ public actor TestCluster {
         EmbeddedPostgres.reapAbandoned(prefix: "itinera-tests-", logger: logger)
         let directory = URL(fileURLWithPath: "/tmp/itinera-tests-\(getpid())")
         try? FileManager.default.removeItem(at: directory)
-        let embedded = try EmbeddedPostgres(directory: directory, durability: .throwaway, logger: logger)
+        var embedded = try EmbeddedPostgres(directory: directory, durability: .throwaway, logger: logger)
+        // The suites run in parallel, some with `itinera serve` processes of their own (each a pool).
+        embedded.extraOptions = ["-c max_connections=400"]
         try embedded.start()
         try await embedded.prepareApplicationDatabase()
         registerCleanup(embedded)

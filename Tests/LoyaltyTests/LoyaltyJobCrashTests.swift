@@ -40,7 +40,7 @@ import Testing
                 }
             }
             while !locked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
-            let environment = ["ITINERA_JOB_LEASE_SECONDS": "3"]
+            let environment = ["ITINERA_JOB_LEASE_SECONDS": "3", "ITINERA_DB_CONNECTIONS": "8"]
             let first = try await ServerProcess(database: db.settings, environment: environment)
             for _ in 0..<500 where try await state() != "running" { try await Task.sleep(for: .milliseconds(20)) }
             #expect(try await state() == "running")
