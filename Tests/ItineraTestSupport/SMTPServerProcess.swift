@@ -83,7 +83,10 @@ public final class SMTPServerProcess: @unchecked Sendable {
     }
 
     public func stop() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 
