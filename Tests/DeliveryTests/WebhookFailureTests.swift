@@ -79,3 +79,45 @@ import Testing
         }
     }
 }
+
+@Suite struct WebhookReplayLimitTests {
+    /// A replay over a range holding more events than the limit queues nothing; the delivery log
+    /// pages through every delivery once, cursor after cursor.
+    @Test func test_aRangeOverTheLimitQueuesNothing_andTheLogPagesThroughEveryDeliveryOnce() async throws {
+        try await TestDatabase.with { db in
+            let parts = db.parts(WebhookTests.configure)
+            try await Application(router: try buildRouter(parts)).test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "replaylimit")
+                let endpoint = try await WebhookTests.createEndpoint(
+                    client, token: tenant.token, url: "https://hooks.example.com/x", types: ["order.created"])
+                for index in 0..<3 { try await WebhookEndpointTests.postOrder(client, tenant.token, index) }
+                let (since, until) = (Date().addingTimeInterval(-3600), Date().addingTimeInterval(60))
+                let counts = try await db.inTenant(tenant.slug) { connection in
+                    let stored = try #require(
+                        try await WebhookStore.find(UUID(uuidString: endpoint.id)!, on: connection))
+                    let over = try await WebhookDeliveryStore.replay(
+                        endpoint: stored, since: since, until: until, limit: 2,
+                        tenantID: UUID(uuidString: tenant.id)!, maxAttempts: 3, on: connection)
+                    let within = try await WebhookDeliveryStore.replay(
+                        endpoint: stored, since: since, until: until, limit: 3,
+                        tenantID: UUID(uuidString: tenant.id)!, maxAttempts: 3, on: connection)
+                    return (over, within)
+                }
+                #expect(counts.0 == (found: 3, queued: 0))
+                #expect(counts.1 == (found: 3, queued: 3))
+                var seen: [String] = []
+                var cursor: String?
+                repeat {
+                    let path =
+                        "/v1/webhook-endpoints/\(endpoint.id)/deliveries?limit=1"
+                        + (cursor.map { "&cursor=\($0)" } ?? "")
+                    let page = try JSON.object(try await client.send(.get, path, token: tenant.token).body)
+                    seen += (page["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                    cursor = page["next_cursor"] as? String
+                } while cursor != nil && seen.count < 20
+                #expect(seen.count == 6)
+                #expect(Set(seen).count == 6)
+            }
+        }
+    }
+}

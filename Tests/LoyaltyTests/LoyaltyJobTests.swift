@@ -146,7 +146,7 @@ import Testing
                         let program = try await ProgramStore.find(Int64(id)!, on: connection)!
                         for member in try await MemberStore.memberships(of: 1, on: connection) {
                             try await Loyalty.evaluate(
-                                member.id, program: program, source: "order", order: orderID,
+                                member, program: program, source: "order", order: orderID,
                                 in: EventContext(connection: connection, tenant: record, events: DomainEvents()))
                         }
                         signal.yield()
@@ -182,7 +182,7 @@ import Testing
                 let member = try await db.inTenant(tenant.slug) { connection in
                     let member = try #require(try await MemberStore.memberships(of: 1, on: connection).first)
                     try await Loyalty.evaluate(
-                        member.id, program: stale, tiers: Tier.template, source: "order", order: nil,
+                        member, program: stale, tiers: Tier.template, source: "order", order: nil,
                         in: EventContext(connection: connection, tenant: record, events: recorder.events))
                     return member
                 }
@@ -232,7 +232,7 @@ import Testing
                         #expect(try await MemberStore.find(member.id, on: connection)?.standing.tier == "gold")
                         // Decided again under revision 2, as the order path does with that answer.
                         try await Loyalty.settle(
-                            member.id, program: stale, evaluator: evaluator, standing: standing, figures: figures,
+                            member, program: stale, evaluator: evaluator, standing: standing, figures: figures,
                             revision: found[0], window: (start, asOf), source: "order", order: nil,
                             in: EventContext(connection: connection, tenant: record, events: DomainEvents()))
                     }

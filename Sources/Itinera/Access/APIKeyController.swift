@@ -25,8 +25,8 @@ struct APIKeyController: Sendable {
         }
         let next =
             keys.count > page.limit
-            ? shown.last.map { [String($0.createdAt.epochMicroseconds), $0.id.uuidString] } : nil
-        return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next.map(PageRequest.cursor)))))
+            ? shown.last.map { PageRequest.cursor(time: $0.createdAt, id: $0.id) } : nil
+        return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
     func createApiKey(_ input: Operations.CreateApiKey.Input) async throws -> Operations.CreateApiKey.Output {

@@ -79,14 +79,8 @@ public enum APIKeyStore {
         on connection: PQConnection,
         logger: Logger
     ) async throws -> [APIKey] {
-        var afterMicros: Int64?
-        var afterID: UUID?
-        if let after = page.after {
-            guard after.count == 2, let micros = Int64(after[0]), let id = UUID(uuidString: after[1]) else {
-                throw Problem.badCursor
-            }
-            (afterMicros, afterID) = (micros, id)
-        }
+        let after = try page.afterTimeAndUUID()
+        let (afterMicros, afterID) = (after?.micros, after?.id)
         let query: PQStatement = """
             SELECT \(unescaped: columns) FROM itinera.api_keys k
             WHERE k.tenant_id = \(tenantID) AND k.revoked_at IS NULL

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Cursor pagination: a page size within bounds and an opaque cursor naming the last item seen.
 public struct PageRequest: Sendable {
@@ -33,6 +33,22 @@ public struct PageRequest: Sendable {
         guard let keys = after else { return nil }
         guard keys.count == 1, let id = Int64(keys[0]) else { throw .badCursor }
         return id
+    }
+
+    /// The time (microseconds since 1970, PostgreSQL's resolution) and UUID a cursor of a list
+    /// ordered by both holds (`cursor(time:id:)`); nil on the first page. Stores compare the
+    /// microseconds in SQL (`timestamptz 'epoch' + … * interval '1 microsecond'`), exactly.
+    public func afterTimeAndUUID() throws(Problem) -> (micros: Int64, id: UUID)? {
+        guard let keys = after else { return nil }
+        guard keys.count == 2, let micros = Int64(keys[0]), let id = UUID(uuidString: keys[1]) else {
+            throw .badCursor
+        }
+        return (micros, id)
+    }
+
+    /// The cursor after an item of a list ordered by a time and a UUID.
+    public static func cursor(time: Date, id: UUID) -> String {
+        cursor([String(time.epochMicroseconds), id.uuidString])
     }
 
     /// The cursor for the page after one that ended with an item of sort key `keys`.

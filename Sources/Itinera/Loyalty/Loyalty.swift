@@ -12,7 +12,7 @@ enum Loyalty {
         let (member, created) = try await MemberStore.enrol(customer: customer, in: program, on: tenant)
         guard created else { return (member, false) }
         try await context.publish(MemberEnrolled(member: member, source: source, order: order))
-        try await evaluate(member.id, program: program, source: source, order: order, in: context)
+        try await evaluate(member, program: program, source: source, order: order, in: context)
         return (try await MemberStore.find(member.id, on: tenant) ?? member, true)
     }
 
@@ -20,7 +20,7 @@ enum Loyalty {
     /// `TierEvaluator` deciding (the statement that re-evaluates everyone is held to it by a test),
     /// and the standing and its history written only when something changed.
     static func evaluate(
-        _ member: Int64, program: Program, source: String, order: Int64?, in context: EventContext
+        _ member: Member, program: Program, source: String, order: Int64?, in context: EventContext
     ) async throws {
         let tiers = try await ProgramStore.tiers(of: program.id, on: context.connection).map(\.tier)
         try await evaluate(member, program: program, tiers: tiers, source: source, order: order, in: context)
@@ -31,14 +31,14 @@ enum Loyalty {
     /// leaves alone a member whose row changed after it looked, so this decision must be under the
     /// current tiers.
     static func evaluate(
-        _ member: Int64, program: Program, tiers: [Tier], source: String, order: Int64?, in context: EventContext
+        _ member: Member, program: Program, tiers: [Tier], source: String, order: Int64?, in context: EventContext
     ) async throws {
         let evaluator = TierEvaluator(program, tiers: tiers, tenant: context.tenant)
         let asOf = Date()
         let start = evaluator.window.start(asOf: asOf, timeZone: evaluator.timeZone)
         guard
             let (before, figures, revision) = try await standing(
-                of: member, from: start, to: asOf, lock: true, on: context.connection)
+                of: member.id, from: start, to: asOf, lock: true, on: context.connection)
         else { return }
         try await settle(
             member, program: program, evaluator: evaluator, standing: before, figures: figures, revision: revision,
@@ -51,7 +51,7 @@ enum Loyalty {
     /// (`revision`, read with the figures, or the write's own check says so), they are read again and
     /// the member decided again.
     static func settle(
-        _ member: Int64, program: Program, evaluator: TierEvaluator, standing before: TierEvaluator.Standing,
+        _ member: Member, program: Program, evaluator: TierEvaluator, standing before: TierEvaluator.Standing,
         figures: WindowFigures, revision: Int64, window: (start: Date, asOf: Date), source: String, order: Int64?,
         in context: EventContext
     ) async throws {
@@ -66,7 +66,7 @@ enum Loyalty {
             let after = evaluator.decide(before, figures: figures, asOf: window.asOf)
             guard after != before else { return }
             let write = EarnAndStanding(
-                member: member, program: program.id, revision: program.tiersRevision, points: 0, order: order,
+                member: member.id, program: program.id, revision: program.tiersRevision, points: 0, order: order,
                 expiresAt: nil, source: source, before: before, after: after, figures: figures, window: window,
                 reason: TierReason.sentence(
                     cause: TierReason.cause(source: source, order: order), from: before.tier, to: after.tier,
@@ -74,11 +74,12 @@ enum Loyalty {
             revision = try await write.run(on: connection)
             if revision == program.tiersRevision {
                 if after.tier != before.tier {
-                    let customer = try await MemberStore.find(member, on: connection)?.customerID ?? 0
                     try await context.publish(
                         TierChanged(
                             program: program.id,
-                            changes: [.init(member: member, customer: customer, from: before.tier, to: after.tier)],
+                            changes: [
+                                .init(member: member.id, customer: member.customerID, from: before.tier, to: after.tier)
+                            ],
                             source: source, order: order))
                 }
                 return
@@ -180,16 +181,12 @@ enum Loyalty {
             if points > 0 {
                 try await context.publish(
                     PointsMoved(
-                        kind: .earned,
-                        moves: [
-                            .init(
-                                member: member.id, customer: order.customerID, program: program.id, points: points,
-                                balanceAfter: figures.points)
-                        ], order: order.id, reason: nil))
+                        kind: .earned, moves: [.init(member, points: points, balanceAfter: figures.points)],
+                        order: order.id, reason: nil))
             }
             if revision != program.tiersRevision {
                 try await settle(
-                    member.id, program: program, evaluator: evaluator, standing: before, figures: figures,
+                    member, program: program, evaluator: evaluator, standing: before, figures: figures,
                     revision: revision, window: (found.windowStart, asOf), source: "order", order: order.id,
                     in: context)
             } else if after.tier != before.tier {
@@ -212,21 +209,15 @@ enum Loyalty {
             guard let program = try await ProgramStore.find(member.programID, on: context.connection) else { continue }
             if let entry = try await PointsStore.reverse(order: order.id, member: member.id, on: context.connection) {
                 try await context.publish(
-                    PointsMoved(
-                        kind: .adjusted,
-                        moves: [
-                            .init(
-                                member: member.id, customer: order.customerID, program: program.id,
-                                points: entry.points, balanceAfter: entry.balanceAfter)
-                        ], order: order.id, reason: "order cancelled"))
+                    PointsMoved(.adjusted, entry, of: member, order: order.id, reason: "order cancelled"))
             }
-            try await evaluate(member.id, program: program, source: "cancellation", order: order.id, in: context)
+            try await evaluate(member, program: program, source: "cancellation", order: order.id, in: context)
         }
     }
 
     /// A member's balance changed by hand (an adjustment or a redemption): re-evaluated when a tier
     /// of the programme sets a minimum balance, the only threshold the balance reaches.
-    static func pointsChanged(_ member: Int64, program: Program, in context: EventContext) async throws {
+    static func pointsChanged(_ member: Member, program: Program, in context: EventContext) async throws {
         let tiers = try await ProgramStore.tiers(of: program.id, on: context.connection).map(\.tier)
         guard tiers.contains(where: { $0.thresholds.minPoints != nil }) else { return }
         try await evaluate(member, program: program, tiers: tiers, source: "admin", order: nil, in: context)

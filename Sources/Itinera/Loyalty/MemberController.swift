@@ -80,14 +80,7 @@ struct MemberController: Sendable {
             }
             guard let entry else { throw Self.shortOfPoints(member.id, want: -body.points) }
             let context = EventContext(connection: tenant, tenant: principal.tenant, events: events)
-            try await context.publish(
-                PointsMoved(
-                    kind: .adjusted,
-                    moves: [
-                        .init(
-                            member: member.id, customer: member.customerID, program: program.id, points: entry.points,
-                            balanceAfter: entry.balanceAfter)
-                    ], order: nil, reason: reason))
+            try await context.publish(PointsMoved(.adjusted, entry, of: member, order: nil, reason: reason))
             try await AuditLog.record(
                 principal.auditEvent(
                     action: "member.points.adjust", targetType: "member", targetID: String(member.id), before: nil,
@@ -96,7 +89,7 @@ struct MemberController: Sendable {
                         options: [.sortedKeys])),
                 on: tenant)
             try await Loyalty.pointsChanged(
-                member.id, program: program,
+                member, program: program,
                 in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             return entry
         }
@@ -129,16 +122,10 @@ struct MemberController: Sendable {
                         on: tenant)
                 else { throw Self.shortOfPoints(member.id, want: body.points) }
                 try await events.publish(
-                    PointsMoved(
-                        kind: .redeemed,
-                        moves: [
-                            .init(
-                                member: member.id, customer: member.customerID, program: program.id,
-                                points: entry.points, balanceAfter: entry.balanceAfter)
-                        ], order: nil, reason: reason),
+                    PointsMoved(.redeemed, entry, of: member, order: nil, reason: reason),
                     in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
                 try await Loyalty.pointsChanged(
-                    member.id, program: program,
+                    member, program: program,
                     in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
                 return Self.api(entry)
             }

@@ -139,23 +139,20 @@ final class SMTPSession: @unchecked Sendable {
     @discardableResult
     private func expect(_ codes: Set<Int>, after command: String?) async throws -> SMTPReply {
         if let command { try await write(command + "\r\n") }
+        // A server that does not answer within a minute loses the connection, which ends the replies.
+        let channel = self.channel
+        let timer = channel.eventLoop.scheduleTask(in: .seconds(60)) { channel.close(promise: nil) }
+        defer { timer.cancel() }
         let reply: SMTPReply?
         do {
-            reply = try await withThrowingTaskGroup(of: SMTPReply?.self) { group in
-                group.addTask { [self] in try await self.nextReply() }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(60))
-                    throw MailError(description: "the server did not answer within 60 s", permanent: false)
-                }
-                defer { group.cancelAll() }
-                return try await group.next() ?? nil
-            }
-        } catch let error as MailError {
-            throw error
+            reply = try await replies.next()
         } catch {
             throw MailError(description: "the connection failed: \(error)", permanent: false)
         }
-        guard let reply else { throw MailError(description: "the server closed the connection", permanent: false) }
+        guard let reply else {
+            throw MailError(
+                description: "the server closed the connection (or did not answer within 60 s)", permanent: false)
+        }
         guard codes.contains(reply.code) else {
             let what = command.map { $0.hasPrefix("AUTH") ? "AUTH" : String($0.prefix(40)) } ?? "the message"
             throw MailError(
@@ -163,8 +160,6 @@ final class SMTPSession: @unchecked Sendable {
         }
         return reply
     }
-
-    private func nextReply() async throws -> SMTPReply? { try await replies.next() }
 
     private func write(_ text: String) async throws {
         do {

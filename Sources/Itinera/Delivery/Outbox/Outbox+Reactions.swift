@@ -27,12 +27,11 @@ enum Outbox {
                 [customerEvent("customer.erased", event.customerID, data: ["id": String(event.customerID)])], context)
         }
         events.on(CustomersMerged.self) { event, context in
-            let data = try OutboxEvent.json(["survivor_id": String(event.survivor), "merged_id": String(event.merged)])
             try append(
                 [
-                    OutboxEvent(
-                        type: "customer.merged", entityType: "customer", entityID: String(event.survivor),
-                        orderingKey: OutboxEvent.customerKey(event.survivor), data: data)
+                    customerEvent(
+                        "customer.merged", event.survivor,
+                        data: ["survivor_id": String(event.survivor), "merged_id": String(event.merged)])
                 ], context)
         }
         events.on(MemberEnrolled.self) { event, context in
@@ -78,10 +77,12 @@ enum Outbox {
         }
     }
 
-    private static func customerEvent(_ type: String, _ id: Int64, data: [String: String]) throws -> OutboxEvent {
+    private static func customerEvent(_ type: String, _ id: Int64, data: KeyValuePairs<String, (any Sendable)?>)
+        throws -> OutboxEvent
+    {
         OutboxEvent(
             type: type, entityType: "customer", entityID: String(id), orderingKey: OutboxEvent.customerKey(id),
-            data: try OutboxEvent.json(data))
+            data: try OutboxEvent.object(data))
     }
 
     private static func orderEvent(_ type: String, _ order: Order) throws -> OutboxEvent {

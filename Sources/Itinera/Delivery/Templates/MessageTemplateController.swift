@@ -37,7 +37,7 @@ struct MessageTemplateController: Sendable {
             name: name, channel: body.channel.rawValue, purpose: body.purpose.rawValue, subject: body.subject,
             body: body.body)
         let (saved, created) = try await access.inTenant { tenant, principal in
-            let before = try await MessageTemplateStore.find(name, on: tenant)
+            let before = try await MessageTemplateStore.find(name, lock: true, on: tenant)
             if before == nil, try await MessageTemplateStore.count(on: tenant) >= MessageTemplate.maxPerTenant {
                 throw Problem.conflict(
                     "The tenant already has \(MessageTemplate.maxPerTenant) message templates; remove one first.")
@@ -58,7 +58,7 @@ struct MessageTemplateController: Sendable {
     {
         let name = try TemplateInput.name(input.path.name)
         try await access.inTenant { tenant, principal in
-            let before = try await Self.require(name, on: tenant)
+            let before = try await Self.require(name, lock: true, on: tenant)
             _ = try await MessageTemplateStore.delete(name, on: tenant)
             try await AuditLog.record(
                 principal.auditEvent(
@@ -102,8 +102,10 @@ struct MessageTemplateController: Sendable {
                 body: .json(.init(channel: template.channel, purpose: template.purpose, subject: subject, body: text))))
     }
 
-    private static func require(_ name: String, on tenant: TenantConnection) async throws -> MessageTemplate {
-        guard let template = try await MessageTemplateStore.find(name, on: tenant) else {
+    private static func require(_ name: String, lock: Bool = false, on tenant: TenantConnection) async throws
+        -> MessageTemplate
+    {
+        guard let template = try await MessageTemplateStore.find(name, lock: lock, on: tenant) else {
             throw Problem.notFound("message template", name)
         }
         return template

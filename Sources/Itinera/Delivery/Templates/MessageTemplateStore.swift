@@ -22,9 +22,13 @@ enum MessageTemplateStore {
         ).collect().map(template(from:))
     }
 
-    static func find(_ name: String, on tenant: TenantConnection) async throws -> MessageTemplate? {
+    /// The template, locked for a change when `lock` is set.
+    static func find(_ name: String, lock: Bool = false, on tenant: TenantConnection) async throws -> MessageTemplate? {
         try await tenant.query(
-            "SELECT \(unescaped: columns) FROM message_templates t WHERE t.name = \(name) FOR UPDATE"
+            """
+            SELECT \(unescaped: columns) FROM message_templates t WHERE t.name = \(name)
+            \(unescaped: lock ? "FOR UPDATE" : "")
+            """
         ).first.map(template(from:))
     }
 
@@ -42,7 +46,9 @@ enum MessageTemplateStore {
                 subject = excluded.subject, body = excluded.body, updated_at = now()
             RETURNING \(unescaped: columns)
             """)
-        guard let row = rows.first else { throw JobError("the template upsert returned no row") }
+        guard let row = rows.first else {
+            throw Problem.internalError(requestID: RequestScope.current?.requestID ?? "unknown")
+        }
         return try Self.template(from: row)
     }
 
@@ -64,16 +70,16 @@ enum MessageTemplateStore {
                               WHERE i.customer_id = c.id AND i.kind = 'email' ORDER BY i.created_at LIMIT 1),
                     'phone', (SELECT i.value FROM customer_identities i
                               WHERE i.customer_id = c.id AND i.kind = 'phone' ORDER BY i.created_at LIMIT 1)),
-                'order', (SELECT jsonb_build_object(
+                'order', CASE WHEN o.id IS NOT NULL THEN jsonb_build_object(
                               'id', o.id::text, 'product', o.product_name, 'destination', o.destination,
                               'amount', trim(to_char(o.amount_minor / 100.0, 'FM999999999990.00')) || ' ' || o.currency,
-                              'travel_start', o.travel_start::text, 'travel_end', o.travel_end::text)
-                          FROM orders o WHERE o.id = \(order) AND o.customer_id = c.id),
-                'trip', (SELECT jsonb_build_object(
-                             'destination', o.destination, 'start', o.travel_start::text, 'end', o.travel_end::text)
-                         FROM orders o WHERE o.id = \(order) AND o.customer_id = c.id)
+                              'travel_start', o.travel_start::text, 'travel_end', o.travel_end::text) END,
+                'trip', CASE WHEN o.id IS NOT NULL THEN jsonb_build_object(
+                             'destination', o.destination, 'start', o.travel_start::text, 'end', o.travel_end::text) END
             )::text
-            FROM customers c WHERE c.id = \(customer) AND c.erased_at IS NULL
+            FROM customers c
+            LEFT JOIN orders o ON o.id = \(order) AND o.customer_id = c.id
+            WHERE c.id = \(customer) AND c.erased_at IS NULL
             """
         ).first?.decode(String.self)
     }

@@ -18,12 +18,13 @@ struct WebhookController: Sendable {
         -> Operations.ListWebhookEndpoints.Output
     {
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
-        let after = try Self.timeCursor(page)
+        let after = try page.afterTimeAndUUID()
         let endpoints = try await access.inTenant { tenant, _ in
             try await WebhookStore.list(after: after, limit: page.limit + 1, on: tenant)
         }
         let shown = endpoints.prefix(page.limit)
-        let next = endpoints.count > page.limit ? shown.last.map { Self.cursor($0.createdAt, $0.id) } : nil
+        let next =
+            endpoints.count > page.limit ? shown.last.map { PageRequest.cursor(time: $0.createdAt, id: $0.id) } : nil
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
@@ -117,14 +118,15 @@ struct WebhookController: Sendable {
     {
         let id = try Self.endpointID(input.path.id)
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
-        let after = try Self.timeCursor(page)
+        let after = try page.afterTimeAndUUID()
         let deliveries = try await access.inTenant { tenant, _ in
             _ = try await Self.require(id, input.path.id, on: tenant)
             return try await WebhookDeliveryStore.list(
                 endpoint: id, state: input.query.state?.rawValue, after: after, limit: page.limit + 1, on: tenant)
         }
         let shown = deliveries.prefix(page.limit)
-        let next = deliveries.count > page.limit ? shown.last.map { Self.cursor($0.createdAt, $0.id) } : nil
+        let next =
+            deliveries.count > page.limit ? shown.last.map { PageRequest.cursor(time: $0.createdAt, id: $0.id) } : nil
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
@@ -136,10 +138,7 @@ struct WebhookController: Sendable {
             throw Problem.notFound("delivery", input.path.deliveryId)
         }
         let delivery = try await access.inTenant { tenant, principal in
-            let endpoint = try await Self.require(id, input.path.id, on: tenant)
-            guard endpoint.state == "enabled" else {
-                throw Problem.conflict("The endpoint is disabled; enable it before replaying to it.")
-            }
+            _ = try await Self.requireEnabled(id, input.path.id, on: tenant)
             guard
                 let delivery = try await WebhookDeliveryStore.replay(
                     deliveryID, endpoint: id, tenantID: principal.tenant.id, maxAttempts: settings.maxAttempts,
@@ -166,21 +165,16 @@ struct WebhookController: Sendable {
             throw Problem.invalidField("until", "A replay covers at most 31 days; until is further from since.")
         }
         let queued = try await access.inTenant { tenant, principal in
-            let endpoint = try await Self.require(id, input.path.id, on: tenant)
-            guard endpoint.state == "enabled" else {
-                throw Problem.conflict("The endpoint is disabled; enable it before replaying to it.")
-            }
-            let count = try await WebhookDeliveryStore.eventCount(
-                since: body.since, until: body.until, types: endpoint.eventTypes, on: tenant)
-            guard count <= Self.maxReplayEvents else {
+            let endpoint = try await Self.requireEnabled(id, input.path.id, on: tenant)
+            let (found, queued) = try await WebhookDeliveryStore.replay(
+                endpoint: endpoint, since: body.since, until: body.until, limit: Self.maxReplayEvents,
+                tenantID: principal.tenant.id, maxAttempts: settings.maxAttempts, on: tenant)
+            guard found <= Self.maxReplayEvents else {
                 throw Problem.invalidField(
                     "until",
-                    "The range holds \(count) events; a replay sends at most \(Self.maxReplayEvents). Choose a shorter range."
+                    "The range holds more than \(Self.maxReplayEvents) events, the most a replay sends. Choose a shorter range."
                 )
             }
-            let queued = try await WebhookDeliveryStore.replay(
-                endpoint: endpoint, since: body.since, until: body.until, tenantID: principal.tenant.id,
-                maxAttempts: settings.maxAttempts, on: tenant)
             try await AuditLog.record(
                 principal.auditEvent(
                     action: "webhook_endpoint.replay", targetType: "webhook_endpoint",
@@ -214,6 +208,17 @@ struct WebhookController: Sendable {
         return id
     }
 
+    /// The endpoint, which must be enabled to be replayed to (else a 409).
+    private static func requireEnabled(_ id: UUID, _ text: String, on tenant: TenantConnection) async throws
+        -> WebhookEndpoint
+    {
+        let endpoint = try await require(id, text, on: tenant)
+        guard endpoint.state == "enabled" else {
+            throw Problem.conflict("The endpoint is disabled; enable it before replaying to it.")
+        }
+        return endpoint
+    }
+
     private static func require(_ id: UUID, _ text: String, lock: Bool = false, on tenant: TenantConnection)
         async throws -> WebhookEndpoint
     {
@@ -221,17 +226,5 @@ struct WebhookController: Sendable {
             throw Problem.notFound("webhook endpoint", text)
         }
         return endpoint
-    }
-
-    private static func cursor(_ time: Date, _ id: UUID) -> String {
-        PageRequest.cursor([String(time.epochMicroseconds), id.uuidString])
-    }
-
-    private static func timeCursor(_ page: PageRequest) throws(Problem) -> (Date, UUID)? {
-        guard let keys = page.after else { return nil }
-        guard keys.count == 2, let micros = Int64(keys[0]), let id = UUID(uuidString: keys[1]) else {
-            throw .badCursor
-        }
-        return (Date(timeIntervalSince1970: Double(micros) / 1_000_000), id)
     }
 }

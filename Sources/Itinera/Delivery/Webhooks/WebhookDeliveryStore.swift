@@ -36,7 +36,7 @@ enum WebhookDeliveryStore {
     /// `event_id`) of the events in `events` (`id`, `ordering_key`, `position`), under the key
     /// `<endpoint>/<event's ordering key>`: the first of a key is `queued` unless a job of that key has
     /// not ended yet, the others `waiting` behind it. `tenant`, `attempts` and `source` are SQL
-    /// (parameters) written by the caller.
+    /// expressions written by the caller (a parameter, or a column of a `params` CTE).
     static func queueJobs(events: String, tenant: String, attempts: String, source: String) -> String {
         """
         INSERT INTO itinera.jobs (id, tenant_id, kind, payload, ordering_key, max_attempts, created_by, state)
@@ -68,13 +68,15 @@ enum WebhookDeliveryStore {
 
     /// The endpoint's deliveries, newest first, `limit` of them after `after`.
     static func list(
-        endpoint: UUID, state: String?, after: (Date, UUID)?, limit: Int, on tenant: TenantConnection
+        endpoint: UUID, state: String?, after: (micros: Int64, id: UUID)?, limit: Int, on tenant: TenantConnection
     ) async throws -> [WebhookDelivery] {
         let rows = try await tenant.query(
             """
             SELECT \(unescaped: columns) FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
             WHERE d.endpoint_id = \(endpoint) AND (\(state)::text IS NULL OR d.state = \(state))
-              AND (\(after?.0)::timestamptz IS NULL OR (d.created_at, d.id) < (\(after?.0), \(after?.1)))
+              AND (\(after?.micros)::bigint IS NULL
+                   OR (d.created_at, d.id)
+                      < (timestamptz 'epoch' + \(after?.micros) * interval '1 microsecond', \(after?.id)))
             ORDER BY d.created_at DESC, d.id DESC LIMIT \(limit)
             """)
         return try rows.collect().map(delivery(from:))
@@ -87,14 +89,16 @@ enum WebhookDeliveryStore {
     {
         let rows = try await tenant.query(
             """
-            WITH d AS (
+            WITH params AS (SELECT \(tenantID)::uuid AS tenant, \(maxAttempts)::int AS attempts),
+            d AS (
                 INSERT INTO webhook_deliveries (id, endpoint_id, event_id, replay_of)
                 SELECT gen_random_uuid(), o.endpoint_id, o.event_id, o.id
                 FROM webhook_deliveries o WHERE o.id = \(id) AND o.endpoint_id = \(endpoint)
-                  AND \(tenantID)::uuid IS NOT NULL AND \(maxAttempts)::int IS NOT NULL
                 RETURNING *
             ), j AS (
-                \(unescaped: queueJobs(events: "outbox_events", tenant: "$3", attempts: "$4", source: "'replay'"))
+                \(unescaped: queueJobs(
+                    events: "outbox_events", tenant: "(SELECT tenant FROM params)",
+                    attempts: "(SELECT attempts FROM params)", source: "'replay'"))
             )
             SELECT \(unescaped: columns) FROM d JOIN outbox_events e ON e.id = d.event_id
             """)
@@ -102,36 +106,36 @@ enum WebhookDeliveryStore {
     }
 
     /// New deliveries to `endpoint` of every event of its types written in [since, until), in the
-    /// order they were written, with their jobs; answers how many.
+    /// order they were written, with their jobs, when there are at most `limit` of them; answers how
+    /// many events the range holds (counted up to `limit + 1`) and how many were queued (none when
+    /// the range holds more than `limit`).
     static func replay(
-        endpoint: WebhookEndpoint, since: Date, until: Date, tenantID: UUID, maxAttempts: Int,
+        endpoint: WebhookEndpoint, since: Date, until: Date, limit: Int, tenantID: UUID, maxAttempts: Int,
         on tenant: TenantConnection
-    ) async throws -> Int {
+    ) async throws -> (found: Int, queued: Int) {
         let rows = try await tenant.query(
             """
-            WITH d AS (
-                INSERT INTO webhook_deliveries (id, endpoint_id, event_id)
-                SELECT gen_random_uuid(), \(endpoint.id), e.id FROM outbox_events e
+            WITH params AS (SELECT \(tenantID)::uuid AS tenant, \(maxAttempts)::int AS attempts),
+            chosen AS (
+                SELECT e.id, e.ordering_key, e.position FROM outbox_events e
                 WHERE e.occurred_at >= \(since) AND e.occurred_at < \(until)
                   AND (cardinality(\(endpoint.eventTypes)::text[]) = 0 OR e.type = ANY (\(endpoint.eventTypes)))
-                  AND \(tenantID)::uuid IS NOT NULL AND \(maxAttempts)::int IS NOT NULL
-                ORDER BY e.position
+                ORDER BY e.position LIMIT \(limit + 1)
+            ), d AS (
+                INSERT INTO webhook_deliveries (id, endpoint_id, event_id)
+                SELECT gen_random_uuid(), \(endpoint.id), c.id FROM chosen c
+                WHERE (SELECT count(*) FROM chosen) <= \(limit)
+                ORDER BY c.position
                 RETURNING id, endpoint_id, event_id
+            ), jobs AS (
+                \(unescaped: queueJobs(
+                    events: "chosen", tenant: "(SELECT tenant FROM params)", attempts: "(SELECT attempts FROM params)",
+                    source: "'replay'"))
+                RETURNING 1
             )
-            \(unescaped: queueJobs(events: "outbox_events", tenant: "$6", attempts: "$7", source: "'replay'"))
+            SELECT (SELECT count(*)::int FROM chosen), (SELECT count(*)::int FROM jobs)
             """)
-        return rows.affected
-    }
-
-    /// How many events of `types` were written in [since, until).
-    static func eventCount(since: Date, until: Date, types: [String], on tenant: TenantConnection) async throws -> Int {
-        try await tenant.query(
-            """
-            SELECT count(*)::int FROM outbox_events e
-            WHERE e.occurred_at >= \(since) AND e.occurred_at < \(until)
-              AND (cardinality(\(types)::text[]) = 0 OR e.type = ANY (\(types)))
-            """
-        ).first?.decode(Int.self) ?? 0
+        return try rows.first?.decode((Int, Int).self) ?? (0, 0)
     }
 
     /// What sending delivery `id` needs; nil when it (or its endpoint) is gone.
@@ -191,15 +195,5 @@ enum WebhookDeliveryStore {
             UPDATE webhook_deliveries SET state = 'failed', last_error = \(reason), next_attempt_at = NULL
             WHERE id = \(id) AND state = 'pending'
             """)
-    }
-
-    /// Disables the endpoint with `reason`, unless it already is; answers whether this call did.
-    static func disable(_ endpoint: UUID, reason: String, on tenant: TenantConnection) async throws -> Bool {
-        try await tenant.query(
-            """
-            UPDATE webhook_endpoints SET state = 'disabled', disabled_reason = \(reason), updated_at = now()
-            WHERE id = \(endpoint) AND state = 'enabled' RETURNING 1
-            """
-        ).count == 1
     }
 }

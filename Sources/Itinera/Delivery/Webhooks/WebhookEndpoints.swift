@@ -8,10 +8,8 @@ enum WebhookEndpoints {
     static func disable(
         _ id: UUID, reason: String, tenantID: UUID, maxAttempts: Int, on tenant: TenantConnection
     ) async throws {
-        guard try await WebhookDeliveryStore.disable(id, reason: reason, on: tenant),
-            let endpoint = try await WebhookStore.find(id, on: tenant)
-        else { return }
-        let data = try OutboxEvent.json([
+        guard let endpoint = try await WebhookStore.disable(id, reason: reason, on: tenant) else { return }
+        let data = try OutboxEvent.object([
             "endpoint_id": id.uuidString.lowercased(), "url": endpoint.url, "reason": reason,
         ])
         try OutboxStore.append(

@@ -16,11 +16,14 @@ enum WebhookStore {
             failingSince: failing, previousSecretExpiresAt: previous, createdAt: created)
     }
 
-    static func list(after: (Date, UUID)?, limit: Int, on tenant: TenantConnection) async throws -> [WebhookEndpoint] {
+    static func list(after: (micros: Int64, id: UUID)?, limit: Int, on tenant: TenantConnection) async throws
+        -> [WebhookEndpoint]
+    {
         let rows = try await tenant.query(
             """
             SELECT \(unescaped: columns) FROM webhook_endpoints w
-            WHERE \(after?.0)::timestamptz IS NULL OR (w.created_at, w.id) > (\(after?.0), \(after?.1))
+            WHERE \(after?.micros)::bigint IS NULL
+               OR (w.created_at, w.id) > (timestamptz 'epoch' + \(after?.micros) * interval '1 microsecond', \(after?.id))
             ORDER BY w.created_at, w.id LIMIT \(limit)
             """)
         return try rows.collect().map(endpoint(from:))
@@ -49,7 +52,9 @@ enum WebhookStore {
             VALUES (\(UUID()), \(url), \(description), \(eventTypes), \(secret.text))
             RETURNING \(unescaped: columns)
             """)
-        guard let row = rows.first else { throw JobError("the endpoint insert returned no row") }
+        guard let row = rows.first else {
+            throw Problem.internalError(requestID: RequestScope.current?.requestID ?? "unknown")
+        }
         return try endpoint(from: row)
     }
 
@@ -66,7 +71,9 @@ enum WebhookStore {
             WHERE w.id = \(endpoint.id)
             RETURNING \(unescaped: columns)
             """)
-        guard let row = rows.first else { throw JobError("the endpoint update returned no row") }
+        guard let row = rows.first else {
+            throw Problem.internalError(requestID: RequestScope.current?.requestID ?? "unknown")
+        }
         return try Self.endpoint(from: row)
     }
 
@@ -84,5 +91,17 @@ enum WebhookStore {
                 secret = \(secret.text), updated_at = now()
             WHERE id = \(id)
             """)
+    }
+
+    /// Disables the endpoint with `reason` unless it already is; answers it as disabled, or nil when
+    /// it was not enabled (or is gone).
+    static func disable(_ id: UUID, reason: String, on tenant: TenantConnection) async throws -> WebhookEndpoint? {
+        try await tenant.query(
+            """
+            UPDATE webhook_endpoints w SET state = 'disabled', disabled_reason = \(reason), updated_at = now()
+            WHERE w.id = \(id) AND w.state = 'enabled'
+            RETURNING \(unescaped: columns)
+            """
+        ).first.map(endpoint(from:))
     }
 }
