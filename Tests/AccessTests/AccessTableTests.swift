@@ -77,7 +77,7 @@ import Testing
 
     @Test func test_rolesFollowAPIDocument() {
         // API.md: analysts only read; agents also write customers; marketers also shape segments (tags,
-        // RFM), loyalty programmes and message templates; only owners and admins administer users, keys and the tenant.
+        // RFM), loyalty programmes and message templates; both may send messages; only owners and admins administer users, keys and the tenant.
         let customerWrites: Set = [
             "createCustomer", "updateCustomer", "eraseCustomer", "mergeCustomers", "createInteraction", "createOrder",
             "cancelOrder", "tagCustomer", "untagCustomer", "enrolMember", "adjustMemberPoints", "redeemMemberPoints",
@@ -93,6 +93,9 @@ import Testing
             } else if operation == "previewProgramTiers" {
                 // A preview changes nothing: analysts may see what a tier change would do.
                 #expect(rule.roles == [.owner, .admin, .marketer, .analyst], "\(operation)")
+            } else if operation == "sendMessage" {
+                // Marketers send campaigns, agents service messages about a booking.
+                #expect(rule.roles == [.owner, .admin, .marketer, .agent], "\(operation)")
             } else if customerWrites.contains(operation) {
                 #expect(rule.roles == [.owner, .admin, .agent], "\(operation)")
             } else if marketing.contains(operation) {

@@ -153,6 +153,10 @@ import Testing
                             INSERT INTO tier_history (member_id, from_tier, to_tier, source, figures, reason)
                             SELECT id, NULL, 'potential', 'order', '{"orders": 1}',
                                    'Order 1: 1 order in the window; Potential needs 1 order' FROM m
+                        ), msg AS (
+                            INSERT INTO messages (customer_id, channel, purpose, source, address, body, links)
+                            VALUES (1, 'sms', 'service', 'api', '13800138000', 'See https://example.com/trip',
+                                    '{https://example.com/trip}')
                         ), e AS (
                             INSERT INTO points_ledger (member_id, kind, points, balance_after, order_id, actor_type)
                             SELECT id, 'earn', 1234, 1234, 1, 'system' FROM m
@@ -185,7 +189,7 @@ import Testing
                         "customer_tags", "idempotency_keys", "imports", "interactions", "orders", "segments", "tags",
                         "tenant_settings", "programs", "tiers", "program_card_sequences", "members", "points_ledger",
                         "point_lots", "tier_history", "outbox_events", "webhook_endpoints", "webhook_deliveries",
-                        "message_templates",
+                        "message_templates", "consent_history", "messages",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

@@ -145,9 +145,12 @@ import Testing
         try await TestDatabase.with { db in
             let pool = Self.pool(db, maximum: 1)
             let pid = try await pool.withConnection { connection in
-                try await connection.query("SELECT set_config('statement_timeout', '100', false)")
-                let error = await #expect(throws: PQError.self) { try await connection.query("SELECT pg_sleep(2)") }
+                // A second, not a tenth: on a loaded machine a trivial statement after the cancelled one
+                // can itself run past a short timeout. The timeout is lifted before anything else runs.
+                try await connection.query("SELECT set_config('statement_timeout', '1000', false)")
+                let error = await #expect(throws: PQError.self) { try await connection.query("SELECT pg_sleep(10)") }
                 #expect(error?.sqlState == "57014")
+                try await connection.query("SELECT set_config('statement_timeout', '0', false)")
                 return try await connection.query("SELECT pg_backend_pid()")[0][0].decode(Int32.self)
             }
             // The same connection, back in the pool, serves the next lease.

@@ -3,9 +3,11 @@
 DIRECTORY as <n>.eml, with the envelope in <n>.json; prints its port when it listens.
 
     smtp_server.py DIRECTORY [--user NAME --password SECRET] [--starttls CERT KEY] [--smtps CERT KEY]
+                   [--refuse TEXT]
 
 With --user, AUTH (PLAIN, LOGIN) is required before MAIL; with --starttls, STARTTLS is offered and
-required before AUTH; with --smtps, the whole connection is TLS."""
+required before AUTH; with --smtps, the whole connection is TLS; with --refuse, a recipient whose
+address contains TEXT is refused with 550 (a bounce)."""
 import argparse
 import json
 import os
@@ -25,6 +27,7 @@ parser.add_argument("--user")
 parser.add_argument("--password")
 parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
 parser.add_argument("--smtps", nargs=2, metavar=("CERT", "KEY"))
+parser.add_argument("--refuse")
 arguments = parser.parse_args()
 directory = Path(arguments.directory)
 directory.mkdir(parents=True, exist_ok=True)
@@ -32,6 +35,12 @@ directory.mkdir(parents=True, exist_ok=True)
 
 class Handler:
     count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if arguments.refuse and arguments.refuse in address:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         Handler.count += 1

@@ -113,6 +113,9 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             JobController(access: access, logger: logger),
             WebhookController(access: access, settings: configuration.webhooks, logger: logger),
             MessageTemplateController(access: access, logger: logger),
+            MessageController(
+                access: access, channels: try MessageChannels(parts), attempts: configuration.webhooks.maxAttempts,
+                logger: logger),
         ]))
 
     ItineraMetrics.bootstrap()
@@ -132,6 +135,10 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         )
     }
     MetricsRoute(client: parts.client, platformToken: configuration.platformToken, logger: logger).add(to: router)
+    MessageLinkRoutes(
+        client: parts.client, key: MessageLinkKey(client: parts.client, logger: logger), events: events,
+        attempts: configuration.webhooks.maxAttempts, logger: logger
+    ).add(to: router)
     if configuration.benchmarkRoutes {
         addBenchmarkRoutes(to: router, client: parts.client, access: access, logger: logger)
     }
@@ -216,6 +223,7 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
             TierReevaluationJob(events: events), LoyaltySweepJob(events: events),
             WebhookDeliveryJob(client: try WebhookClient(settings: parts.configuration.webhooks)),
             OutboxPruneJob(retention: parts.configuration.outboxRetention),
+            MessageSendJob(channels: try MessageChannels(parts), settings: parts.configuration.webhooks),
         ],
         periodic: schedules
             ? [

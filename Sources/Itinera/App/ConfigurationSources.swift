@@ -14,6 +14,7 @@ public struct ConfigurationSources: Sendable {
         "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst", "job-workers",
         "loyalty-sweep-hours", "shutdown-seconds", "webhook-allow-private", "webhook-retry-seconds",
         "webhook-ca-file", "job-lease-seconds", "smtp-url", "mail-from", "smtp-ca-file", "outbox-retention-days",
+        "public-url", "message-gateway-url", "message-gateway-secret",
     ]
 
     public var flags: [String: String]
@@ -143,6 +144,9 @@ public struct ConfigurationSources: Sendable {
             mail.extraTrustRoots = value("smtp-ca-file")
             configuration.mail = mail
         }
+        configuration.messages = try MessageSettings.validated(
+            publicURL: value("public-url"), gatewayURL: value("message-gateway-url"),
+            gatewaySecret: value("message-gateway-secret"))
         return configuration
     }
 

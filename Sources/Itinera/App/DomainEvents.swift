@@ -61,5 +61,7 @@ func wireDomainEvents(_ configuration: ServerConfiguration) -> (DomainEvents, Or
     // The outbox first: an event is appended before the events its reactions publish in turn.
     Outbox.react(to: &events, settings: configuration.webhooks)
     Loyalty.react(to: &events, orderReads: &orderReads)
+    Customers.react(to: &events)
+    Messages.react(to: &events)
     return (events, orderReads)
 }

@@ -56,6 +56,8 @@ public struct ServerConfiguration: Sendable {
     public var outboxRetention: Duration = .seconds(30 * 24 * 3600)
     /// Where e-mail goes (`ITINERA_SMTP_URL`, `ITINERA_MAIL_FROM`); nil sends none.
     public var mail: MailSettings?
+    /// Links in messages and the SMS and WeChat gateway.
+    public var messages = MessageSettings()
     /// Adds `GET /bench/select1`, the benchmark's framework-and-driver ceiling. Off in production.
     public var benchmarkRoutes = false
 

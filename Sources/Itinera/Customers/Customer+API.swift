@@ -76,7 +76,16 @@ enum CustomerInput {
                 throw .invalidField(field + ".recorded_at", "\(field).recorded_at must not be in the future.")
             }
             let source = try FieldText.required(consent.source ?? "api", field: field + ".source", max: 100)
-            consents.append(Consent(channel: channel, granted: consent.granted, recordedAt: recordedAt, source: source))
+            // A statement without a purpose covers both.
+            let purposes =
+                consent.purpose.map { [Consent.Purpose(rawValue: $0.rawValue) ?? .marketing] }
+                ?? Consent.Purpose.allCases
+            for purpose in purposes {
+                consents.append(
+                    Consent(
+                        channel: channel, purpose: purpose, granted: consent.granted, recordedAt: recordedAt,
+                        source: source))
+            }
         }
         return consents
     }
@@ -119,6 +128,7 @@ extension Customer {
             consents: consents.map { consent in
                 Components.Schemas.Consent(
                     channel: Components.Schemas.Consent.ChannelPayload(rawValue: consent.channel.rawValue) ?? .email,
+                    purpose: Components.Schemas.ConsentPurpose(rawValue: consent.purpose.rawValue) ?? .marketing,
                     granted: consent.granted, recordedAt: consent.recordedAt, source: consent.source)
             },
             value: Components.Schemas.ValueFigures(

@@ -48,13 +48,19 @@ public struct Consent: Sendable, Equatable, Codable {
         case email, sms, wechat, phone
     }
 
+    /// What the customer may be contacted about: offers and news, or their own bookings.
+    public enum Purpose: String, Sendable, Codable, CaseIterable {
+        case marketing, service
+    }
+
     public var channel: Channel
+    public var purpose: Purpose
     public var granted: Bool
     public var recordedAt: Date
     public var source: String
 
     enum CodingKeys: String, CodingKey {
-        case channel, granted, source
+        case channel, purpose, granted, source
         case recordedAt = "recorded_at"
     }
 }

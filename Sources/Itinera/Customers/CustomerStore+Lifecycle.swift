@@ -47,14 +47,17 @@ extension CustomerStore {
             ), interactions AS (
                 UPDATE interactions SET customer_id = \(survivor) WHERE customer_id = \(other) RETURNING 1
             ), moved_consents AS (
-                INSERT INTO consents (customer_id, channel, granted, recorded_at, source)
-                SELECT \(survivor), channel, granted, recorded_at, source FROM consents WHERE customer_id = \(other)
-                ON CONFLICT (customer_id, channel) DO UPDATE
+                INSERT INTO consents (customer_id, channel, purpose, granted, recorded_at, source)
+                SELECT \(survivor), channel, purpose, granted, recorded_at, source FROM consents
+                WHERE customer_id = \(other)
+                ON CONFLICT (customer_id, channel, purpose) DO UPDATE
                 SET granted = excluded.granted, recorded_at = excluded.recorded_at, source = excluded.source
                 WHERE consents.recorded_at < excluded.recorded_at
                 RETURNING 1
             ), old_consents AS (
                 DELETE FROM consents WHERE customer_id = \(other) RETURNING 1
+            ), consent_history AS (
+                UPDATE consent_history SET customer_id = \(survivor) WHERE customer_id = \(other) RETURNING 1
             ), moved_tags AS (
                 INSERT INTO customer_tags (customer_id, tag, source, added_at)
                 SELECT \(survivor), tag, source, added_at FROM customer_tags WHERE customer_id = \(other)
@@ -116,6 +119,8 @@ extension CustomerStore {
                 DELETE FROM customer_identities WHERE customer_id = \(id) RETURNING 1
             ), consents AS (
                 DELETE FROM consents WHERE customer_id = \(id) RETURNING 1
+            ), consent_history AS (
+                DELETE FROM consent_history WHERE customer_id = \(id) RETURNING 1
             ), interactions AS (
                 DELETE FROM interactions WHERE customer_id = \(id) RETURNING 1
             ), tags AS (

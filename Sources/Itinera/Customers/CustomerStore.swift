@@ -21,9 +21,10 @@ enum CustomerStore {
         (SELECT coalesce(json_agg(json_build_object('kind', i.kind, 'source', i.source, 'value', i.value)
                                   ORDER BY i.kind, i.source, i.value), '[]')
          FROM customer_identities i WHERE i.customer_id = c.id)::text,
-        (SELECT coalesce(json_agg(json_build_object('channel', k.channel, 'granted', k.granted, 'source', k.source,
+        (SELECT coalesce(json_agg(json_build_object('channel', k.channel, 'purpose', k.purpose,
+                                                    'granted', k.granted, 'source', k.source,
                                                     'recorded_at', extract(epoch FROM k.recorded_at))
-                                  ORDER BY k.channel), '[]')
+                                  ORDER BY k.channel, k.purpose), '[]')
          FROM consents k WHERE k.customer_id = c.id)::text,
         ARRAY(SELECT t.tag FROM customer_tags t WHERE t.customer_id = c.id ORDER BY t.tag)
         """
@@ -274,20 +275,30 @@ enum CustomerStore {
         try await tenant.execute(query)
     }
 
-    /// Records consent statements; a statement older than the one on record for its channel is
-    /// ignored, so statements arriving out of order leave the latest standing.
+    /// Records consent statements in one statement; a statement older than the one on record for its
+    /// channel and purpose is ignored, so statements arriving out of order leave the latest standing.
+    /// Each statement that stands is also kept in the consent history (the timeline's entries).
     static func record(_ consents: [Consent], for id: Int64, on tenant: TenantConnection) async throws {
-        for consent in consents {
-            try await tenant.execute(
-                """
-                INSERT INTO consents (customer_id, channel, granted, recorded_at, source)
-                VALUES (\(id), \(consent.channel.rawValue), \(consent.granted), \(consent.recordedAt), \(consent.source))
-                ON CONFLICT (customer_id, channel) DO UPDATE
+        guard !consents.isEmpty else { return }
+        try await tenant.execute(
+            """
+            WITH given AS (
+                SELECT * FROM unnest(\(consents.map(\.channel.rawValue))::text[],
+                                     \(consents.map(\.purpose.rawValue))::text[], \(consents.map(\.granted))::bool[],
+                                     \(consents.map(\.recordedAt))::timestamptz[], \(consents.map(\.source))::text[])
+                    AS g(channel, purpose, granted, recorded_at, source)
+            ), stood AS (
+                INSERT INTO consents (customer_id, channel, purpose, granted, recorded_at, source)
+                SELECT \(id), channel, purpose, granted, recorded_at, source FROM given
+                ON CONFLICT (customer_id, channel, purpose) DO UPDATE
                 SET granted = excluded.granted, recorded_at = excluded.recorded_at, source = excluded.source
                 WHERE consents.recorded_at <= excluded.recorded_at
-                """
+                RETURNING channel, purpose, granted, recorded_at, source
             )
-        }
+            INSERT INTO consent_history (customer_id, channel, purpose, granted, recorded_at, source)
+            SELECT \(id), channel, purpose, granted, recorded_at, source FROM stood
+            """
+        )
     }
 }
 

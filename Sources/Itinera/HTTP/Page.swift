@@ -39,16 +39,28 @@ public struct PageRequest: Sendable {
     /// ordered by both holds (`cursor(time:id:)`); nil on the first page. Stores compare the
     /// microseconds in SQL (`timestamptz 'epoch' + … * interval '1 microsecond'`), exactly.
     public func afterTimeAndUUID() throws(Problem) -> (micros: Int64, id: UUID)? {
+        try afterTime { UUID(uuidString: $0) }
+    }
+
+    /// The same for a list ordered by a time and an integer id (`cursor(time:number:)`).
+    public func afterTimeAndNumber() throws(Problem) -> (micros: Int64, id: Int64)? {
+        try afterTime { Int64($0) }
+    }
+
+    private func afterTime<ID>(_ id: (String) -> ID?) throws(Problem) -> (micros: Int64, id: ID)? {
         guard let keys = after else { return nil }
-        guard keys.count == 2, let micros = Int64(keys[0]), let id = UUID(uuidString: keys[1]) else {
-            throw .badCursor
-        }
+        guard keys.count == 2, let micros = Int64(keys[0]), let id = id(keys[1]) else { throw .badCursor }
         return (micros, id)
     }
 
     /// The cursor after an item of a list ordered by a time and a UUID.
     public static func cursor(time: Date, id: UUID) -> String {
         cursor([String(time.epochMicroseconds), id.uuidString])
+    }
+
+    /// The cursor after an item of a list ordered by a time and an integer id.
+    public static func cursor(time: Date, number: Int64) -> String {
+        cursor([String(time.epochMicroseconds), String(number)])
     }
 
     /// The cursor for the page after one that ended with an item of sort key `keys`.

@@ -55,4 +55,11 @@ public enum ItineraMetrics {
         Timer(label: "itinera_webhook_attempt_duration_seconds", dimensions: [])
             .recordNanoseconds(Int64(duration.milliseconds * 1_000_000))
     }
+
+    /// One attempt to send a message: counted by channel and outcome (`sent`, `bounced`, `failed`,
+    /// `retry`).
+    static func messageAttempt(channel: String, outcome: String) {
+        Counter(label: "itinera_message_attempts_total", dimensions: [("channel", channel), ("outcome", outcome)])
+            .increment()
+    }
 }

@@ -14,6 +14,8 @@ struct SMTPReply: Sendable, Equatable {
 struct MailError: Error, Equatable, CustomStringConvertible {
     let description: String
     let permanent: Bool
+    /// The recipient's address was refused for good (a bounce), not the server or the message.
+    var bounce = false
 }
 
 /// An SMTP connection (RFC 5321) on SwiftNIO, used by one task at a time: greeting, `EHLO`,
@@ -86,11 +88,17 @@ final class SMTPSession: @unchecked Sendable {
     /// Sends one message; a 5xx reply is a permanent `MailError`, anything else that fails is not.
     func send(_ message: MailMessage, from settings: MailSettings) async throws {
         guard MailAddress.isValid(message.to) else {
-            throw MailError(description: "'\(message.to)' is not an address mail can go to", permanent: true)
+            throw MailError(
+                description: "'\(message.to)' is not an address mail can go to", permanent: true, bounce: true)
         }
         lastUsed = .now
         try await expect(250, after: "MAIL FROM:<\(settings.fromAddress)>")
-        try await expect([250, 251], after: "RCPT TO:<\(message.to)>")
+        do {
+            try await expect([250, 251], after: "RCPT TO:<\(message.to)>")
+        } catch var error as MailError where error.permanent {
+            error.bounce = true
+            throw error
+        }
         try await expect(354, after: "DATA")
         let rendered = message.rendered(fromAddress: settings.fromAddress, fromName: settings.fromName)
         // Dot-stuffing: a line that starts with a dot gets another.

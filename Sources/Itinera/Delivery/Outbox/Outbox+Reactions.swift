@@ -34,6 +34,17 @@ enum Outbox {
                         data: ["survivor_id": String(event.survivor), "merged_id": String(event.merged)])
                 ], context)
         }
+        events.on(UnsubscribeRequested.self) { event, context in
+            try append(
+                [
+                    customerEvent(
+                        "customer.unsubscribed", event.customerID,
+                        data: [
+                            "id": String(event.customerID), "channel": event.channel, "purpose": event.purpose,
+                            "message_id": String(event.messageID),
+                        ])
+                ], context)
+        }
         events.on(MemberEnrolled.self) { event, context in
             let member = event.member
             let data = try OutboxEvent.object([

@@ -45,6 +45,23 @@ enum MessageRenderer {
     static func render(_ template: MustacheTemplate, _ variables: [String: Any]) -> String {
         template.render(variables)
     }
+
+    /// `template` rendered with `variables` (the JSON `MessageTemplateStore.variables` answers) and
+    /// the sender's `offer`; a 422 naming `order_id` when an order was asked for and is not the
+    /// customer's.
+    static func render(
+        _ template: MessageTemplate, variables: String, offer: [String: String]?, orderAsked: Bool
+    ) throws(Problem) -> (subject: String?, body: String) {
+        var values = (try? JSONSerialization.jsonObject(with: Data(variables.utf8)) as? [String: Any]) ?? [:]
+        if orderAsked, values["order"] is NSNull || values["order"] == nil {
+            throw Problem.invalidField("order_id", "order_id must name one of the customer's orders.")
+        }
+        values["offer"] = offer ?? [:]
+        let subject = try template.subject.map { text throws(Problem) in
+            render(try compile(text, field: "subject"), values)
+        }
+        return (subject, render(try compile(template.body, field: "body"), values))
+    }
 }
 
 /// Checks of what admins write about templates.

@@ -88,15 +88,8 @@ struct MessageTemplateController: Sendable {
             }
             return (template, json)
         }
-        var values = (try? JSONSerialization.jsonObject(with: Data(variables.utf8)) as? [String: Any]) ?? [:]
-        if order != nil, values["order"] is NSNull || values["order"] == nil {
-            throw Problem.invalidField("order_id", "order_id must name one of the customer's orders.")
-        }
-        values["offer"] = body.offer?.additionalProperties ?? [:]
-        let subject = try template.subject.map { text throws(Problem) in
-            MessageRenderer.render(try MessageRenderer.compile(text, field: "subject"), values)
-        }
-        let text = MessageRenderer.render(try MessageRenderer.compile(template.body, field: "body"), values)
+        let (subject, text) = try MessageRenderer.render(
+            template, variables: variables, offer: body.offer?.additionalProperties, orderAsked: order != nil)
         return .ok(
             .init(
                 body: .json(.init(channel: template.channel, purpose: template.purpose, subject: subject, body: text))))

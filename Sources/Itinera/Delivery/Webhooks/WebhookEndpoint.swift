@@ -20,7 +20,8 @@ struct WebhookEndpoint: Sendable, Equatable {
     static let eventTypes: Set<String> = [
         "customer.created", "customer.merged", "customer.erased", "order.created", "order.cancelled",
         "member.enrolled", "member.tier_changed", "points.earned", "points.redeemed", "points.expired",
-        "points.adjusted", "webhook_endpoint.disabled",
+        "points.adjusted", "webhook_endpoint.disabled", "message.sent", "message.delivered", "message.bounced",
+        "message.failed", "message.suppressed", "message.clicked", "customer.unsubscribed",
     ]
 
     /// The state as the audit trail keeps it.
