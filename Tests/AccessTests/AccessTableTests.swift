@@ -77,15 +77,18 @@ import Testing
 
     @Test func test_rolesFollowAPIDocument() {
         // API.md: analysts only read; agents also write customers; marketers also shape segments (tags,
-        // RFM), loyalty programmes and message templates; both may send messages; only owners and admins administer users, keys and the tenant.
+        // RFM), loyalty programmes, message templates, communities and events; agents join customers to
+        // communities and register them for events; both may send messages; only owners and admins administer users, keys and the tenant.
         let customerWrites: Set = [
             "createCustomer", "updateCustomer", "eraseCustomer", "mergeCustomers", "createInteraction", "createOrder",
             "cancelOrder", "tagCustomer", "untagCustomer", "enrolMember", "adjustMemberPoints", "redeemMemberPoints",
+            "joinCommunity", "leaveCommunity", "registerForEvent", "cancelEventRegistration",
+            "checkInEventRegistration",
         ]
         let marketing: Set = [
             "createTag", "deleteTag", "recomputeRfm", "createSegment", "updateSegment", "deleteSegment",
             "createProgram", "replaceProgramTiers", "putMessageTemplate", "deleteMessageTemplate",
-            "previewMessageTemplate",
+            "previewMessageTemplate", "createCommunity", "updateCommunity", "createEvent", "updateEvent",
         ]
         for (operation, rule) in AccessTable.rules where rule.audience == .tenant {
             if operation.hasPrefix("list") || operation.hasPrefix("get") || operation == "deleteCurrentSession" {

@@ -157,6 +157,22 @@ import Testing
                             INSERT INTO messages (customer_id, channel, purpose, source, address, body, links)
                             VALUES (1, 'sms', 'service', 'api', '13800138000', 'See https://example.com/trip',
                                     '{https://example.com/trip}')
+                        ), club AS (
+                            INSERT INTO communities (name, visibility, member_count) VALUES ('Club', 'open', 1)
+                            RETURNING id
+                        ), joined AS (
+                            INSERT INTO community_members (community_id, customer_id, source)
+                            SELECT id, 1, 'api' FROM club
+                        ), history AS (
+                            INSERT INTO community_history (community_id, customer_id, action, source)
+                            SELECT id, 1, 'joined', 'api' FROM club
+                        ), meet AS (
+                            INSERT INTO community_events (kind, title, starts_at, ends_at, state, registered_count)
+                            VALUES ('meetup', 'Meet', now(), now() + interval '1 hour', 'open', 1)
+                            RETURNING id
+                        ), seat AS (
+                            INSERT INTO event_registrations (event_id, customer_id, state, source)
+                            SELECT id, 1, 'registered', 'api' FROM meet
                         ), e AS (
                             INSERT INTO points_ledger (member_id, kind, points, balance_after, order_id, actor_type)
                             SELECT id, 'earn', 1234, 1234, 1, 'system' FROM m
@@ -189,7 +205,8 @@ import Testing
                         "customer_tags", "idempotency_keys", "imports", "interactions", "orders", "segments", "tags",
                         "tenant_settings", "programs", "tiers", "program_card_sequences", "members", "points_ledger",
                         "point_lots", "tier_history", "outbox_events", "webhook_endpoints", "webhook_deliveries",
-                        "message_templates", "consent_history", "messages",
+                        "message_templates", "consent_history", "messages", "communities", "community_members",
+                        "community_history", "community_events", "event_registrations",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

@@ -132,7 +132,8 @@ extension ProblemResponseTests {
             .deletingLastPathComponent().appendingPathComponent("Sources/ItineraAPI/openapi.yaml")
         let document = try String(contentsOf: url, encoding: .utf8)
         let declared = "pattern: \"" + FieldText.nonBlankPattern.replacingOccurrences(of: "\\", with: "\\\\") + "\""
-        #expect(document.components(separatedBy: declared).count - 1 == 3, "Text100, Text200 and Text500")
+        #expect(
+            document.components(separatedBy: declared).count - 1 == 5, "Text100, Text200, Text500, Text5000, Text10000")
         for blank in [" ", "\t\n", "\u{3000}\u{00a0}", "\u{2028}\u{0085}"] {
             #expect(throws: Problem.self) { try FieldText.required(blank, field: "name", max: 200) }
         }

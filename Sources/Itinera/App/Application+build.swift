@@ -113,6 +113,9 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             JobController(access: access, logger: logger),
             WebhookController(access: access, settings: configuration.webhooks, logger: logger),
             MessageTemplateController(access: access, logger: logger),
+            CommunityController(access: access, events: events, logger: logger),
+            EventController(access: access, events: events, logger: logger),
+            RegistrationController(access: access, events: events, logger: logger),
             MessageController(
                 access: access, channels: try MessageChannels(parts), attempts: configuration.webhooks.maxAttempts,
                 logger: logger),

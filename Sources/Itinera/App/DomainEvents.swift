@@ -62,6 +62,7 @@ func wireDomainEvents(_ configuration: ServerConfiguration) -> (DomainEvents, Or
     Outbox.react(to: &events, settings: configuration.webhooks)
     Loyalty.react(to: &events, orderReads: &orderReads)
     Customers.react(to: &events)
-    Messages.react(to: &events)
+    Communities.react(to: &events)
+    Messages.react(to: &events, attempts: configuration.webhooks.maxAttempts)
     return (events, orderReads)
 }

@@ -1,12 +1,63 @@
-/// What messages do when customers change: a merge moves the merged customer's messages to the
-/// survivor, an erasure removes their addresses and text.
+import Foundation
+
+/// What messages do when customers and the community change: a merge moves the merged customer's
+/// messages to the survivor, an erasure removes their addresses and text; a customer promoted from
+/// an event's waiting list, and everyone registered for an event that is cancelled, is told with the
+/// tenant's `event-promoted` and `event-cancelled` templates (when the tenant has them, and the
+/// customer's consent allows).
 enum Messages {
-    static func react(to events: inout DomainEvents) {
+    static func react(to events: inout DomainEvents, attempts: Int) {
         events.on(CustomersMerged.self) { event, context in
             try await MessageStore.move(customer: event.merged, to: event.survivor, on: context.connection)
         }
         events.on(CustomerErased.self) { event, context in
             try await MessageStore.erase(customer: event.customerID, on: context.connection)
+        }
+        events.on(RegistrationPromoted.self) { event, context in
+            try await notify(
+                "event-promoted", customers: [event.registration.customerID], about: event.event, context,
+                attempts: attempts)
+        }
+        events.on(EventCancelled.self) { event, context in
+            try await notify(
+                "event-cancelled", customers: event.customers, about: event.event, context, attempts: attempts)
+        }
+    }
+
+    /// Queues the tenant's template `name` to each customer, with `event` among its variables;
+    /// customers without consent or an address on its channel are passed over (the template's
+    /// absence sends nothing).
+    static func notify(
+        _ name: String, customers: [Int64], about event: CommunityEvent, _ context: EventContext, attempts: Int
+    ) async throws {
+        guard !customers.isEmpty,
+            let template = try await MessageTemplateStore.find(name, on: context.connection)
+        else { return }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: context.tenant.timezone) ?? TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        let values: [String: Any] = [
+            "event": [
+                "id": String(event.id), "title": event.title, "kind": event.kind.rawValue,
+                "starts_at": formatter.string(from: event.startsAt), "ends_at": formatter.string(from: event.endsAt),
+                "location": event.location ?? "", "online_url": event.onlineURL ?? "",
+                "reason": event.cancelledReason ?? "",
+            ]
+        ]
+        for customer in customers {
+            guard
+                let variables = try await MessageTemplateStore.variables(
+                    customer: customer, order: nil, on: context.connection)
+            else { continue }
+            let (subject, text) = try MessageRenderer.render(
+                template, variables: variables, offer: nil, orderAsked: false, extra: values)
+            _ = try await MessageStore.queue(
+                MessageDraft(
+                    customerID: customer, channel: template.channel, purpose: template.purpose, template: name,
+                    source: "community", sourceRef: "event:\(event.id)", subject: subject, body: text,
+                    links: MessageLinks.extract(text)),
+                attempts: attempts, on: context.connection)
         }
     }
 }

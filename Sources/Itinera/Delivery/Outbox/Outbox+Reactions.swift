@@ -8,6 +8,7 @@ enum Outbox {
         @Sendable func append(_ outbox: [OutboxEvent], _ context: EventContext) throws {
             try OutboxStore.append(outbox, tenant: context.tenant.id, maxAttempts: attempts, on: context.connection)
         }
+        reactToCommunity(&events, append: append)
         events.on(OrderRecorded.self) { event, context in
             try append([try orderEvent("order.created", event.order)], context)
         }

@@ -50,9 +50,11 @@ enum MessageRenderer {
     /// the sender's `offer`; a 422 naming `order_id` when an order was asked for and is not the
     /// customer's.
     static func render(
-        _ template: MessageTemplate, variables: String, offer: [String: String]?, orderAsked: Bool
+        _ template: MessageTemplate, variables: String, offer: [String: String]?, orderAsked: Bool,
+        extra: [String: Any] = [:]
     ) throws(Problem) -> (subject: String?, body: String) {
         var values = (try? JSONSerialization.jsonObject(with: Data(variables.utf8)) as? [String: Any]) ?? [:]
+        values.merge(extra) { _, given in given }
         if orderAsked, values["order"] is NSNull || values["order"] == nil {
             throw Problem.invalidField("order_id", "order_id must name one of the customer's orders.")
         }

@@ -21,7 +21,9 @@ struct WebhookEndpoint: Sendable, Equatable {
         "customer.created", "customer.merged", "customer.erased", "order.created", "order.cancelled",
         "member.enrolled", "member.tier_changed", "points.earned", "points.redeemed", "points.expired",
         "points.adjusted", "webhook_endpoint.disabled", "message.sent", "message.delivered", "message.bounced",
-        "message.failed", "message.suppressed", "message.clicked", "customer.unsubscribed",
+        "message.failed", "message.suppressed", "message.clicked", "customer.unsubscribed", "community.joined",
+        "community.left", "registration.created", "registration.cancelled", "registration.promoted",
+        "registration.checked_in", "event.cancelled",
     ]
 
     /// The state as the audit trail keeps it.

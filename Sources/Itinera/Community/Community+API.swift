@@ -1,0 +1,49 @@
+import ItineraAPI
+
+extension Community {
+    var api: Components.Schemas.Community {
+        Components.Schemas.Community(
+            id: String(id), name: name, description: description,
+            visibility: .init(rawValue: visibility.rawValue) ?? .invitation,
+            programId: programID.map(String.init), minTier: minTier, memberCount: memberCount, createdAt: createdAt,
+            updatedAt: updatedAt)
+    }
+}
+
+extension CommunityMember {
+    var api: Components.Schemas.CommunityMember {
+        Components.Schemas.CommunityMember(
+            customerId: String(customerID), joinedAt: joinedAt, source: .init(rawValue: source) ?? .api)
+    }
+}
+
+extension CommunityEvent {
+    var api: Components.Schemas.Event {
+        Components.Schemas.Event(
+            id: String(id), communityId: communityID.map(String.init), membersOnly: membersOnly,
+            kind: .init(rawValue: kind.rawValue) ?? .meetup, title: title, description: description, startsAt: startsAt,
+            endsAt: endsAt, location: location, onlineUrl: onlineURL, capacity: capacity,
+            waitlistCapacity: waitlistCapacity, registrationOpensAt: registrationOpensAt,
+            registrationClosesAt: registrationClosesAt, programId: programID.map(String.init), minTier: minTier,
+            state: .init(rawValue: state.rawValue) ?? .draft, registeredCount: registeredCount,
+            waitlistedCount: waitlistedCount, cancelledReason: cancelledReason, createdAt: createdAt,
+            updatedAt: updatedAt)
+    }
+}
+
+extension EventRegistration {
+    var api: Components.Schemas.Registration {
+        Components.Schemas.Registration(
+            id: String(id), eventId: String(eventID), customerId: String(customerID),
+            state: .init(rawValue: state.rawValue) ?? .cancelled, source: source, waitlistPosition: waitlistPosition,
+            promotedAt: promotedAt, checkedInAt: checkedInAt, createdAt: createdAt, cancelledAt: cancelledAt)
+    }
+}
+
+extension EventReport {
+    var api: Components.Schemas.EventReport {
+        Components.Schemas.EventReport(
+            registered: registered, waitlisted: waitlisted, cancelled: cancelled, attended: attended,
+            noShows: noShows, attendanceRate: attendanceRate)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A member club of the tenant: who may join it (`visibility`), and a minimum tier of a programme.
+struct Community: Sendable, Equatable {
+    enum Visibility: String, Sendable, CaseIterable {
+        /// Anyone may join (subject to `minTier`).
+        case open
+        /// Only an admin adds members.
+        case invitation
+        /// Customers at or above `minTier` may join.
+        case tier
+    }
+
+    var id: Int64
+    var name: String
+    var description: String?
+    var visibility: Visibility
+    var programID: Int64?
+    var minTier: String?
+    var memberCount: Int
+    var createdAt: Date
+    var updatedAt: Date
+
+    /// Most communities one tenant may keep.
+    static let maxPerTenant = 500
+
+    var auditJSON: Data? {
+        try? JSONSerialization.data(
+            withJSONObject: [
+                "name": name, "description": description as Any, "visibility": visibility.rawValue,
+                "program_id": programID.map(String.init) as Any, "min_tier": minTier as Any,
+            ], options: [.sortedKeys])
+    }
+}
+
+/// One member of a community.
+struct CommunityMember: Sendable, Equatable {
+    var customerID: Int64
+    var joinedAt: Date
+    var source: String
+}
+
+/// Why a customer may not join, or register: the unmet condition, named in the 4xx the caller gets.
+enum Gate: Sendable, Equatable {
+    case invitationOnly(community: Int64)
+    case belowTier(program: Int64, tier: String, has: String?)
+    case notAMember(community: Int64)
+
+    var problem: Problem {
+        switch self {
+        case .invitationOnly(let community):
+            var problem = Problem(
+                status: .forbidden, type: "gated", title: "Not admitted",
+                detail: "Community \(community) is by invitation: only an admin adds members.")
+            problem.members["condition"] = .string("invitation")
+            return problem
+        case .belowTier(let program, let tier, let has):
+            var problem = Problem(
+                status: .forbidden, type: "gated", title: "Not admitted",
+                detail:
+                    "This needs tier '\(tier)' or above in programme \(program); the customer "
+                    + (has.map { "is at '\($0)'." } ?? "is not a member of it."))
+            problem.members["condition"] = .string("min_tier")
+            return problem
+        case .notAMember(let community):
+            var problem = Problem(
+                status: .forbidden, type: "gated", title: "Not admitted",
+                detail: "This event is for members of community \(community) only; the customer is not one.")
+            problem.members["condition"] = .string("community_membership")
+            return problem
+        }
+    }
+}

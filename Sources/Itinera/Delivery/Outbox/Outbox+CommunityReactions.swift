@@ -1,0 +1,64 @@
+import Foundation
+
+/// The outbox's reactions to the community's domain events (`docs/webhooks.md` lists their data).
+extension Outbox {
+    static func reactToCommunity(
+        _ events: inout DomainEvents, append: @escaping @Sendable ([OutboxEvent], EventContext) throws -> Void
+    ) {
+        events.on(CommunityJoined.self) { event, context in
+            try append([try membership("community.joined", event.community, event.customerID, event.source)], context)
+        }
+        events.on(CommunityLeft.self) { event, context in
+            try append([try membership("community.left", event.community, event.customerID, event.source)], context)
+        }
+        events.on(EventRegistered.self) { event, context in
+            try append([try registration("registration.created", event.event, event.registration)], context)
+        }
+        events.on(RegistrationCancelled.self) { event, context in
+            try append([try registration("registration.cancelled", event.event, event.registration)], context)
+        }
+        events.on(RegistrationPromoted.self) { event, context in
+            try append([try registration("registration.promoted", event.event, event.registration)], context)
+        }
+        events.on(RegistrationCheckedIn.self) { event, context in
+            try append([try registration("registration.checked_in", event.event, event.registration)], context)
+        }
+        events.on(EventCancelled.self) { event, context in
+            try append(
+                [
+                    OutboxEvent(
+                        type: "event.cancelled", entityType: "event", entityID: String(event.event.id),
+                        orderingKey: "event:\(event.event.id)",
+                        data: try OutboxEvent.object([
+                            "event_id": String(event.event.id), "title": event.event.title,
+                            "reason": event.event.cancelledReason, "registrants": event.customers.count,
+                        ]))
+                ], context)
+        }
+    }
+
+    private static func membership(_ type: String, _ community: Community, _ customer: Int64, _ source: String) throws
+        -> OutboxEvent
+    {
+        OutboxEvent(
+            type: type, entityType: "community", entityID: String(community.id),
+            orderingKey: OutboxEvent.customerKey(customer),
+            data: try OutboxEvent.object([
+                "community_id": String(community.id), "name": community.name, "customer_id": String(customer),
+                "source": source,
+            ]))
+    }
+
+    private static func registration(_ type: String, _ event: CommunityEvent, _ r: EventRegistration) throws
+        -> OutboxEvent
+    {
+        OutboxEvent(
+            type: type, entityType: "registration", entityID: String(r.id),
+            orderingKey: OutboxEvent.customerKey(r.customerID),
+            data: try OutboxEvent.object([
+                "registration_id": String(r.id), "event_id": String(event.id), "title": event.title,
+                "customer_id": String(r.customerID), "state": r.state.rawValue, "source": r.source,
+                "waitlist_position": r.waitlistPosition,
+            ]))
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ItineraTestSupport
+import Testing
+
+@testable import Itinera
+
+/// Communities: who may join, the members list, leaving, the audit trail and the outbox; events'
+/// capacity raised and the event cancelled, with the registrants told.
+@Suite struct CommunityTests {
+    /// A programme whose tiers are potential (1), gold (2), diamond (3), with one customer at gold.
+    static func goldCustomer(db: TestDatabase, tenant: String) async throws -> (
+        program: String, gold: String, none: String
+    ) {
+        try await db.inTenant(tenant) { connection in
+            let row = try await connection.query(
+                """
+                WITH p AS (
+                    INSERT INTO programs (name, currency, points_per_unit, points_rounding, points_expiry,
+                                          tier_window, downgrade, enrolment, card_prefix)
+                    VALUES ('Club', 'CNY', 1, 'down', 'end_of_year', 'calendar_year', 'immediate', 'first_order', '88')
+                    RETURNING id
+                ), t AS (
+                    INSERT INTO tiers (program_id, code, name, rank, combine)
+                    SELECT p.id, v.code, v.name, v.rank, 'all' FROM p,
+                           (VALUES ('potential', 'Potential', 1), ('gold', 'Gold', 2), ('diamond', 'Diamond', 3))
+                               AS v(code, name, rank)
+                ), c AS (
+                    INSERT INTO customers (name) VALUES ('Gold'), ('Nobody') RETURNING id
+                ), m AS (
+                    INSERT INTO members (program_id, customer_id, card_number, tier_code, tier_since)
+                    SELECT p.id, (SELECT min(id) FROM c), '8800000001', 'gold', now() FROM p
+                )
+                SELECT p.id, (SELECT min(id) FROM c), (SELECT max(id) FROM c) FROM p
+                """
+            ).first!.decode((Int64, Int64, Int64).self)
+            return (String(row.0), String(row.1), String(row.2))
+        }
+    }
+
+    @Test func test_gates_byInvitationAndByTier_nameTheCondition_andMembershipIsAuditedAndPublished() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "club")
+                let (program, gold, nobody) = try await Self.goldCustomer(db: db, tenant: tenant.slug)
+                func create(_ body: [String: Any]) async throws -> TestResponse {
+                    try await client.send(.post, "/v1/communities", json: body, token: tenant.token)
+                }
+                let badTier = try await create(
+                    ["name": "Gold", "visibility": "tier", "program_id": program, "min_tier": "platinum"])
+                #expect(badTier.status == .unprocessableContent)
+                #expect(try JSON.object(badTier.body)["field"] as? String == "min_tier")
+                let noTier = try await create(["name": "Gold", "visibility": "tier"])
+                #expect(noTier.status == .unprocessableContent)
+                let goldClub =
+                    try JSON.object(
+                        try await create([
+                            "name": "Gold", "visibility": "tier", "program_id": program, "min_tier": "gold",
+                        ])
+                        .body)["id"] as! String
+                let secret =
+                    try JSON.object(
+                        try await create(["name": "Founders", "visibility": "invitation"]).body)["id"] as! String
+
+                // A partner key may not add anyone to a club by invitation; the owner may.
+                let key =
+                    try JSON.object(
+                        try await client.send(
+                            .post, "/v1/api-keys", json: ["name": "mini-program", "scopes": ["community:write"]],
+                            token: tenant.token
+                        ).body)["secret"] as! String
+                let byKey = try await client.send(
+                    .post, "/v1/communities/\(secret)/members", json: ["customer_id": gold], token: key)
+                #expect(byKey.status == .forbidden)
+                #expect(try JSON.object(byKey.body)["condition"] as? String == "invitation")
+                #expect(
+                    try await client.send(
+                        .post, "/v1/communities/\(secret)/members", json: ["customer_id": gold], token: tenant.token
+                    ).status == .created)
+
+                let below = try await client.send(
+                    .post, "/v1/communities/\(goldClub)/members", json: ["customer_id": nobody], token: key)
+                #expect(below.status == .forbidden)
+                #expect(try JSON.object(below.body)["condition"] as? String == "min_tier")
+                let joined = try await client.send(
+                    .post, "/v1/communities/\(goldClub)/members", json: ["customer_id": gold], token: key)
+                #expect(joined.status == .created)
+                let again = try await client.send(
+                    .post, "/v1/communities/\(goldClub)/members", json: ["customer_id": gold], token: key)
+                #expect(again.status == .ok)
+                let club = try JSON.object(
+                    try await client.send(.get, "/v1/communities/\(goldClub)", token: tenant.token).body)
+                #expect(club["member_count"] as? Int == 1)
+                // Reading needs community:read, which this key lacks.
+                #expect(
+                    try await client.send(.get, "/v1/communities/\(goldClub)/members", token: key).status
+                        == .forbidden)
+                let members = try JSON.object(
+                    try await client.send(.get, "/v1/communities/\(goldClub)/members", token: tenant.token).body)
+                #expect((members["items"] as? [[String: Any]])?.map { $0["customer_id"] as? String } == [gold])
+
+                #expect(
+                    try await client.send(
+                        .delete, "/v1/communities/\(goldClub)/members?customer_id=\(gold)", token: key
+                    ).status == .noContent)
+                #expect(
+                    try await client.send(
+                        .delete, "/v1/communities/\(goldClub)/members?customer_id=\(gold)", token: key
+                    ).status == .notFound)
+                let types = try await db.inTenant(tenant.slug) { connection in
+                    try await connection.query(
+                        "SELECT type FROM outbox_events WHERE type LIKE 'community.%' ORDER BY position"
+                    ).collect().map { try $0.decode(String.self) }
+                }
+                #expect(types == ["community.joined", "community.joined", "community.left"])
+                let audit = try JSON.object(
+                    try await client.send(.get, "/v1/audit-events?action=community.create", token: tenant.token).body)
+                #expect((audit["items"] as? [[String: Any]])?.count == 2)
+                #expect(try await db.tenantCount("community_members", tenant: tenant.slug) == 1)
+            }
+        }
+    }
+
+    /// A raised capacity promotes the waiting list in order; a lower one than the seats taken is a
+    /// 409; cancelling the event tells each registrant with the `event-cancelled` template.
+    @Test func test_capacityRaised_promotesInOrder_andCancellingTellsTheRegistrants() async throws {
+        try await TestDatabase.with { db in
+            let parts = db.parts { configuration in
+                configuration.mail = try? MailSettings(url: "smtp://127.0.0.1:2525", from: "trips@itinera.test")
+                configuration.jobWorkers = 0
+            }
+            let app = Application(router: try buildRouter(parts))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "cap")
+                _ = try await client.send(
+                    .put, "/v1/message-templates/event-cancelled",
+                    json: [
+                        "channel": "email", "purpose": "service", "subject": "{{event.title}} is off",
+                        "body":
+                            "{{customer.first_name}}, {{event.title}} on {{event.starts_at}} is cancelled: {{event.reason}}",
+                    ], token: tenant.token)
+                var people: [String] = []
+                for index in 0..<4 {
+                    let response = try await client.send(
+                        .post, "/v1/customers",
+                        json: [
+                            "email": "guest\(index)@example.com", "name": "Guest\(index) Li",
+                            "consents": ["email": ["granted": index != 3]],
+                        ], token: tenant.token)
+                    people.append(try JSON.object(response.body)["id"] as! String)
+                }
+                let event = try await RegistrationTests.event(client, token: tenant.token, ["capacity": 1])
+                var registrations: [String] = []
+                for person in people {
+                    let response = try await client.send(
+                        .post, "/v1/events/\(event)/registrations", json: ["customer_id": person], token: tenant.token)
+                    registrations.append(try JSON.object(response.body)["id"] as! String)
+                }
+                let raised = try await client.send(
+                    .patch, "/v1/events/\(event)", json: ["capacity": 3], token: tenant.token)
+                #expect(raised.status == .ok)
+                let view = try JSON.object(raised.body)
+                #expect(view["registered_count"] as? Int == 3 && view["waitlisted_count"] as? Int == 1)
+                for (index, registration) in registrations.enumerated() {
+                    let one = try JSON.object(
+                        try await client.send(
+                            .get, "/v1/events/\(event)/registrations/\(registration)", token: tenant.token
+                        ).body)
+                    #expect(one["state"] as? String == (index < 3 ? "registered" : "waitlisted"))
+                }
+                let lower = try await client.send(
+                    .patch, "/v1/events/\(event)", json: ["capacity": 2], token: tenant.token)
+                #expect(lower.status == .conflict)
+                #expect(try JSON.object(lower.body)["field"] as? String == "capacity")
+
+                let cancelled = try await client.send(
+                    .patch, "/v1/events/\(event)", json: ["state": "cancelled", "cancelled_reason": "Typhoon"],
+                    token: tenant.token)
+                #expect(cancelled.status == .ok)
+                #expect(
+                    try await client.send(.patch, "/v1/events/\(event)", json: ["state": "open"], token: tenant.token)
+                        .status == .conflict)
+                // Everyone registered or waiting who consented is told; the one without consent is not.
+                let messages = try JSON.object(
+                    try await client.send(.get, "/v1/messages?limit=10", token: tenant.token).body)
+                let items = messages["items"] as? [[String: Any]] ?? []
+                #expect(Set(items.compactMap { $0["customer_id"] as? String }) == Set(people.prefix(3)))
+                #expect(items.allSatisfy { $0["source"] as? String == "community" })
+                #expect(
+                    items.contains {
+                        ($0["body"] as? String)?.contains(
+                            "Lijiang photo walk on 2030-05-01 09:00 is cancelled: Typhoon")
+                            == true
+                    })
+                let audit = try JSON.object(
+                    try await client.send(.get, "/v1/audit-events?action=event.cancel", token: tenant.token).body)
+                #expect((audit["items"] as? [[String: Any]])?.count == 1)
+            }
+        }
+    }
+}
