@@ -41,9 +41,9 @@ struct ItineraBench: AsyncParsableCommand {
 
     @Option(
         help:
-            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last), delivery (the job queue, webhook deliveries)."
+            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last), delivery (the job queue, webhook deliveries), community (registrations for one popular event)."
     )
-    var sections: [String] = ["foundation", "access", "customers", "loyalty", "delivery"]
+    var sections: [String] = ["foundation", "access", "customers", "loyalty", "delivery", "community"]
 
     @Option(help: "Orders in the customer section's bulk import.")
     var importOrders = 1_000_000
@@ -135,6 +135,10 @@ struct ItineraBench: AsyncParsableCommand {
                     try await measureDelivery(
                         client: client, migrations: migrations, embedded: embedded, configuration: serverConfiguration,
                         logger: logger)
+                }
+                if sections.contains("community") {
+                    try await measureCommunity(
+                        client: client, migrations: migrations, embedded: embedded, logger: logger)
                 }
                 if sections.contains("loyalty") {
                     try await measureLoyalty(client: client, migrations: migrations, embedded: embedded, logger: logger)

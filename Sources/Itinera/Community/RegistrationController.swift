@@ -37,7 +37,7 @@ struct RegistrationController: Sendable {
                 operation: "event.\(id).register", key: key, requestHash: requestHash, on: tenant
             ) {
                 let source = principal.role == nil ? "api" : "admin"
-                let outcome: Result<EventRegistration, RegistrationStore.Refusal>
+                let outcome: Result<(EventRegistration, CommunityEvent), RegistrationStore.Refusal>
                 do {
                     outcome = try await RegistrationStore.register(id, customer: customer, source: source, on: tenant)
                 } catch let error as PQError where error.sqlState == "23505" {
@@ -45,8 +45,7 @@ struct RegistrationController: Sendable {
                     throw Self.already(customer, registration: nil, event: id)
                 }
                 switch outcome {
-                case .success(let registration):
-                    let event = try await EventController.require(id, on: tenant)
+                case .success(let (registration, event)):
                     try await events.publish(
                         EventRegistered(event: event, registration: registration),
                         in: EventContext(connection: tenant, tenant: principal.tenant, events: events))

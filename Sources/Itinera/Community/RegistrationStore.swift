@@ -22,6 +22,9 @@ enum RegistrationStore {
             createdAt: try column(7, Date.self), cancelledAt: try column(8, Date?.self))
     }
 
+    /// The event's columns as the registering `UPDATE` returned them.
+    private static let seatColumns = EventStore.columns.replacingOccurrences(of: "e.", with: "seat.")
+
     /// Why a registration was not made.
     enum Refusal: Error, Equatable {
         case noEvent
@@ -42,9 +45,9 @@ enum RegistrationStore {
     /// under that row's lock, whether the customer gets a seat (`registered`), a place on the waiting
     /// list (`waitlisted`, in arrival order) or neither, counts it, and the registration is inserted
     /// from what it returned. Concurrent registrations for one event queue on its row, so the last
-    /// seat goes once.
+    /// seat goes once. Answers the registration and the event as the update left it.
     static func register(_ event: Int64, customer: Int64, source: String, on tenant: TenantConnection) async throws
-        -> Result<EventRegistration, Refusal>
+        -> Result<(EventRegistration, CommunityEvent), Refusal>
     {
         let rows = try await tenant.query(
             """
@@ -84,7 +87,7 @@ enum RegistrationStore {
                   AND gate.live IS NULL
                   AND (e.capacity IS NULL OR e.registered_count < e.capacity
                        OR e.waitlist_capacity IS NULL OR e.waitlisted_count < e.waitlist_capacity)
-                RETURNING e.last_got_seat, e.waitlisted_count
+                RETURNING e.last_got_seat, \(unescaped: EventStore.columns)
             ), made AS (
                 INSERT INTO event_registrations AS r (event_id, customer_id, state, source)
                 SELECT \(event), \(customer), CASE WHEN seat.last_got_seat THEN 'registered' ELSE 'waitlisted' END,
@@ -95,8 +98,9 @@ enum RegistrationStore {
             SELECT (SELECT count(*) FROM e0)::int, (SELECT count(*) FROM k)::int, e0.state,
                    e0.registration_opens_at, coalesce(e0.registration_closes_at, e0.ends_at), gate.not_member,
                    gate.below_tier, e0.community_id, e0.program_id, e0.min_tier, (SELECT tier_code FROM m), gate.live,
-                   (SELECT waitlisted_count FROM seat), made.*
+                   (SELECT waitlisted_count FROM seat), made.*, \(unescaped: seatColumns)
             FROM (SELECT 1) one LEFT JOIN e0 ON true LEFT JOIN gate ON true LEFT JOIN made ON true
+                 LEFT JOIN seat ON true
             """)
         guard let row = rows.first else { return .failure(.noEvent) }
         let (events, customers, state, opens, closes, notMember, belowTier, community, program, tier, has, live) =
@@ -114,7 +118,8 @@ enum RegistrationStore {
         }
         guard !row[13].isNull else { return .failure(.full) }
         let position = try row[12].decode(Int?.self)
-        return .success(try registration(from: row, at: 13, position: position))
+        return .success(
+            (try registration(from: row, at: 13, position: position), try EventStore.event(from: row, at: 22)))
     }
 
     static func find(_ id: Int64, event: Int64, on tenant: TenantConnection) async throws -> EventRegistration? {
