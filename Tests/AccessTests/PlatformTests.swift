@@ -173,6 +173,16 @@ import Testing
                         ), seat AS (
                             INSERT INTO event_registrations (event_id, customer_id, state, source)
                             SELECT id, 1, 'registered', 'api' FROM meet
+                        ), offer AS (
+                            INSERT INTO offers (name, benefit, code_mode, code_prefix, valid_until, redeemed_count)
+                            VALUES ('Back', '¥200 off', 'per_recipient', 'BACK', now() + interval '30 days', 1)
+                            RETURNING id
+                        ), code AS (
+                            INSERT INTO offer_codes (code, offer_id, customer_id, source)
+                            SELECT 'BACK-0123456789', id, 1, 'api' FROM offer
+                        ), redeemed AS (
+                            INSERT INTO offer_redemptions (offer_id, customer_id, code)
+                            SELECT id, 1, 'BACK-0123456789' FROM offer
                         ), e AS (
                             INSERT INTO points_ledger (member_id, kind, points, balance_after, order_id, actor_type)
                             SELECT id, 'earn', 1234, 1234, 1, 'system' FROM m
@@ -206,7 +216,8 @@ import Testing
                         "tenant_settings", "programs", "tiers", "program_card_sequences", "members", "points_ledger",
                         "point_lots", "tier_history", "outbox_events", "webhook_endpoints", "webhook_deliveries",
                         "message_templates", "consent_history", "messages", "communities", "community_members",
-                        "community_history", "community_events", "event_registrations",
+                        "community_history", "community_events", "event_registrations", "offers", "offer_codes",
+                        "offer_redemptions",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

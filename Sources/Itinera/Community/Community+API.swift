@@ -47,3 +47,30 @@ extension EventReport {
             noShows: noShows, attendanceRate: attendanceRate)
     }
 }
+
+extension Offer {
+    var api: Components.Schemas.Offer {
+        Components.Schemas.Offer(
+            id: String(id), name: name, benefit: benefit, communityId: communityID.map(String.init),
+            programId: programID.map(String.init), minTier: minTier,
+            codeMode: .init(rawValue: codeMode.rawValue) ?? .perRecipient, codePrefix: codePrefix, code: code,
+            maxRedemptions: maxRedemptions, perCustomerLimit: perCustomerLimit, validFrom: validFrom,
+            validUntil: validUntil, state: .init(rawValue: state) ?? .retired, redeemedCount: redeemedCount,
+            createdAt: createdAt, updatedAt: updatedAt)
+    }
+}
+
+extension OfferCode {
+    var api: Components.Schemas.OfferCode {
+        Components.Schemas.OfferCode(
+            code: code, offerId: String(offerID), customerId: String(customerID), source: source, issuedAt: issuedAt)
+    }
+}
+
+extension OfferRedemption {
+    var api: Components.Schemas.OfferRedemption {
+        Components.Schemas.OfferRedemption(
+            id: String(id), offerId: String(offerID), customerId: String(customerID), code: code,
+            orderId: orderID.map(String.init), redeemedAt: redeemedAt)
+    }
+}

@@ -44,3 +44,15 @@ struct EventCancelled: DomainEvent {
     let event: CommunityEvent
     let customers: [Int64]
 }
+
+/// A per-recipient code of an offer was issued to a customer.
+struct OfferCodeIssued: DomainEvent {
+    let offer: Offer
+    let code: OfferCode
+}
+
+/// A customer redeemed an offer (with an order, when one was named).
+struct OfferRedeemed: DomainEvent {
+    let offer: Offer
+    let redemption: OfferRedemption
+}

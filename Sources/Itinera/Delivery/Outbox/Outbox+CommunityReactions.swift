@@ -23,6 +23,33 @@ extension Outbox {
         events.on(RegistrationCheckedIn.self) { event, context in
             try append([try registration("registration.checked_in", event.event, event.registration)], context)
         }
+        events.on(OfferCodeIssued.self) { event, context in
+            try append(
+                [
+                    OutboxEvent(
+                        type: "offer.code_issued", entityType: "offer", entityID: String(event.offer.id),
+                        orderingKey: OutboxEvent.customerKey(event.code.customerID),
+                        data: try OutboxEvent.object([
+                            "offer_id": String(event.offer.id), "name": event.offer.name,
+                            "benefit": event.offer.benefit, "customer_id": String(event.code.customerID),
+                            "code": event.code.code, "valid_until": event.offer.validUntil.formatted(.iso8601),
+                        ]))
+                ], context)
+        }
+        events.on(OfferRedeemed.self) { event, context in
+            let redemption = event.redemption
+            try append(
+                [
+                    OutboxEvent(
+                        type: "offer.redeemed", entityType: "offer", entityID: String(event.offer.id),
+                        orderingKey: OutboxEvent.customerKey(redemption.customerID),
+                        data: try OutboxEvent.object([
+                            "offer_id": String(event.offer.id), "name": event.offer.name,
+                            "redemption_id": String(redemption.id), "customer_id": String(redemption.customerID),
+                            "order_id": redemption.orderID.map(String.init),
+                        ]))
+                ], context)
+        }
         events.on(EventCancelled.self) { event, context in
             try append(
                 [
