@@ -201,4 +201,54 @@ import Testing
             }
         }
     }
+
+    /// The report: members, active members, attendance, and members' average spend against the
+    /// other buyers' over the same period.
+    @Test func test_report_comparesMembersSpendWithOtherBuyers() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "report")
+                let people = try await RegistrationTests.customers(4, db: db, tenant: tenant.slug)
+                let club =
+                    try JSON.object(
+                        try await client.send(
+                            .post, "/v1/communities", json: ["name": "Club", "visibility": "open"], token: tenant.token
+                        ).body)["id"] as! String
+                for person in people.prefix(2) {
+                    _ = try await client.send(
+                        .post, "/v1/communities/\(club)/members", json: ["customer_id": person], token: tenant.token)
+                }
+                // Members spend 300,000 and 0; the two others 50,000 each.
+                for (index, (person, amount)) in [
+                    (people[0], 300_000), (people[2], 50_000), (people[3], 50_000),
+                ].enumerated() {
+                    let order = try await client.send(
+                        .post, "/v1/orders",
+                        json: [
+                            "customer": ["id": person], "amount_minor": amount, "currency": "CNY",
+                            "product": ["name": "Tour", "category": "tour"], "ordered_at": "2026-11-01T08:00:00Z",
+                            "external_id": "R-\(index)",
+                        ], token: tenant.token, headers: [HTTPField.Name("Idempotency-Key")!: "r-\(index)"])
+                    #expect(order.status == .created, "\(String(buffer: order.body))")
+                }
+                let report = try JSON.object(
+                    try await client.send(
+                        .get, "/v1/communities/\(club)/report?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z",
+                        token: tenant.token
+                    ).body)
+                #expect(report["members"] as? Int == 2 && report["active_members"] as? Int == 1)
+                #expect(report["joined"] as? Int == 2 && report["left"] as? Int == 0)
+                #expect(report["member_spend_minor"] as? Int == 300_000)
+                #expect(report["member_average_spend_minor"] as? Int == 150_000)
+                #expect(
+                    report["non_members"] as? Int == 2 && report["non_member_average_spend_minor"] as? Int == 50_000)
+                #expect(report["spend_ratio"] as? Double == 3.0)
+                let backwards = try await client.send(
+                    .get, "/v1/communities/\(club)/report?from=2026-12-31T00:00:00Z&to=2026-01-01T00:00:00Z",
+                    token: tenant.token)
+                #expect(backwards.status == .unprocessableContent)
+            }
+        }
+    }
 }

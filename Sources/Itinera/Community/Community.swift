@@ -71,3 +71,32 @@ enum Gate: Sendable, Equatable {
         }
     }
 }
+
+/// A community's figures over a period: members, who joined and left, who was active, attendance
+/// at its events, and members' spend against non-members'.
+struct CommunityReport: Sendable, Equatable {
+    var from: Date
+    var to: Date
+    var members: Int
+    var joined: Int
+    var left: Int
+    /// Members with an order or an event registration in the period.
+    var activeMembers: Int
+    /// The community's events that started in the period, their registrations (seated) and check-ins.
+    var events: Int
+    var registered: Int
+    var attended: Int
+    /// Confirmed and completed orders in the period, in minor units of the tenant's currency.
+    var memberSpendMinor: Int64
+    /// Customers who have ordered at least once and are not members.
+    var nonMembers: Int
+    var nonMemberSpendMinor: Int64
+
+    var attendanceRate: Double? { registered > 0 ? Double(attended) / Double(registered) : nil }
+    var memberAverageMinor: Int64 { members > 0 ? memberSpendMinor / Int64(members) : 0 }
+    var nonMemberAverageMinor: Int64 { nonMembers > 0 ? nonMemberSpendMinor / Int64(nonMembers) : 0 }
+    /// Members' average spend over non-members'.
+    var spendRatio: Double? {
+        nonMemberAverageMinor > 0 ? Double(memberAverageMinor) / Double(nonMemberAverageMinor) : nil
+    }
+}

@@ -31,4 +31,8 @@ extension APIService {
     func leaveCommunity(_ input: Operations.LeaveCommunity.Input) async throws -> Operations.LeaveCommunity.Output {
         try await controllers(CommunityController.self).leaveCommunity(input)
     }
+
+    func getCommunityReport(_ input: Operations.GetCommunityReport.Input) async throws
+        -> Operations.GetCommunityReport.Output
+    { try await controllers(CommunityController.self).getCommunityReport(input) }
 }

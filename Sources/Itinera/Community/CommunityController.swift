@@ -127,6 +127,31 @@ struct CommunityController: Sendable {
         return .noContent(.init())
     }
 
+    func getCommunityReport(_ input: Operations.GetCommunityReport.Input) async throws
+        -> Operations.GetCommunityReport.Output
+    {
+        let id = try Problem.pathID(input.path.id, of: "community")
+        let to = input.query.to ?? Date()
+        let from = input.query.from ?? to.addingTimeInterval(-365 * 86_400)
+        guard from < to, to.timeIntervalSince(from) <= 3_660 * 86_400 else {
+            throw Problem.invalidField("from", "from must be before to, and the period at most ten years.")
+        }
+        let report = try await access.inTenant { tenant, _ in
+            _ = try await Self.require(id, on: tenant)
+            return try await CommunityStore.report(id, from: from, to: to, on: tenant)
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        from: report.from, to: report.to, members: report.members, joined: report.joined,
+                        left: report.left, activeMembers: report.activeMembers, events: report.events,
+                        registered: report.registered, attended: report.attended,
+                        attendanceRate: report.attendanceRate, memberSpendMinor: report.memberSpendMinor,
+                        memberAverageSpendMinor: report.memberAverageMinor, nonMembers: report.nonMembers,
+                        nonMemberAverageSpendMinor: report.nonMemberAverageMinor, spendRatio: report.spendRatio))))
+    }
+
     static func require(_ id: Int64, lock: Bool = false, on tenant: TenantConnection) async throws -> Community {
         guard let community = try await CommunityStore.find(id, lock: lock, on: tenant) else {
             throw Problem.notFound("community", String(id))

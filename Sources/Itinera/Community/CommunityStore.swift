@@ -194,6 +194,55 @@ enum CommunityStore {
         }
     }
 
+    /// The community's figures over `[from, to)`, set-based in one statement.
+    static func report(_ community: Int64, from: Date, to: Date, on tenant: TenantConnection) async throws
+        -> CommunityReport
+    {
+        let row = try await tenant.query(
+            """
+            WITH m AS (
+                SELECT customer_id FROM community_members WHERE community_id = \(community)
+            ), spend AS (
+                SELECT o.customer_id, sum(o.amount_minor) AS total FROM orders o
+                WHERE o.status IN ('confirmed', 'completed') AND o.ordered_at >= \(from) AND o.ordered_at < \(to)
+                GROUP BY o.customer_id
+            ), others AS (
+                SELECT c.id FROM customers c
+                WHERE c.erased_at IS NULL AND c.order_count > 0
+                  AND NOT EXISTS (SELECT 1 FROM m WHERE m.customer_id = c.id)
+            ), e AS (
+                SELECT id FROM community_events
+                WHERE community_id = \(community) AND starts_at >= \(from) AND starts_at < \(to)
+            )
+            SELECT (SELECT count(*) FROM m)::int,
+                   (SELECT count(*) FROM community_history h WHERE h.community_id = \(community) AND h.action = 'joined'
+                                                             AND h.at >= \(from) AND h.at < \(to))::int,
+                   (SELECT count(*) FROM community_history h WHERE h.community_id = \(community) AND h.action = 'left'
+                                                             AND h.at >= \(from) AND h.at < \(to))::int,
+                   (SELECT count(*) FROM m
+                    WHERE EXISTS (SELECT 1 FROM spend s WHERE s.customer_id = m.customer_id)
+                       OR EXISTS (SELECT 1 FROM event_registrations r
+                                  WHERE r.customer_id = m.customer_id AND r.created_at >= \(from)
+                                    AND r.created_at < \(to)))::int,
+                   (SELECT count(*) FROM e)::int,
+                   (SELECT count(*) FROM event_registrations r JOIN e ON e.id = r.event_id
+                    WHERE r.state = 'registered')::int,
+                   (SELECT count(*) FROM event_registrations r JOIN e ON e.id = r.event_id
+                    WHERE r.state = 'registered' AND r.checked_in_at IS NOT NULL)::int,
+                   (SELECT coalesce(sum(s.total), 0) FROM m JOIN spend s ON s.customer_id = m.customer_id)::bigint,
+                   (SELECT count(*) FROM others)::int,
+                   (SELECT coalesce(sum(s.total), 0) FROM others o JOIN spend s ON s.customer_id = o.id)::bigint
+            """
+        ).first
+        guard let row else { throw Problem.internalError(requestID: RequestScope.current?.requestID ?? "unknown") }
+        let (members, joined, left, active, events, registered, attended, memberSpend, others, otherSpend) =
+            try row.decode((Int, Int, Int, Int, Int, Int, Int, Int64, Int, Int64).self)
+        return CommunityReport(
+            from: from, to: to, members: members, joined: joined, left: left, activeMembers: active, events: events,
+            registered: registered, attended: attended, memberSpendMinor: memberSpend, nonMembers: others,
+            nonMemberSpendMinor: otherSpend)
+    }
+
     /// A merge: the merged customer's memberships and history become the survivor's (a club both were
     /// in keeps the survivor's membership and counts one member less).
     static func merge(_ merged: Int64, into survivor: Int64, on tenant: TenantConnection) async throws {
