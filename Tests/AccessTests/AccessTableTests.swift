@@ -82,14 +82,14 @@ import Testing
         let customerWrites: Set = [
             "createCustomer", "updateCustomer", "eraseCustomer", "mergeCustomers", "createInteraction", "createOrder",
             "cancelOrder", "tagCustomer", "untagCustomer", "enrolMember", "adjustMemberPoints", "redeemMemberPoints",
-            "joinCommunity", "leaveCommunity", "registerForEvent", "cancelEventRegistration", "issueOfferCode",
-            "redeemOffer",
-            "checkInEventRegistration", "issueOfferCode", "redeemOffer",
+            "joinCommunity", "leaveCommunity", "registerForEvent", "cancelEventRegistration",
+            "checkInEventRegistration", "issueOfferCode", "redeemOffer", "createContestEntry", "voteForContestEntry",
         ]
         let marketing: Set = [
             "createTag", "deleteTag", "recomputeRfm", "createSegment", "updateSegment", "deleteSegment",
             "createProgram", "replaceProgramTiers", "putMessageTemplate", "deleteMessageTemplate",
             "previewMessageTemplate", "createCommunity", "updateCommunity", "createEvent", "updateEvent", "createOffer",
+            "setContestWinners",
         ]
         for (operation, rule) in AccessTable.rules where rule.audience == .tenant {
             if operation.hasPrefix("list") || operation.hasPrefix("get") || operation == "deleteCurrentSession" {

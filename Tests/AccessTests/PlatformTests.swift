@@ -173,6 +173,12 @@ import Testing
                         ), seat AS (
                             INSERT INTO event_registrations (event_id, customer_id, state, source)
                             SELECT id, 1, 'registered', 'api' FROM meet
+                        ), entry AS (
+                            INSERT INTO contest_entries (event_id, customer_id, image_url, votes)
+                            SELECT id, 1, 'https://img.example.com/1.jpg', 1 FROM meet
+                            RETURNING id
+                        ), vote AS (
+                            INSERT INTO contest_votes (entry_id, customer_id) SELECT id, 1 FROM entry
                         ), offer AS (
                             INSERT INTO offers (name, benefit, code_mode, code_prefix, valid_until, redeemed_count)
                             VALUES ('Back', '¥200 off', 'per_recipient', 'BACK', now() + interval '30 days', 1)
@@ -217,7 +223,7 @@ import Testing
                         "point_lots", "tier_history", "outbox_events", "webhook_endpoints", "webhook_deliveries",
                         "message_templates", "consent_history", "messages", "communities", "community_members",
                         "community_history", "community_events", "event_registrations", "offers", "offer_codes",
-                        "offer_redemptions",
+                        "offer_redemptions", "contest_entries", "contest_votes",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

@@ -251,4 +251,68 @@ import Testing
             }
         }
     }
+
+    /// A photo contest: one entry each, one vote per voter per entry within the window and never
+    /// for one's own; winners by votes only once voting has closed, or chosen by an admin now.
+    @Test func test_photoContest_entriesVotesAndWinners() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "contest")
+                let people = try await RegistrationTests.customers(3, db: db, tenant: tenant.slug)
+                let contest = try await RegistrationTests.event(
+                    client, token: tenant.token,
+                    [
+                        "kind": "contest", "title": "Best of Lijiang", "voting_opens_at": "2020-01-01T00:00:00Z",
+                        "voting_closes_at": "2030-01-01T00:00:00Z",
+                    ])
+                var entries: [String] = []
+                for (index, person) in people.prefix(2).enumerated() {
+                    let entry = try await client.send(
+                        .post, "/v1/events/\(contest)/entries",
+                        json: [
+                            "customer_id": person, "image_url": "https://img.example.com/\(index).jpg",
+                            "caption": "Jade Dragon \(index)",
+                        ], token: tenant.token)
+                    #expect(entry.status == .created, "\(String(buffer: entry.body))")
+                    entries.append(try JSON.object(entry.body)["id"] as! String)
+                }
+                let twice = try await client.send(
+                    .post, "/v1/events/\(contest)/entries",
+                    json: ["customer_id": people[0], "image_url": "https://img.example.com/9.jpg"], token: tenant.token)
+                #expect(twice.status == .conflict)
+                #expect(try JSON.object(twice.body)["condition"] as? String == "already_entered")
+
+                func vote(_ entry: String, _ person: String) async throws -> TestResponse {
+                    try await client.send(
+                        .post, "/v1/events/\(contest)/entries/\(entry)/votes", json: ["customer_id": person],
+                        token: tenant.token)
+                }
+                let own = try await vote(entries[0], people[0])
+                #expect(own.status == .conflict)
+                #expect(try JSON.object(own.body)["condition"] as? String == "own_entry")
+                #expect(try await vote(entries[1], people[0]).status == .created)
+                #expect(try await vote(entries[1], people[2]).status == .created)
+                let again = try await vote(entries[1], people[2])
+                #expect(again.status == .ok)
+                #expect(try JSON.object(again.body)["votes"] as? Int == 2)
+                #expect(try await vote(entries[0], people[2]).status == .created)
+
+                let early = try await client.send(
+                    .put, "/v1/events/\(contest)/winners", json: ["count": 1], token: tenant.token)
+                #expect(early.status == .conflict)
+                let chosen = try await client.send(
+                    .put, "/v1/events/\(contest)/winners", json: ["entry_ids": [entries[0]]], token: tenant.token)
+                #expect(chosen.status == .ok)
+                let list = try JSON.object(
+                    try await client.send(.get, "/v1/events/\(contest)/entries", token: tenant.token).body)
+                let items = list["items"] as? [[String: Any]] ?? []
+                #expect(items.map { $0["id"] as? String } == [entries[0], entries[1]])
+                #expect(items.first?["winner_rank"] as? Int == 1 && items.last?["votes"] as? Int == 2)
+                let audit = try JSON.object(
+                    try await client.send(.get, "/v1/audit-events?action=contest.winners", token: tenant.token).body)
+                #expect((audit["items"] as? [[String: Any]])?.count == 1)
+            }
+        }
+    }
 }

@@ -117,6 +117,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             EventController(access: access, events: events, logger: logger),
             RegistrationController(access: access, events: events, logger: logger),
             OfferController(access: access, events: events, logger: logger),
+            ContestController(access: access, events: events, logger: logger),
             MessageController(
                 access: access, channels: try MessageChannels(parts), attempts: configuration.webhooks.maxAttempts,
                 logger: logger),

@@ -26,8 +26,8 @@ extension CommunityEvent {
             waitlistCapacity: waitlistCapacity, registrationOpensAt: registrationOpensAt,
             registrationClosesAt: registrationClosesAt, programId: programID.map(String.init), minTier: minTier,
             state: .init(rawValue: state.rawValue) ?? .draft, registeredCount: registeredCount,
-            waitlistedCount: waitlistedCount, cancelledReason: cancelledReason, createdAt: createdAt,
-            updatedAt: updatedAt)
+            waitlistedCount: waitlistedCount, cancelledReason: cancelledReason, votingOpensAt: votingOpensAt,
+            votingClosesAt: votingClosesAt, createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 
@@ -72,5 +72,13 @@ extension OfferRedemption {
         Components.Schemas.OfferRedemption(
             id: String(id), offerId: String(offerID), customerId: String(customerID), code: code,
             orderId: orderID.map(String.init), redeemedAt: redeemedAt)
+    }
+}
+
+extension ContestEntry {
+    var api: Components.Schemas.ContestEntry {
+        Components.Schemas.ContestEntry(
+            id: String(id), eventId: String(eventID), customerId: String(customerID), imageUrl: imageURL,
+            caption: caption, votes: votes, winnerRank: winnerRank, createdAt: createdAt)
     }
 }

@@ -56,3 +56,16 @@ struct OfferRedeemed: DomainEvent {
     let offer: Offer
     let redemption: OfferRedemption
 }
+
+/// A customer entered a photo contest.
+struct ContestEntered: DomainEvent {
+    let event: CommunityEvent
+    let entry: ContestEntry
+}
+
+/// A contest's winners were chosen, by votes or by an admin.
+struct ContestWinnersChosen: DomainEvent {
+    let event: CommunityEvent
+    let winners: [ContestEntry]
+    let byVotes: Bool
+}

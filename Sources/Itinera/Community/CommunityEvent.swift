@@ -36,6 +36,9 @@ struct CommunityEvent: Sendable, Equatable {
     var cancelledReason: String?
     var createdAt: Date
     var updatedAt: Date
+    /// A contest's voting window.
+    var votingOpensAt: Date?
+    var votingClosesAt: Date?
 
     var auditJSON: Data? {
         let formatter = ISO8601DateFormatter()
@@ -50,6 +53,8 @@ struct CommunityEvent: Sendable, Equatable {
                 "registration_closes_at": registrationClosesAt.map(formatter.string(from:)) as Any,
                 "program_id": programID.map(String.init) as Any, "min_tier": minTier as Any, "state": state.rawValue,
                 "cancelled_reason": cancelledReason as Any,
+                "voting_opens_at": votingOpensAt.map(formatter.string(from:)) as Any,
+                "voting_closes_at": votingClosesAt.map(formatter.string(from:)) as Any,
             ], options: [.sortedKeys])
     }
 

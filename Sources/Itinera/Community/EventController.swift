@@ -36,7 +36,8 @@ struct EventController: Sendable {
             title: title, description: nil, startsAt: startsAt, endsAt: endsAt, location: nil, onlineURL: nil,
             capacity: nil, waitlistCapacity: nil, registrationOpensAt: nil, registrationClosesAt: nil, programID: nil,
             minTier: nil, state: body.value2.state.flatMap { CommunityEvent.State(rawValue: $0.rawValue) } ?? .draft,
-            registeredCount: 0, waitlistedCount: 0, cancelledReason: nil, createdAt: now, updatedAt: now)
+            registeredCount: 0, waitlistedCount: 0, cancelledReason: nil, createdAt: now, updatedAt: now,
+            votingOpensAt: nil, votingClosesAt: nil)
         try EventInput.apply(fields, to: &draft, creating: true)
         let event = try await access.inTenant { tenant, principal in
             let made: CommunityEvent

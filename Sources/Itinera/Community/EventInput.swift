@@ -58,6 +58,16 @@ enum EventInput {
         if let opens = event.registrationOpensAt, let closes = event.registrationClosesAt, closes <= opens {
             throw .invalidField("registration_closes_at", "registration_closes_at must be after registration_opens_at.")
         }
+        if let opens = fields.votingOpensAt { event.votingOpensAt = opens }
+        if let closes = fields.votingClosesAt { event.votingClosesAt = closes }
+        if event.votingOpensAt != nil || event.votingClosesAt != nil {
+            guard event.kind == .contest else {
+                throw .invalidField("voting_opens_at", "Only a contest has a voting window.")
+            }
+            if let opens = event.votingOpensAt, let closes = event.votingClosesAt, closes <= opens {
+                throw .invalidField("voting_closes_at", "voting_closes_at must be after voting_opens_at.")
+            }
+        }
         if fields.programId != nil || fields.minTier != nil {
             (event.programID, event.minTier) = try CommunityInput.tier(
                 programID: fields.programId, minTier: fields.minTier)

@@ -7,7 +7,7 @@ enum EventStore {
         e.id, e.community_id, e.members_only, e.kind, e.title, e.description, e.starts_at, e.ends_at, e.location,
         e.online_url, e.capacity, e.waitlist_capacity, e.registration_opens_at, e.registration_closes_at,
         e.program_id, e.min_tier, e.state, e.registered_count, e.waitlisted_count, e.cancelled_reason,
-        e.created_at, e.updated_at
+        e.created_at, e.updated_at, e.voting_opens_at, e.voting_closes_at
         """
 
     static func event(from row: PQRow, at offset: Int = 0) throws -> CommunityEvent {
@@ -27,7 +27,8 @@ enum EventStore {
             state: CommunityEvent.State(rawValue: try column(16, String.self)) ?? .draft,
             registeredCount: try column(17, Int.self), waitlistedCount: try column(18, Int.self),
             cancelledReason: try column(19, String?.self), createdAt: try column(20, Date.self),
-            updatedAt: try column(21, Date.self))
+            updatedAt: try column(21, Date.self), votingOpensAt: try column(22, Date?.self),
+            votingClosesAt: try column(23, Date?.self))
     }
 
     /// What an insert or update found wrong with what it refers to.
@@ -52,11 +53,11 @@ enum EventStore {
                 INSERT INTO community_events AS e (
                     community_id, members_only, kind, title, description, starts_at, ends_at, location, online_url,
                     capacity, waitlist_capacity, registration_opens_at, registration_closes_at, program_id, min_tier,
-                    state)
+                    state, voting_opens_at, voting_closes_at)
                 SELECT \(e.communityID), \(e.membersOnly), \(e.kind.rawValue), \(e.title), \(e.description),
                        \(e.startsAt), \(e.endsAt), \(e.location), \(e.onlineURL), \(e.capacity),
                        \(e.waitlistCapacity), \(e.registrationOpensAt), \(e.registrationClosesAt), \(e.programID),
-                       \(e.minTier), \(e.state.rawValue)
+                       \(e.minTier), \(e.state.rawValue), \(e.votingOpensAt), \(e.votingClosesAt)
                 FROM ok WHERE ok.community AND ok.tier
                 RETURNING \(unescaped: columns)
             )
@@ -110,7 +111,7 @@ enum EventStore {
                 waitlist_capacity = \(e.waitlistCapacity), registration_opens_at = \(e.registrationOpensAt),
                 registration_closes_at = \(e.registrationClosesAt), program_id = \(e.programID),
                 min_tier = \(e.minTier), state = \(e.state.rawValue), cancelled_reason = \(e.cancelledReason),
-                updated_at = now()
+                voting_opens_at = \(e.votingOpensAt), voting_closes_at = \(e.votingClosesAt), updated_at = now()
             WHERE e.id = \(e.id)
               AND (\(e.minTier)::text IS NULL
                    OR EXISTS (SELECT 1 FROM tiers t WHERE t.program_id = \(e.programID) AND t.code = \(e.minTier)))

@@ -50,6 +50,37 @@ extension Outbox {
                         ]))
                 ], context)
         }
+        events.on(ContestEntered.self) { event, context in
+            let entry = event.entry
+            try append(
+                [
+                    OutboxEvent(
+                        type: "contest.entry_created", entityType: "event", entityID: String(event.event.id),
+                        orderingKey: OutboxEvent.customerKey(entry.customerID),
+                        data: try OutboxEvent.object([
+                            "event_id": String(event.event.id), "entry_id": String(entry.id),
+                            "customer_id": String(entry.customerID), "image_url": entry.imageURL,
+                            "caption": entry.caption,
+                        ]))
+                ], context)
+        }
+        events.on(ContestWinnersChosen.self) { event, context in
+            try append(
+                [
+                    OutboxEvent(
+                        type: "contest.winners_chosen", entityType: "event", entityID: String(event.event.id),
+                        orderingKey: "event:\(event.event.id)",
+                        data: try OutboxEvent.object([
+                            "event_id": String(event.event.id), "by": event.byVotes ? "votes" : "admin",
+                            "winners": event.winners.map {
+                                [
+                                    "entry_id": String($0.id), "customer_id": String($0.customerID),
+                                    "rank": $0.winnerRank ?? 0, "votes": $0.votes,
+                                ] as [String: any Sendable]
+                            },
+                        ]))
+                ], context)
+        }
         events.on(EventCancelled.self) { event, context in
             try append(
                 [

@@ -24,6 +24,7 @@ struct WebhookEndpoint: Sendable, Equatable {
         "message.failed", "message.suppressed", "message.clicked", "customer.unsubscribed", "community.joined",
         "community.left", "registration.created", "registration.cancelled", "registration.promoted",
         "registration.checked_in", "event.cancelled", "offer.code_issued", "offer.redeemed",
+        "contest.entry_created", "contest.winners_chosen",
     ]
 
     /// The state as the audit trail keeps it.
