@@ -228,4 +228,68 @@ import Testing
             }
         }
     }
+
+    /// The waiting list's voucher: a freed seat is offered for the event's hold; confirmed in time it
+    /// is the customer's, and when the hold runs out the job its promotion queued passes it on.
+    @Test func test_aFreedSeatIsHeld_confirmedInTime_orPassedOnWhenTheHoldRunsOut() async throws {
+        try await TestDatabase.with { db in
+            let parts = db.parts { $0.jobWorkers = 0 }
+            let app = Application(router: try buildRouter(parts))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "hold")
+                let people = try await Self.customers(3, db: db, tenant: tenant.slug)
+                let event = try await Self.event(client, token: tenant.token, ["capacity": 1, "hold_hours": 24])
+                var registrations: [String] = []
+                for person in people {
+                    let response = try await client.send(
+                        .post, "/v1/events/\(event)/registrations", json: ["customer_id": person], token: tenant.token)
+                    registrations.append(try JSON.object(response.body)["id"] as! String)
+                }
+                let cancelled = try JSON.object(
+                    try await client.send(
+                        .delete, "/v1/events/\(event)/registrations/\(registrations[0])", token: tenant.token
+                    ).body)
+                let offered = cancelled["promoted"] as? [String: Any]
+                #expect(offered?["id"] as? String == registrations[1] && offered?["state"] as? String == "offered")
+                #expect(offered?["hold_until"] != nil)
+                // Offered, not yet confirmed: it holds the seat but does not check in.
+                #expect(
+                    try await client.send(
+                        .post, "/v1/events/\(event)/registrations/\(registrations[1])/check-in", json: ["nonce": "g1"],
+                        token: tenant.token
+                    ).status == .conflict)
+
+                // The hold runs out: the job its promotion queued passes the seat to the next waiting.
+                try await db.inTenant(tenant.slug) { connection in
+                    try await connection.execute(
+                        "UPDATE event_registrations SET hold_until = now() - interval '1 second' WHERE state = 'offered'"
+                    )
+                }
+                try await db.client.execute(
+                    "UPDATE itinera.jobs SET run_after = now() WHERE kind = 'community.expire_holds'",
+                    logger: testLogger)
+                #expect(try await makeJobWorker(parts).drain() >= 1)
+                let lapsed = try JSON.object(
+                    try await client.send(
+                        .get, "/v1/events/\(event)/registrations/\(registrations[1])", token: tenant.token
+                    ).body)
+                #expect(lapsed["state"] as? String == "cancelled")
+                let next = try JSON.object(
+                    try await client.send(
+                        .get, "/v1/events/\(event)/registrations/\(registrations[2])", token: tenant.token
+                    ).body)
+                #expect(next["state"] as? String == "offered")
+                #expect(
+                    try await client.send(
+                        .post, "/v1/events/\(event)/registrations/\(registrations[1])/confirm", token: tenant.token
+                    ).status == .conflict)
+                let confirmed = try await client.send(
+                    .post, "/v1/events/\(event)/registrations/\(registrations[2])/confirm", token: tenant.token)
+                #expect(confirmed.status == .ok)
+                #expect(try JSON.object(confirmed.body)["state"] as? String == "registered")
+                let view = try JSON.object(try await client.send(.get, "/v1/events/\(event)", token: tenant.token).body)
+                #expect(view["registered_count"] as? Int == 1 && view["waitlisted_count"] as? Int == 0)
+            }
+        }
+    }
 }

@@ -27,7 +27,7 @@ extension CommunityEvent {
             registrationClosesAt: registrationClosesAt, programId: programID.map(String.init), minTier: minTier,
             state: .init(rawValue: state.rawValue) ?? .draft, registeredCount: registeredCount,
             waitlistedCount: waitlistedCount, cancelledReason: cancelledReason, votingOpensAt: votingOpensAt,
-            votingClosesAt: votingClosesAt, createdAt: createdAt, updatedAt: updatedAt)
+            votingClosesAt: votingClosesAt, holdHours: holdHours, createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 
@@ -36,7 +36,8 @@ extension EventRegistration {
         Components.Schemas.Registration(
             id: String(id), eventId: String(eventID), customerId: String(customerID),
             state: .init(rawValue: state.rawValue) ?? .cancelled, source: source, waitlistPosition: waitlistPosition,
-            promotedAt: promotedAt, checkedInAt: checkedInAt, createdAt: createdAt, cancelledAt: cancelledAt)
+            promotedAt: promotedAt, holdUntil: holdUntil, checkedInAt: checkedInAt, createdAt: createdAt,
+            cancelledAt: cancelledAt)
     }
 }
 

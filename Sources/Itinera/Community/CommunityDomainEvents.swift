@@ -69,3 +69,9 @@ struct ContestWinnersChosen: DomainEvent {
     let winners: [ContestEntry]
     let byVotes: Bool
 }
+
+/// A customer confirmed the seat offered to them from the waiting list, within its hold.
+struct RegistrationConfirmed: DomainEvent {
+    let event: CommunityEvent
+    let registration: EventRegistration
+}

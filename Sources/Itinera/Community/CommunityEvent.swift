@@ -39,6 +39,8 @@ struct CommunityEvent: Sendable, Equatable {
     /// A contest's voting window.
     var votingOpensAt: Date?
     var votingClosesAt: Date?
+    /// Hours a customer promoted from the waiting list has to confirm; nil: promoted straight to a seat.
+    var holdHours: Int? = nil
 
     var auditJSON: Data? {
         let formatter = ISO8601DateFormatter()
@@ -55,6 +57,7 @@ struct CommunityEvent: Sendable, Equatable {
                 "cancelled_reason": cancelledReason as Any,
                 "voting_opens_at": votingOpensAt.map(formatter.string(from:)) as Any,
                 "voting_closes_at": votingClosesAt.map(formatter.string(from:)) as Any,
+                "hold_hours": holdHours as Any,
             ], options: [.sortedKeys])
     }
 
@@ -72,7 +75,12 @@ struct CommunityEvent: Sendable, Equatable {
 /// A customer's registration for an event.
 struct EventRegistration: Sendable, Equatable {
     enum State: String, Sendable, CaseIterable {
-        case registered, waitlisted, cancelled
+        /// Holds a seat.
+        case registered
+        /// Offered a freed seat, held until `holdUntil`: confirmed, it is `registered`; not, the seat
+        /// passes to the next waiting.
+        case offered
+        case waitlisted, cancelled
     }
 
     var id: Int64
@@ -86,6 +94,7 @@ struct EventRegistration: Sendable, Equatable {
     var checkedInAt: Date?
     var createdAt: Date
     var cancelledAt: Date?
+    var holdUntil: Date? = nil
 }
 
 /// An event's figures: seats taken and waiting, who came and who did not.

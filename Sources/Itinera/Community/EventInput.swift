@@ -58,6 +58,12 @@ enum EventInput {
         if let opens = event.registrationOpensAt, let closes = event.registrationClosesAt, closes <= opens {
             throw .invalidField("registration_closes_at", "registration_closes_at must be after registration_opens_at.")
         }
+        if let hours = fields.holdHours {
+            guard (1...168).contains(hours) else {
+                throw .invalidField("hold_hours", "hold_hours must be between 1 and 168 (a week).")
+            }
+            event.holdHours = hours
+        }
         if let opens = fields.votingOpensAt { event.votingOpensAt = opens }
         if let closes = fields.votingClosesAt { event.votingClosesAt = closes }
         if event.votingOpensAt != nil || event.votingClosesAt != nil {

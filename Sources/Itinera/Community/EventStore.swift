@@ -7,7 +7,7 @@ enum EventStore {
         e.id, e.community_id, e.members_only, e.kind, e.title, e.description, e.starts_at, e.ends_at, e.location,
         e.online_url, e.capacity, e.waitlist_capacity, e.registration_opens_at, e.registration_closes_at,
         e.program_id, e.min_tier, e.state, e.registered_count, e.waitlisted_count, e.cancelled_reason,
-        e.created_at, e.updated_at, e.voting_opens_at, e.voting_closes_at
+        e.created_at, e.updated_at, e.voting_opens_at, e.voting_closes_at, e.hold_hours
         """
 
     static func event(from row: PQRow, at offset: Int = 0) throws -> CommunityEvent {
@@ -28,7 +28,7 @@ enum EventStore {
             registeredCount: try column(17, Int.self), waitlistedCount: try column(18, Int.self),
             cancelledReason: try column(19, String?.self), createdAt: try column(20, Date.self),
             updatedAt: try column(21, Date.self), votingOpensAt: try column(22, Date?.self),
-            votingClosesAt: try column(23, Date?.self))
+            votingClosesAt: try column(23, Date?.self), holdHours: try column(24, Int?.self))
     }
 
     /// What an insert or update found wrong with what it refers to.
@@ -53,11 +53,12 @@ enum EventStore {
                 INSERT INTO community_events AS e (
                     community_id, members_only, kind, title, description, starts_at, ends_at, location, online_url,
                     capacity, waitlist_capacity, registration_opens_at, registration_closes_at, program_id, min_tier,
-                    state, voting_opens_at, voting_closes_at)
+                    state, voting_opens_at, voting_closes_at, hold_hours)
                 SELECT \(e.communityID), \(e.membersOnly), \(e.kind.rawValue), \(e.title), \(e.description),
                        \(e.startsAt), \(e.endsAt), \(e.location), \(e.onlineURL), \(e.capacity),
                        \(e.waitlistCapacity), \(e.registrationOpensAt), \(e.registrationClosesAt), \(e.programID),
-                       \(e.minTier), \(e.state.rawValue), \(e.votingOpensAt), \(e.votingClosesAt)
+                       \(e.minTier), \(e.state.rawValue), \(e.votingOpensAt), \(e.votingClosesAt),
+                       \(e.holdHours)
                 FROM ok WHERE ok.community AND ok.tier
                 RETURNING \(unescaped: columns)
             )
@@ -111,7 +112,8 @@ enum EventStore {
                 waitlist_capacity = \(e.waitlistCapacity), registration_opens_at = \(e.registrationOpensAt),
                 registration_closes_at = \(e.registrationClosesAt), program_id = \(e.programID),
                 min_tier = \(e.minTier), state = \(e.state.rawValue), cancelled_reason = \(e.cancelledReason),
-                voting_opens_at = \(e.votingOpensAt), voting_closes_at = \(e.votingClosesAt), updated_at = now()
+                voting_opens_at = \(e.votingOpensAt), voting_closes_at = \(e.votingClosesAt), hold_hours = \(e.holdHours),
+                updated_at = now()
             WHERE e.id = \(e.id)
               AND (\(e.minTier)::text IS NULL
                    OR EXISTS (SELECT 1 FROM tiers t WHERE t.program_id = \(e.programID) AND t.code = \(e.minTier)))
@@ -124,7 +126,7 @@ enum EventStore {
     static func report(_ id: Int64, on tenant: TenantConnection) async throws -> EventReport {
         let row = try await tenant.query(
             """
-            SELECT count(*) FILTER (WHERE r.state = 'registered')::int,
+            SELECT count(*) FILTER (WHERE r.state IN ('registered', 'offered'))::int,
                    count(*) FILTER (WHERE r.state = 'waitlisted')::int,
                    count(*) FILTER (WHERE r.state = 'cancelled')::int,
                    count(*) FILTER (WHERE r.state = 'registered' AND r.checked_in_at IS NOT NULL)::int,

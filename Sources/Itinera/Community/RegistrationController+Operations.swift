@@ -30,4 +30,8 @@ extension APIService {
     {
         try await controllers(RegistrationController.self).checkInEventRegistration(input)
     }
+
+    func confirmEventRegistration(_ input: Operations.ConfirmEventRegistration.Input) async throws
+        -> Operations.ConfirmEventRegistration.Output
+    { try await controllers(RegistrationController.self).confirmEventRegistration(input) }
 }

@@ -92,6 +92,31 @@ struct RegistrationController: Sendable {
             .init(body: .json(.init(registration: cancelled.registration.api, promoted: cancelled.promoted?.api))))
     }
 
+    func confirmEventRegistration(_ input: Operations.ConfirmEventRegistration.Input) async throws
+        -> Operations.ConfirmEventRegistration.Output
+    {
+        let id = try Problem.pathID(input.path.id, of: "event")
+        let rid = try Problem.pathID(input.path.registrationId, of: "registration")
+        let registration = try await access.inTenant { tenant, principal in
+            switch try await RegistrationStore.confirm(rid, event: id, on: tenant) {
+            case .confirmed(let registration):
+                let event = try await EventController.require(id, on: tenant)
+                try await events.publish(
+                    RegistrationConfirmed(event: event, registration: registration),
+                    in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
+                return registration
+            case .already(let registration): return registration
+            case .expired(let at):
+                throw Problem.conflict(
+                    "The seat offered to registration \(rid) was held until \(at.formatted(.iso8601)).")
+            case .notOffered(let state):
+                throw Problem.conflict("Registration \(rid) is \(state.rawValue); only an offered seat is confirmed.")
+            case .noRegistration: throw Problem.notFound("registration", input.path.registrationId)
+            }
+        }
+        return .ok(.init(body: .json(registration.api)))
+    }
+
     func checkInEventRegistration(_ input: Operations.CheckInEventRegistration.Input) async throws
         -> Operations.CheckInEventRegistration.Output
     {

@@ -7,7 +7,7 @@ import PostgresNIO
 enum RegistrationStore {
     static let columns = """
         r.id, r.event_id, r.customer_id, r.state, r.source, r.promoted_at, r.checked_in_at, r.created_at,
-        r.cancelled_at
+        r.cancelled_at, r.hold_until
         """
 
     static func registration(from row: PQRow, at offset: Int = 0, position: Int? = nil) throws -> EventRegistration {
@@ -19,7 +19,8 @@ enum RegistrationStore {
             id: try column(0, Int64.self), eventID: try column(1, Int64.self), customerID: try column(2, Int64.self),
             state: state, source: try column(4, String.self), waitlistPosition: state == .waitlisted ? position : nil,
             promotedAt: try column(5, Date?.self), checkedInAt: try column(6, Date?.self),
-            createdAt: try column(7, Date.self), cancelledAt: try column(8, Date?.self))
+            createdAt: try column(7, Date.self), cancelledAt: try column(8, Date?.self),
+            holdUntil: try column(9, Date?.self))
     }
 
     /// The event's columns as the registering `UPDATE` returned them.
@@ -119,7 +120,7 @@ enum RegistrationStore {
         guard !row[13].isNull else { return .failure(.full) }
         let position = try row[12].decode(Int?.self)
         return .success(
-            (try registration(from: row, at: 13, position: position), try EventStore.event(from: row, at: 22)))
+            (try registration(from: row, at: 13, position: position), try EventStore.event(from: row, at: 23)))
     }
 
     static func find(_ id: Int64, event: Int64, on tenant: TenantConnection) async throws -> EventRegistration? {
@@ -130,7 +131,7 @@ enum RegistrationStore {
                     WHERE w.event_id = r.event_id AND w.state = 'waitlisted' AND w.id <= r.id)
             FROM event_registrations r WHERE r.id = \(id) AND r.event_id = \(event)
             """
-        ).first.map { try registration(from: $0, position: try $0[9].decode(Int.self)) }
+        ).first.map { try registration(from: $0, position: try $0[10].decode(Int.self)) }
     }
 
     /// The event's registrations in the order they were made, in one state when asked.
@@ -148,7 +149,73 @@ enum RegistrationStore {
             WHERE (\(state)::text IS NULL OR x.state = \(state)) AND (\(after)::bigint IS NULL OR x.id > \(after))
             ORDER BY x.id LIMIT \(limit)
             """
-        ).collect().map { try registration(from: $0, position: try $0[9].decode(Int?.self)) }
+        ).collect().map { try registration(from: $0, position: try $0[10].decode(Int?.self)) }
+    }
+
+    /// A promotion's assignments (`next` has the event's `hold_hours`): a seat, or an offer of one
+    /// until the hold runs out.
+    private static let promotion = """
+        state = CASE WHEN next.hold_hours IS NULL THEN 'registered' ELSE 'offered' END,
+        hold_until = now() + next.hold_hours * interval '1 hour'
+        """
+
+    /// The CTE `expiry` that queues, for each registration `promoted` offered with a hold, the job
+    /// that passes the seat on when the hold runs out (due then).
+    private static func expiryJobs(_ tenant: TenantConnection) -> String {
+        """
+        expiry AS (
+            INSERT INTO itinera.jobs (id, tenant_id, kind, payload, run_after, max_attempts, created_by, state)
+            SELECT gen_random_uuid(), '\(tenant.tenant.id.uuidString.lowercased())'::uuid, '\(HoldExpiryJob.kind)',
+                   jsonb_build_object('event', p.event_id), p.hold_until, 5, 'community', 'queued'
+            FROM promoted p WHERE p.hold_until IS NOT NULL
+        )
+        """
+    }
+
+    /// Confirms an offered seat while its hold lasts.
+    enum Confirmation: Sendable, Equatable {
+        case confirmed(EventRegistration)
+        /// Registered already (confirmed before, or never held).
+        case already(EventRegistration)
+        case expired(Date)
+        case notOffered(EventRegistration.State)
+        case noRegistration
+    }
+
+    static func confirm(_ id: Int64, event: Int64, on tenant: TenantConnection) async throws -> Confirmation {
+        let rows = try await tenant.query(
+            """
+            UPDATE event_registrations r SET state = 'registered', hold_until = NULL, updated_at = now()
+            WHERE r.id = \(id) AND r.event_id = \(event) AND r.state = 'offered' AND r.hold_until > now()
+            RETURNING \(unescaped: columns)
+            """)
+        if let row = rows.first { return .confirmed(try registration(from: row)) }
+        guard let current = try await find(id, event: event, on: tenant) else { return .noRegistration }
+        switch current.state {
+        case .registered: return .already(current)
+        case .offered: return .expired(current.holdUntil ?? Date())
+        default: return .notOffered(current.state)
+        }
+    }
+
+    /// The events with offers whose hold has run out.
+    static func eventsWithExpiredHolds(on tenant: TenantConnection) async throws -> [Int64] {
+        try await tenant.query(
+            """
+            SELECT DISTINCT event_id FROM event_registrations WHERE state = 'offered' AND hold_until <= now()
+            ORDER BY event_id
+            """
+        ).collect().map { try $0[0].decode(Int64.self) }
+    }
+
+    /// The event's offers whose hold has run out, oldest first (the caller holds the event's lock).
+    static func expiredHolds(of event: Int64, on tenant: TenantConnection) async throws -> [Int64] {
+        try await tenant.query(
+            """
+            SELECT id FROM event_registrations
+            WHERE event_id = \(event) AND state = 'offered' AND hold_until <= now() ORDER BY id
+            """
+        ).collect().map { try $0[0].decode(Int64.self) }
     }
 
     /// What cancelling did: the registration as cancelled, and whom it promoted from the waiting list.
@@ -162,29 +229,32 @@ enum RegistrationStore {
     /// the seat to the first on the waiting list, in one statement; the caller holds the event's row
     /// lock (`EventStore.find(lock:)`), so cancellations of one event promote in turn, in order. Nil
     /// when there is no such live registration.
-    static func cancel(_ id: Int64, event: Int64, on tenant: TenantConnection) async throws -> Cancelled? {
+    static func cancel(_ id: Int64, event: Int64, reason: String? = nil, on tenant: TenantConnection) async throws
+        -> Cancelled?
+    {
         let rows = try await tenant.query(
             """
             WITH old AS (
                 SELECT r.id, r.state FROM event_registrations r
                 WHERE r.id = \(id) AND r.event_id = \(event) AND r.state <> 'cancelled'
             ), gone AS (
-                UPDATE event_registrations r SET state = 'cancelled', cancelled_at = now(), updated_at = now()
+                UPDATE event_registrations r SET state = 'cancelled', cancelled_at = now(), hold_until = NULL,
+                    cancelled_reason = \(reason), updated_at = now()
                 FROM old WHERE r.id = old.id
                 RETURNING \(unescaped: columns)
             ), next AS (
-                SELECT w.id FROM event_registrations w, community_events e
+                SELECT w.id, e.hold_hours FROM event_registrations w, community_events e
                 WHERE w.event_id = \(event) AND w.state = 'waitlisted' AND e.id = \(event) AND e.state <> 'cancelled'
-                  AND EXISTS (SELECT 1 FROM old WHERE old.state = 'registered')
+                  AND EXISTS (SELECT 1 FROM old WHERE old.state IN ('registered', 'offered'))
                 ORDER BY w.id LIMIT 1
             ), promoted AS (
-                UPDATE event_registrations r SET state = 'registered', promoted_at = now(), updated_at = now()
+                UPDATE event_registrations r SET \(unescaped: promotion), promoted_at = now(), updated_at = now()
                 FROM next WHERE r.id = next.id
                 RETURNING \(unescaped: columns)
-            ), counted AS (
+            ), \(unescaped: expiryJobs(tenant)), counted AS (
                 UPDATE community_events e SET
                     registered_count = e.registered_count
-                        - (SELECT count(*) FROM old WHERE old.state = 'registered')::int
+                        - (SELECT count(*) FROM old WHERE old.state IN ('registered', 'offered'))::int
                         + (SELECT count(*) FROM promoted)::int,
                     waitlisted_count = e.waitlisted_count
                         - (SELECT count(*) FROM old WHERE old.state = 'waitlisted')::int
@@ -198,7 +268,7 @@ enum RegistrationStore {
         guard let row = rows.first else { return nil }
         let was = EventRegistration.State(rawValue: try row[0].decode(String.self)) ?? .registered
         let cancelled = try registration(from: row, at: 1)
-        let promoted = row[10].isNull ? nil : try registration(from: row, at: 10)
+        let promoted = row[11].isNull ? nil : try registration(from: row, at: 11)
         return Cancelled(registration: cancelled, wasState: was, promoted: promoted)
     }
 
@@ -208,13 +278,13 @@ enum RegistrationStore {
         try await tenant.query(
             """
             WITH next AS (
-                SELECT w.id FROM event_registrations w
+                SELECT w.id, e.hold_hours FROM event_registrations w JOIN community_events e ON e.id = w.event_id
                 WHERE w.event_id = \(event) AND w.state = 'waitlisted' ORDER BY w.id LIMIT \(seats)
             ), promoted AS (
-                UPDATE event_registrations r SET state = 'registered', promoted_at = now(), updated_at = now()
+                UPDATE event_registrations r SET \(unescaped: promotion), promoted_at = now(), updated_at = now()
                 FROM next WHERE r.id = next.id
                 RETURNING \(unescaped: columns)
-            ), counted AS (
+            ), \(unescaped: expiryJobs(tenant)), counted AS (
                 UPDATE community_events SET registered_count = registered_count + (SELECT count(*) FROM promoted)::int,
                     waitlisted_count = waitlisted_count - (SELECT count(*) FROM promoted)::int, updated_at = now()
                 WHERE id = \(event)
@@ -288,7 +358,7 @@ enum RegistrationStore {
         let registration = try registration(from: row)
         guard registration.state == .registered else { return .notRegistered(registration.state) }
         guard let at = registration.checkedInAt else { return .notRegistered(registration.state) }
-        return try row[9].decode(String?.self) == nonce
+        return try row[10].decode(String?.self) == nonce
             ? .checkedIn(registration, first: false) : .checkedInElsewhere(at)
     }
 }

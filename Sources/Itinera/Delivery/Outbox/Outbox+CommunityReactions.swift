@@ -20,6 +20,9 @@ extension Outbox {
         events.on(RegistrationPromoted.self) { event, context in
             try append([try registration("registration.promoted", event.event, event.registration)], context)
         }
+        events.on(RegistrationConfirmed.self) { event, context in
+            try append([try registration("registration.confirmed", event.event, event.registration)], context)
+        }
         events.on(RegistrationCheckedIn.self) { event, context in
             try append([try registration("registration.checked_in", event.event, event.registration)], context)
         }

@@ -23,7 +23,7 @@ struct WebhookEndpoint: Sendable, Equatable {
         "points.adjusted", "webhook_endpoint.disabled", "message.sent", "message.delivered", "message.bounced",
         "message.failed", "message.suppressed", "message.clicked", "customer.unsubscribed", "community.joined",
         "community.left", "registration.created", "registration.cancelled", "registration.promoted",
-        "registration.checked_in", "event.cancelled", "offer.code_issued", "offer.redeemed",
+        "registration.checked_in", "registration.confirmed", "event.cancelled", "offer.code_issued", "offer.redeemed",
         "contest.entry_created", "contest.winners_chosen",
     ]
 
