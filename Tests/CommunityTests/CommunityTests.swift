@@ -315,4 +315,49 @@ import Testing
             }
         }
     }
+
+    /// A merge: memberships and registrations follow the merged customer to the survivor; a club
+    /// both were in keeps one membership, and a second seat at one event is cancelled and goes to the
+    /// first waiting.
+    @Test func test_aMerge_movesMembershipsAndRegistrations_withoutDoubles() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "merge")
+                let people = try await RegistrationTests.customers(3, db: db, tenant: tenant.slug)
+                let (keep, other, waiting) = (people[0], people[1], people[2])
+                let club =
+                    try JSON.object(
+                        try await client.send(
+                            .post, "/v1/communities", json: ["name": "Club", "visibility": "open"], token: tenant.token
+                        ).body)["id"] as! String
+                for person in [keep, other] {
+                    _ = try await client.send(
+                        .post, "/v1/communities/\(club)/members", json: ["customer_id": person], token: tenant.token)
+                }
+                let event = try await RegistrationTests.event(client, token: tenant.token, ["capacity": 2])
+                var registrations: [String] = []
+                for person in [keep, other, waiting] {
+                    let response = try await client.send(
+                        .post, "/v1/events/\(event)/registrations", json: ["customer_id": person], token: tenant.token)
+                    registrations.append(try JSON.object(response.body)["id"] as! String)
+                }
+                let merged = try await client.send(
+                    .post, "/v1/customers/\(keep)/merge", json: ["other_id": other], token: tenant.token)
+                #expect(merged.status == .ok, "\(String(buffer: merged.body))")
+                let clubView = try JSON.object(
+                    try await client.send(.get, "/v1/communities/\(club)", token: tenant.token).body)
+                #expect(clubView["member_count"] as? Int == 1)
+                let list = try JSON.object(
+                    try await client.send(.get, "/v1/events/\(event)/registrations", token: tenant.token).body)
+                let states = (list["items"] as? [[String: Any]] ?? []).map {
+                    ($0["customer_id"] as? String ?? "", $0["state"] as? String ?? "")
+                }
+                #expect(states.map(\.1) == ["registered", "cancelled", "registered"])
+                #expect(states.map(\.0) == [keep, keep, waiting])
+                let view = try JSON.object(try await client.send(.get, "/v1/events/\(event)", token: tenant.token).body)
+                #expect(view["registered_count"] as? Int == 2 && view["waitlisted_count"] as? Int == 0)
+            }
+        }
+    }
 }
