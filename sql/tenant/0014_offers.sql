@@ -48,6 +48,7 @@ CREATE TABLE offer_redemptions (
 CREATE INDEX offer_redemptions_offer_customer_idx ON offer_redemptions (offer_id, customer_id);
 CREATE INDEX offer_redemptions_customer_idx ON offer_redemptions (customer_id, redeemed_at DESC, id DESC);
 
+-- The timeline gains the community: joins and leaves, registrations, and offers redeemed.
 CREATE OR REPLACE VIEW timeline_events AS
     SELECT customer_id, ordered_at AS occurred_at, 'order'::text AS kind, id,
            jsonb_build_object(
