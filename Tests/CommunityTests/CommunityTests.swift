@@ -164,6 +164,9 @@ import Testing
                 #expect(raised.status == .ok)
                 let view = try JSON.object(raised.body)
                 #expect(view["registered_count"] as? Int == 3 && view["waitlisted_count"] as? Int == 1)
+                // Shown on the tenant's clock too.
+                #expect(view["timezone"] as? String == "Asia/Shanghai")
+                #expect(view["starts_at_local"] as? String == "2030-05-01T09:00")
                 for (index, registration) in registrations.enumerated() {
                     let one = try JSON.object(
                         try await client.send(

@@ -1,3 +1,4 @@
+import Foundation
 import ItineraAPI
 
 extension Community {
@@ -18,8 +19,13 @@ extension CommunityMember {
 }
 
 extension CommunityEvent {
-    var api: Components.Schemas.Event {
-        Components.Schemas.Event(
+    /// The event as the API shows it, its times also as wall-clock times in the tenant's `timezone`.
+    func api(in timezone: String) -> Components.Schemas.Event {
+        let local = DateFormatter()
+        local.locale = Locale(identifier: "en_US_POSIX")
+        local.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")
+        local.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        return Components.Schemas.Event(
             id: String(id), communityId: communityID.map(String.init), membersOnly: membersOnly,
             kind: .init(rawValue: kind.rawValue) ?? .meetup, title: title, description: description, startsAt: startsAt,
             endsAt: endsAt, location: location, onlineUrl: onlineURL, capacity: capacity,
@@ -27,7 +33,9 @@ extension CommunityEvent {
             registrationClosesAt: registrationClosesAt, programId: programID.map(String.init), minTier: minTier,
             state: .init(rawValue: state.rawValue) ?? .draft, registeredCount: registeredCount,
             waitlistedCount: waitlistedCount, cancelledReason: cancelledReason, votingOpensAt: votingOpensAt,
-            votingClosesAt: votingClosesAt, holdHours: holdHours, createdAt: createdAt, updatedAt: updatedAt)
+            votingClosesAt: votingClosesAt, holdHours: holdHours, timezone: timezone,
+            startsAtLocal: local.string(from: startsAt), endsAtLocal: local.string(from: endsAt), createdAt: createdAt,
+            updatedAt: updatedAt)
     }
 }
 

@@ -14,15 +14,18 @@ struct EventController: Sendable {
         let community = try input.query.communityId.map { text throws(Problem) in
             try FieldText.id(text, field: "community_id", what: "a community's id")
         }
-        let found = try await access.inTenant { tenant, _ in
-            try await EventStore.list(
-                community: community, state: input.query.state?.rawValue, after: after, limit: page.limit + 1,
-                on: tenant)
+        let (found, timezone) = try await access.inTenant { tenant, principal in
+            (
+                try await EventStore.list(
+                    community: community, state: input.query.state?.rawValue, after: after, limit: page.limit + 1,
+                    on: tenant),
+                principal.tenant.timezone
+            )
         }
         let shown = found.prefix(page.limit)
         let next =
             found.count > page.limit ? shown.last.map { PageRequest.cursor(time: $0.startsAt, number: $0.id) } : nil
-        return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
+        return .ok(.init(body: .json(.init(items: shown.map { $0.api(in: timezone) }, nextCursor: next))))
     }
 
     func createEvent(_ input: Operations.CreateEvent.Input) async throws -> Operations.CreateEvent.Output {
@@ -54,15 +57,17 @@ struct EventController: Sendable {
                     action: "event.create", targetType: "event", targetID: String(made.id), before: nil,
                     after: made.auditJSON),
                 on: tenant)
-            return made
+            return made.api(in: principal.tenant.timezone)
         }
-        return .created(.init(body: .json(event.api)))
+        return .created(.init(body: .json(event)))
     }
 
     func getEvent(_ input: Operations.GetEvent.Input) async throws -> Operations.GetEvent.Output {
         let id = try Problem.pathID(input.path.id, of: "event")
-        let event = try await access.inTenant { tenant, _ in try await Self.require(id, on: tenant) }
-        return .ok(.init(body: .json(event.api)))
+        let event = try await access.inTenant { tenant, principal in
+            try await Self.require(id, on: tenant).api(in: principal.tenant.timezone)
+        }
+        return .ok(.init(body: .json(event)))
     }
 
     func getEventReport(_ input: Operations.GetEventReport.Input) async throws -> Operations.GetEventReport.Output {
@@ -121,9 +126,9 @@ struct EventController: Sendable {
                     action: after.state == .cancelled && before.state != .cancelled ? "event.cancel" : "event.update",
                     targetType: "event", targetID: String(id), before: before.auditJSON, after: after.auditJSON),
                 on: tenant)
-            return current
+            return current.api(in: principal.tenant.timezone)
         }
-        return .ok(.init(body: .json(event.api)))
+        return .ok(.init(body: .json(event)))
     }
 
     static func require(_ id: Int64, lock: Bool = false, on tenant: TenantConnection) async throws -> CommunityEvent {
