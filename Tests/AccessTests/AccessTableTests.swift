@@ -90,12 +90,13 @@ import Testing
             "createTag", "deleteTag", "recomputeRfm", "createSegment", "updateSegment", "deleteSegment",
             "createProgram", "replaceProgramTiers", "putMessageTemplate", "deleteMessageTemplate",
             "previewMessageTemplate", "createCommunity", "updateCommunity", "createEvent", "updateEvent", "createOffer",
-            "setContestWinners",
+            "setContestWinners", "createCampaign", "launchCampaign", "pauseCampaign", "resumeCampaign",
+            "cancelCampaign",
         ]
         for (operation, rule) in AccessTable.rules where rule.audience == .tenant {
             if operation.hasPrefix("list") || operation.hasPrefix("get") || operation == "deleteCurrentSession" {
                 #expect(rule.roles.contains(.analyst), "\(operation)")
-            } else if operation == "previewProgramTiers" {
+            } else if operation == "previewProgramTiers" || operation == "previewCampaign" {
                 // A preview changes nothing: analysts may see what a tier change would do.
                 #expect(rule.roles == [.owner, .admin, .marketer, .analyst], "\(operation)")
             } else if operation == "sendMessage" {

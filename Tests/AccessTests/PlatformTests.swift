@@ -179,6 +179,15 @@ import Testing
                             RETURNING id
                         ), vote AS (
                             INSERT INTO contest_votes (entry_id, customer_id) SELECT id, 1 FROM entry
+                        ), campaign AS (
+                            INSERT INTO campaigns (name, lapsed_days_min, channel, template, holdout_percent,
+                                                   attribution_days)
+                            VALUES ('Back', 90, 'email', 'back', 10, 30)
+                            RETURNING id
+                        ), recipient AS (
+                            INSERT INTO campaign_recipients (campaign_id, customer_id, grp, entered_at,
+                                                             attribution_ends_at, prior_average_minor)
+                            SELECT id, 1, 'treated', now(), now() + interval '30 days', 100 FROM campaign
                         ), offer AS (
                             INSERT INTO offers (name, benefit, code_mode, code_prefix, valid_until, redeemed_count)
                             VALUES ('Back', '¥200 off', 'per_recipient', 'BACK', now() + interval '30 days', 1)
@@ -224,6 +233,7 @@ import Testing
                         "message_templates", "consent_history", "messages", "communities", "community_members",
                         "community_history", "community_events", "event_registrations", "offers", "offer_codes",
                         "offer_redemptions", "contest_entries", "contest_votes",
+                        "campaigns", "campaign_recipients",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

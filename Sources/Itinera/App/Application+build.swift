@@ -118,6 +118,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             RegistrationController(access: access, events: events, logger: logger),
             OfferController(access: access, events: events, logger: logger),
             ContestController(access: access, events: events, logger: logger),
+            CampaignController(access: access, logger: logger),
             MessageController(
                 access: access, channels: try MessageChannels(parts), attempts: configuration.webhooks.maxAttempts,
                 logger: logger),

@@ -63,6 +63,7 @@ func wireDomainEvents(_ configuration: ServerConfiguration) -> (DomainEvents, Or
     Loyalty.react(to: &events, orderReads: &orderReads)
     Customers.react(to: &events)
     Communities.react(to: &events)
+    Campaigns.react(to: &events)
     Messages.react(to: &events, attempts: configuration.webhooks.maxAttempts)
     return (events, orderReads)
 }
