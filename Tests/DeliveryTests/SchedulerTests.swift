@@ -14,7 +14,8 @@ struct TickJob: JobHandler {
 
 @Suite struct SchedulerTests {
     /// Two servers' workers scheduling a one-second periodic job as fast as they can, at once, for
-    /// three seconds: each tenant gets exactly one job per slot.
+    /// at least three seconds and three slots (a loaded machine may take longer over a slot): each
+    /// tenant gets exactly one job per slot.
     @Test func test_twoInstancesScheduling_fireEachSlotOnce() async throws {
         try await TestDatabase.with { db in
             let tenants = try await Application(router: try buildRouter(db.parts())).test(.router) { client in
@@ -32,9 +33,16 @@ struct TickJob: JobHandler {
                 for worker in workers {
                     for _ in 0..<2 {
                         group.addTask {
-                            while ContinuousClock.now - started < .seconds(3) {
+                            while ContinuousClock.now - started < .seconds(20) {
                                 try await worker.schedulePeriodic()
                                 _ = try await worker.runNext()
+                                if ContinuousClock.now - started >= .seconds(3),
+                                    try await db.scalar(
+                                        "SELECT count(DISTINCT dedupe_key)::int FROM itinera.jobs WHERE kind = 'test.tick'",
+                                        as: Int.self) ?? 0 >= 3
+                                {
+                                    break
+                                }
                             }
                         }
                     }
@@ -48,7 +56,7 @@ struct TickJob: JobHandler {
                 """, logger: db.logger
             ).collect().map { try $0.decode((UUID, String, Int).self) }
             let slots = Set(rows.map(\.1))
-            #expect(slots.count >= 3 && slots.count <= 4, "\(slots)")
+            #expect(slots.count >= 3, "\(slots)")
             #expect(rows.allSatisfy { $0.2 == 1 })
             #expect(rows.count == slots.count * tenants.count)
         }
