@@ -131,4 +131,48 @@ import Testing
             }
         }
     }
+
+    /// Two recipients of one campaign merged during it count once; a recipient merged into a
+    /// customer outside the campaign brings their place (and recovery) along.
+    @Test func test_aCustomerMergedDuringACampaign_isCountedOnce() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "wbmerge")
+                _ = try await client.send(
+                    .put, "/v1/message-templates/back",
+                    json: ["channel": "email", "purpose": "marketing", "subject": "Hi", "body": "Come back"],
+                    token: tenant.token)
+                let customers = try await Self.lapsed(3, consenting: 2, db: db, tenant: tenant.slug)
+                let campaign = try await Self.campaign(client, token: tenant.token, holdout: 0)
+                #expect(
+                    try await client.send(.post, "/v1/campaigns/\(campaign)/launch", token: tenant.token).status == .ok)
+                func recipients() async throws -> [Int64] {
+                    try await db.inTenant(tenant.slug) { connection in
+                        try await connection.query(
+                            "SELECT customer_id FROM campaign_recipients ORDER BY customer_id"
+                        ).collect().map { try $0[0].decode(Int64.self) }
+                    }
+                }
+                #expect(try await recipients() == Array(customers.prefix(2)))
+                // Both recipients become one: one place.
+                #expect(
+                    try await client.send(
+                        .post, "/v1/customers/\(customers[0])/merge", json: ["other_id": String(customers[1])],
+                        token: tenant.token
+                    ).status == .ok)
+                #expect(try await recipients() == [customers[0]])
+                // A recipient merged into the customer outside the campaign: the place moves along.
+                #expect(
+                    try await client.send(
+                        .post, "/v1/customers/\(customers[2])/merge", json: ["other_id": String(customers[0])],
+                        token: tenant.token
+                    ).status == .ok)
+                #expect(try await recipients() == [customers[2]])
+                let results = try JSON.object(
+                    try await client.send(.get, "/v1/campaigns/\(campaign)/results", token: tenant.token).body)
+                #expect((results["treated"] as? [String: Any])?["recipients"] as? Int == 1)
+            }
+        }
+    }
 }
