@@ -13,8 +13,7 @@ struct CampaignController: Sendable {
         let found = try await access.inTenant { tenant, _ in
             try await CampaignStore.list(after: after, limit: page.limit + 1, on: tenant)
         }
-        let shown = found.prefix(page.limit)
-        let next = found.count > page.limit ? shown.last.map { PageRequest.cursor([String($0.id)]) } : nil
+        let (shown, next) = page.split(found) { PageRequest.cursor([String($0.id)]) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
@@ -23,14 +22,10 @@ struct CampaignController: Sendable {
         let draft = try CampaignInput.campaign(body)
         let campaign = try await access.inTenant { tenant, principal in
             guard try await MessageTemplateStore.find(draft.template, on: tenant) != nil else {
-                var problem = Problem.notFound("message template", draft.template)
-                problem.field = "template"
-                throw problem
+                throw Problem.notFound("message template", draft.template, field: "template")
             }
             if let offer = draft.offerID, try await OfferStore.find(offer, on: tenant) == nil {
-                var problem = Problem.notFound("offer", String(offer))
-                problem.field = "offer.offer_id"
-                throw problem
+                throw Problem.notFound("offer", String(offer), field: "offer.offer_id")
             }
             let made = try await CampaignStore.insert(draft, on: tenant)
             try await AuditLog.record(

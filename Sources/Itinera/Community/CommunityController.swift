@@ -14,8 +14,7 @@ struct CommunityController: Sendable {
         let found = try await access.inTenant { tenant, _ in
             try await CommunityStore.list(after: after, limit: page.limit + 1, on: tenant)
         }
-        let shown = found.prefix(page.limit)
-        let next = found.count > page.limit ? shown.last.map { PageRequest.cursor([String($0.id)]) } : nil
+        let (shown, next) = page.split(found) { PageRequest.cursor([String($0.id)]) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
@@ -82,10 +81,7 @@ struct CommunityController: Sendable {
             _ = try await Self.require(id, on: tenant)
             return try await CommunityStore.members(of: id, after: after, limit: page.limit + 1, on: tenant)
         }
-        let shown = members.prefix(page.limit)
-        let next =
-            members.count > page.limit
-            ? shown.last.map { PageRequest.cursor(time: $0.joinedAt, number: $0.customerID) } : nil
+        let (shown, next) = page.split(members) { PageRequest.cursor(time: $0.joinedAt, number: $0.customerID) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
@@ -104,7 +100,7 @@ struct CommunityController: Sendable {
                 return (member, true)
             case .already(let member): return (member, false)
             case .noCommunity: throw Problem.notFound("community", input.path.id)
-            case .noCustomer: throw CommunityInput.noCustomer(body.customerId)
+            case .noCustomer: throw Problem.notFound("customer", body.customerId, field: "customer_id")
             case .refused(let gate): throw gate.problem
             }
         }
@@ -204,9 +200,4 @@ enum CommunityInput {
         )
     }
 
-    static func noCustomer(_ text: String) -> Problem {
-        var problem = Problem.notFound("customer", text)
-        problem.field = "customer_id"
-        return problem
-    }
 }

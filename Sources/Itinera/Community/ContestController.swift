@@ -124,7 +124,7 @@ struct ContestController: Sendable {
         switch refusal {
         case .noEvent: return Problem.notFound("event", String(event))
         case .noEntry: return Problem.notFound("entry", "")
-        case .noCustomer: return CommunityInput.noCustomer(customer)
+        case .noCustomer: return Problem.notFound("customer", customer, field: "customer_id")
         case .notAContest: return refused("Event \(event) is not a contest.", condition: "kind")
         case .notOpen(let state): return refused("Event \(event) is \(state).", condition: "state")
         case .closed(let detail): return refused(detail, condition: "window")

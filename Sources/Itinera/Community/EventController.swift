@@ -22,9 +22,7 @@ struct EventController: Sendable {
                 principal.tenant.timezone
             )
         }
-        let shown = found.prefix(page.limit)
-        let next =
-            found.count > page.limit ? shown.last.map { PageRequest.cursor(time: $0.startsAt, number: $0.id) } : nil
+        let (shown, next) = page.split(found) { PageRequest.cursor(time: $0.startsAt, number: $0.id) }
         return .ok(.init(body: .json(.init(items: shown.map { $0.api(in: timezone) }, nextCursor: next))))
     }
 
@@ -47,9 +45,7 @@ struct EventController: Sendable {
             switch try await EventStore.insert(draft, on: tenant) {
             case .success(let event): made = event
             case .failure(.noCommunity):
-                var problem = Problem.notFound("community", fields.communityId ?? "")
-                problem.field = "community_id"
-                throw problem
+                throw Problem.notFound("community", fields.communityId ?? "", field: "community_id")
             case .failure(.noTier): throw EventInput.noTier(draft)
             }
             try await AuditLog.record(

@@ -14,8 +14,7 @@ struct OfferController: Sendable {
         let found = try await access.inTenant { tenant, _ in
             try await OfferStore.list(after: after, limit: page.limit + 1, on: tenant)
         }
-        let shown = found.prefix(page.limit)
-        let next = found.count > page.limit ? shown.last.map { PageRequest.cursor([String($0.id)]) } : nil
+        let (shown, next) = page.split(found) { PageRequest.cursor([String($0.id)]) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
@@ -30,9 +29,7 @@ struct OfferController: Sendable {
             switch try await OfferStore.insert(draft, on: tenant) {
             case .success(let offer): made = offer
             case .failure(.noCommunity):
-                var problem = Problem.notFound("community", body.communityId ?? "")
-                problem.field = "community_id"
-                throw problem
+                throw Problem.notFound("community", body.communityId ?? "", field: "community_id")
             case .failure(.noTier):
                 throw Problem.invalidField(
                     "min_tier", "'\(draft.minTier ?? "")' is not a tier of programme \(body.programId ?? "").")
@@ -67,7 +64,7 @@ struct OfferController: Sendable {
             }
             let source = principal.role == nil ? "api" : "admin"
             guard let issued = try await OfferStore.issue(offer, to: customer, source: source, on: tenant) else {
-                throw CommunityInput.noCustomer(body.customerId)
+                throw Problem.notFound("customer", body.customerId, field: "customer_id")
             }
             if issued.new {
                 try await events.publish(
@@ -116,8 +113,7 @@ struct OfferController: Sendable {
             _ = try await Self.require(id, on: tenant)
             return try await OfferStore.redemptions(of: id, before: before, limit: page.limit + 1, on: tenant)
         }
-        let shown = found.prefix(page.limit)
-        let next = found.count > page.limit ? shown.last.map { PageRequest.cursor([String($0.id)]) } : nil
+        let (shown, next) = page.split(found) { PageRequest.cursor([String($0.id)]) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
@@ -167,7 +163,7 @@ struct OfferController: Sendable {
         }
         switch refusal {
         case .noOffer: return Problem.notFound("offer", String(offer))
-        case .noCustomer: return CommunityInput.noCustomer(customer)
+        case .noCustomer: return Problem.notFound("customer", customer, field: "customer_id")
         case .retired: return refused("Offer \(offer) is retired.", condition: "state")
         case .notYetValid(let from):
             return refused("Offer \(offer) is valid from \(from.formatted(.iso8601)).", condition: "validity")

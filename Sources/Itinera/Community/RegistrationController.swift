@@ -19,8 +19,7 @@ struct RegistrationController: Sendable {
             return try await RegistrationStore.list(
                 event: id, state: input.query.state?.rawValue, after: after, limit: page.limit + 1, on: tenant)
         }
-        let shown = found.prefix(page.limit)
-        let next = found.count > page.limit ? shown.last.map { PageRequest.cursor([String($0.id)]) } : nil
+        let (shown, next) = page.split(found) { PageRequest.cursor([String($0.id)]) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
@@ -157,7 +156,7 @@ struct RegistrationController: Sendable {
         }
         switch refusal {
         case .noEvent: return Problem.notFound("event", String(event))
-        case .noCustomer: return CommunityInput.noCustomer(customer)
+        case .noCustomer: return Problem.notFound("customer", customer, field: "customer_id")
         case .notOpen(let state):
             return refused("Event \(event) is \(state); registration needs it open.", condition: "state")
         case .notYetOpen(let opens):

@@ -221,7 +221,6 @@ enum RegistrationStore {
     /// What cancelling did: the registration as cancelled, and whom it promoted from the waiting list.
     struct Cancelled: Sendable {
         var registration: EventRegistration
-        var wasState: EventRegistration.State
         var promoted: EventRegistration?
     }
 
@@ -262,14 +261,13 @@ enum RegistrationStore {
                     updated_at = now()
                 WHERE e.id = \(event) AND EXISTS (SELECT 1 FROM old)
             )
-            SELECT old.state, gone.*, promoted.*
+            SELECT gone.*, promoted.*
             FROM old JOIN gone ON true LEFT JOIN promoted ON true
             """)
         guard let row = rows.first else { return nil }
-        let was = EventRegistration.State(rawValue: try row[0].decode(String.self)) ?? .registered
-        let cancelled = try registration(from: row, at: 1)
-        let promoted = row[11].isNull ? nil : try registration(from: row, at: 11)
-        return Cancelled(registration: cancelled, wasState: was, promoted: promoted)
+        let cancelled = try registration(from: row)
+        let promoted = row[10].isNull ? nil : try registration(from: row, at: 10)
+        return Cancelled(registration: cancelled, promoted: promoted)
     }
 
     /// Gives up to `seats` seats to the first on the waiting list, in order (the caller holds the

@@ -59,10 +59,9 @@ struct CustomerController: Sendable {
             }
             return (try await CustomerStore.list(filter, page: page, on: tenant), principal.tenant.currency)
         }
-        let shown = customers.prefix(page.limit)
-        let next =
-            customers.count > page.limit
-            ? shown.last.map { PageRequest.cursor([String($0.createdAt.epochMicroseconds), String($0.id)]) } : nil
+        let (shown, next) = page.split(customers) {
+            PageRequest.cursor([String($0.createdAt.epochMicroseconds), String($0.id)])
+        }
         return .ok(.init(body: .json(.init(items: try shown.map { try $0.api(currency: currency) }, nextCursor: next))))
     }
 
@@ -140,11 +139,9 @@ struct CustomerController: Sendable {
             try await CustomerStore.requireLive(id, locking: false, on: tenant)
             return try await InteractionStore.timeline(of: id, page: page, on: tenant)
         }
-        let shown = events.prefix(page.limit)
-        let next =
-            events.count > page.limit
-            ? shown.last.map { PageRequest.cursor([String($0.occurredAt.epochMicroseconds), $0.kind, String($0.id)]) }
-            : nil
+        let (shown, next) = page.split(events) {
+            PageRequest.cursor([String($0.occurredAt.epochMicroseconds), $0.kind, String($0.id)])
+        }
         let items = try shown.map { event in
             Components.Schemas.TimelineEvent(
                 kind: event.kind, id: String(event.id), occurredAt: event.occurredAt,

@@ -115,8 +115,7 @@ struct OrderController: Sendable {
         let orders = try await access.inTenant { tenant, _ in
             try await OrderStore.list(customer: customer, after: after, limit: page.limit + 1, on: tenant)
         }
-        let shown = orders.prefix(page.limit)
-        let next = orders.count > page.limit ? shown.last.map { PageRequest.cursor([String($0.id)]) } : nil
+        let (shown, next) = page.split(orders) { PageRequest.cursor([String($0.id)]) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 

@@ -95,10 +95,9 @@ struct SegmentController: Sendable {
             filter.rule = try await SegmentStore.rule(of: id, on: tenant)
             return (try await CustomerStore.list(filter, page: page, on: tenant), principal.tenant.currency)
         }
-        let shown = customers.prefix(page.limit)
-        let next =
-            customers.count > page.limit
-            ? shown.last.map { PageRequest.cursor([String($0.createdAt.epochMicroseconds), String($0.id)]) } : nil
+        let (shown, next) = page.split(customers) {
+            PageRequest.cursor([String($0.createdAt.epochMicroseconds), String($0.id)])
+        }
         return .ok(.init(body: .json(.init(items: try shown.map { try $0.api(currency: currency) }, nextCursor: next))))
     }
 

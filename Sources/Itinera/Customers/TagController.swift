@@ -10,8 +10,7 @@ struct TagController: Sendable {
     func listTags(_ input: Operations.ListTags.Input) async throws -> Operations.ListTags.Output {
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
         let tags = try await access.inTenant { tenant, _ in try await TagStore.list(page: page, on: tenant) }
-        let shown = tags.prefix(page.limit)
-        let next = tags.count > page.limit ? shown.last.map { PageRequest.cursor([$0.name]) } : nil
+        let (shown, next) = page.split(tags) { PageRequest.cursor([$0.name]) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 

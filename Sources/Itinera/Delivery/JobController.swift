@@ -22,8 +22,7 @@ struct JobController: Sendable {
                 tenant: principal.tenant.id, kind: input.query.kind, after: after, limit: page.limit, on: connection,
                 logger: logger)
         }
-        let shown = jobs.prefix(page.limit)
-        let next = jobs.count > page.limit ? shown.last.map { PageRequest.cursor([$0.id.uuidString]) } : nil
+        let (shown, next) = page.split(jobs) { PageRequest.cursor([$0.id.uuidString]) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 

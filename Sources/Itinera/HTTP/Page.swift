@@ -53,6 +53,13 @@ public struct PageRequest: Sendable {
         return (micros, id)
     }
 
+    /// A page of `found` (fetched with one item beyond the limit): the items to show, and the cursor
+    /// after the last of them when there are more.
+    public func split<Item>(_ found: [Item], cursor: (Item) -> String) -> (items: ArraySlice<Item>, next: String?) {
+        let items = found.prefix(limit)
+        return (items, found.count > limit ? items.last.map(cursor) : nil)
+    }
+
     /// The cursor after an item of a list ordered by a time and a UUID.
     public static func cursor(time: Date, id: UUID) -> String {
         cursor([String(time.epochMicroseconds), id.uuidString])

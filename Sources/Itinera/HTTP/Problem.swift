@@ -73,8 +73,11 @@ public struct Problem: Error, Sendable, Equatable {
 
     /// No such resource for the caller: the same answer whether it belongs to another tenant or to
     /// none.
-    public static func notFound(_ what: String, _ id: String) -> Problem {
-        Problem(status: .notFound, type: "not-found", title: "Not found", detail: "There is no \(what) '\(id)'.")
+    /// `field` names the request's field that named it, when it came in a body rather than a path.
+    public static func notFound(_ what: String, _ id: String, field: String? = nil) -> Problem {
+        Problem(
+            status: .notFound, type: "not-found", title: "Not found", detail: "There is no \(what) '\(id)'.",
+            field: field)
     }
 
     /// The numeric id of a `what` in a path; text that cannot be one is as unknown as an id that

@@ -28,9 +28,7 @@ struct MessageController: Sendable {
                 operation: "message.send", key: key, requestHash: requestHash, status: 202, on: tenant
             ) {
                 guard let template = try await MessageTemplateStore.find(name, on: tenant) else {
-                    var problem = Problem.notFound("message template", name)
-                    problem.field = "template"
-                    throw problem
+                    throw Problem.notFound("message template", name, field: "template")
                 }
                 guard channels.offers(template.channel) else {
                     throw Problem.invalidField(
@@ -41,7 +39,7 @@ struct MessageController: Sendable {
                 guard
                     let variables = try await MessageTemplateStore.variables(
                         customer: customer, order: order, on: tenant)
-                else { throw Self.noCustomer(body.customerId) }
+                else { throw Problem.notFound("customer", body.customerId, field: "customer_id") }
                 let (subject, text) = try MessageRenderer.render(
                     template, variables: variables, offer: body.offer?.additionalProperties, orderAsked: order != nil)
                 guard text.count <= 20_000, (subject?.count ?? 0) <= 400 else {
@@ -54,7 +52,7 @@ struct MessageController: Sendable {
                     links: MessageLinks.extract(text))
                 switch try await MessageStore.queue(draft, attempts: attempts, on: tenant) {
                 case .success(let message): return message.api
-                case .failure(.noCustomer): throw Self.noCustomer(body.customerId)
+                case .failure(.noCustomer): throw Problem.notFound("customer", body.customerId, field: "customer_id")
                 case .failure(.noConsent(let withdrawn)):
                     let what = "\(template.purpose) messages by \(Message.channelName(template.channel))"
                     throw Problem.invalidField(
@@ -83,9 +81,7 @@ struct MessageController: Sendable {
                 customer: customer, state: input.query.state?.rawValue, after: after, limit: page.limit + 1,
                 on: tenant)
         }
-        let shown = messages.prefix(page.limit)
-        let next =
-            messages.count > page.limit ? shown.last.map { PageRequest.cursor(time: $0.createdAt, number: $0.id) } : nil
+        let (shown, next) = page.split(messages) { PageRequest.cursor(time: $0.createdAt, number: $0.id) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
@@ -108,9 +104,4 @@ struct MessageController: Sendable {
         }
     }
 
-    private static func noCustomer(_ text: String) -> Problem {
-        var problem = Problem.notFound("customer", text)
-        problem.field = "customer_id"
-        return problem
-    }
 }

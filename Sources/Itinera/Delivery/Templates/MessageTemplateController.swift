@@ -15,8 +15,7 @@ struct MessageTemplateController: Sendable {
         let templates = try await access.inTenant { tenant, _ in
             try await MessageTemplateStore.list(after: page.after?.first, limit: page.limit + 1, on: tenant)
         }
-        let shown = templates.prefix(page.limit)
-        let next = templates.count > page.limit ? shown.last.map { PageRequest.cursor([$0.name]) } : nil
+        let (shown, next) = page.split(templates) { PageRequest.cursor([$0.name]) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
@@ -82,9 +81,7 @@ struct MessageTemplateController: Sendable {
             let template = try await Self.require(name, on: tenant)
             guard let json = try await MessageTemplateStore.variables(customer: customer, order: order, on: tenant)
             else {
-                var problem = Problem.notFound("customer", body.customerId)
-                problem.field = "customer_id"
-                throw problem
+                throw Problem.notFound("customer", body.customerId, field: "customer_id")
             }
             return (template, json)
         }

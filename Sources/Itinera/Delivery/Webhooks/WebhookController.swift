@@ -22,9 +22,7 @@ struct WebhookController: Sendable {
         let endpoints = try await access.inTenant { tenant, _ in
             try await WebhookStore.list(after: after, limit: page.limit + 1, on: tenant)
         }
-        let shown = endpoints.prefix(page.limit)
-        let next =
-            endpoints.count > page.limit ? shown.last.map { PageRequest.cursor(time: $0.createdAt, id: $0.id) } : nil
+        let (shown, next) = page.split(endpoints) { PageRequest.cursor(time: $0.createdAt, id: $0.id) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 
@@ -124,9 +122,7 @@ struct WebhookController: Sendable {
             return try await WebhookDeliveryStore.list(
                 endpoint: id, state: input.query.state?.rawValue, after: after, limit: page.limit + 1, on: tenant)
         }
-        let shown = deliveries.prefix(page.limit)
-        let next =
-            deliveries.count > page.limit ? shown.last.map { PageRequest.cursor(time: $0.createdAt, id: $0.id) } : nil
+        let (shown, next) = page.split(deliveries) { PageRequest.cursor(time: $0.createdAt, id: $0.id) }
         return .ok(.init(body: .json(.init(items: shown.map(\.api), nextCursor: next))))
     }
 

@@ -62,7 +62,7 @@ struct WebhookDeliveryJob: JobHandler {
         try await run.inTenant { tenant in
             let failingSince = try await WebhookDeliveryStore.recordAttempt(
                 id, endpoint: dispatch.endpointID, state: attempt.state, status: attempt.status, error: attempt.error,
-                next: attempt.retryAfter.map { Date().addingTimeInterval(Double($0.milliseconds) / 1000) },
+                retryIn: attempt.retryAfter,
                 on: tenant)
             let reason: String? =
                 attempt.gone

@@ -165,18 +165,20 @@ enum WebhookDeliveryStore {
                 entityID: entityID, data: data))
     }
 
-    /// Records one attempt: `state` is `delivered`, `pending` (another attempt at `next`) or `failed`.
+    /// Records one attempt: `state` is `delivered`, `pending` (another attempt `retryIn` after this
+    /// one, by the database's clock, as the attempt's own time is) or `failed`.
     /// A success clears the endpoint's failure record; a failure starts it. Answers since when the
     /// endpoint has failed every delivery (nil once one succeeded).
     static func recordAttempt(
-        _ id: UUID, endpoint: UUID, state: String, status: Int?, error: String?, next: Date?,
+        _ id: UUID, endpoint: UUID, state: String, status: Int?, error: String?, retryIn: Duration?,
         on tenant: TenantConnection
     ) async throws -> Date? {
         let rows = try await tenant.query(
             """
             WITH d AS (
                 UPDATE webhook_deliveries SET state = \(state), attempts = attempts + 1, last_status = \(status),
-                    last_error = \(error), last_attempt_at = now(), next_attempt_at = \(next),
+                    last_error = \(error), last_attempt_at = now(),
+                    next_attempt_at = now() + \(retryIn?.milliseconds)::float8 * interval '1 millisecond',
                     delivered_at = CASE WHEN \(state) = 'delivered' THEN now() END
                 WHERE id = \(id)
             )
