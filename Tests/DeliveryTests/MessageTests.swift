@@ -11,12 +11,7 @@ import Testing
 /// real SMTP server (aiosmtpd), the one-click unsubscribe, tracked clicks and the timeline.
 @Suite struct MessageTests {
     static func configure(smtp port: Int) -> (inout ServerConfiguration) -> Void {
-        { configuration in
-            configuration.mail = try? MailSettings(url: "smtp://127.0.0.1:\(port)", from: "Trips <trips@itinera.test>")
-            configuration.messages.publicURL = "https://crm.itinera.test"
-            configuration.webhooks.retrySchedule = [.milliseconds(50)]
-            configuration.jobWorkers = 0
-        }
+        MessageTesting.configure(smtp: port)
     }
 
     static let offer = [
@@ -291,11 +286,6 @@ import Testing
 
     /// Paths on this server in `text` that start with `prefix`.
     static func paths(in text: String, prefix: String) -> [String] {
-        let base = "https://crm.itinera.test"
-        return text.components(separatedBy: CharacterSet.whitespacesAndNewlines).compactMap { word in
-            guard let range = word.range(of: base + prefix) else { return nil }
-            let link = word[range.lowerBound...].trimmingCharacters(in: CharacterSet(charactersIn: ".,)"))
-            return String(link.dropFirst(base.count))
-        }
+        MessageTesting.paths(in: text, prefix: prefix)
     }
 }

@@ -118,7 +118,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             RegistrationController(access: access, events: events, logger: logger),
             OfferController(access: access, events: events, logger: logger),
             ContestController(access: access, events: events, logger: logger),
-            CampaignController(access: access, logger: logger),
+            CampaignController(access: access, events: events, logger: logger),
             MessageController(
                 access: access, channels: try MessageChannels(parts), attempts: configuration.webhooks.maxAttempts,
                 logger: logger),
@@ -230,7 +230,7 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
             WebhookDeliveryJob(client: try WebhookClient(settings: parts.configuration.webhooks)),
             OutboxPruneJob(retention: parts.configuration.outboxRetention),
             MessageSendJob(channels: try MessageChannels(parts), settings: parts.configuration.webhooks),
-            HoldExpiryJob(events: events),
+            HoldExpiryJob(events: events), CampaignSendJob(events: events),
         ],
         periodic: schedules
             ? [

@@ -5,6 +5,7 @@ import Logging
 /// Win-back campaigns: `/v1/campaigns/…`.
 struct CampaignController: Sendable {
     let access: AccessControl
+    let events: DomainEvents
     let logger: Logger
 
     func listCampaigns(_ input: Operations.ListCampaigns.Input) async throws -> Operations.ListCampaigns.Output {
@@ -21,8 +22,14 @@ struct CampaignController: Sendable {
         guard case .json(let body) = input.body else { throw Problem.malformedBody("Expected a JSON body.") }
         let draft = try CampaignInput.campaign(body)
         let campaign = try await access.inTenant { tenant, principal in
-            guard try await MessageTemplateStore.find(draft.template, on: tenant) != nil else {
+            guard let template = try await MessageTemplateStore.find(draft.template, on: tenant) else {
                 throw Problem.notFound("message template", draft.template, field: "template")
+            }
+            guard template.channel == draft.channel, template.purpose == "marketing" else {
+                throw Problem.invalidField(
+                    "template",
+                    "Template '\(draft.template)' sends \(template.purpose) messages by \(template.channel); the campaign sends marketing by \(draft.channel)."
+                )
             }
             if let offer = draft.offerID, try await OfferStore.find(offer, on: tenant) == nil {
                 throw Problem.notFound("offer", String(offer), field: "offer.offer_id")
@@ -60,7 +67,8 @@ struct CampaignController: Sendable {
                             holdoutHistory: preview.holdoutHistory)))))
     }
 
-    /// Snapshots and splits the audience once: a second launch answers the campaign as it is.
+    /// Snapshots and splits the audience once, and queues the send to the treated: a second launch
+    /// answers the campaign as it is.
     func launchCampaign(_ input: Operations.LaunchCampaign.Input) async throws -> Operations.LaunchCampaign.Output {
         let id = try Problem.pathID(input.path.id, of: "campaign")
         let campaign = try await access.inTenant { tenant, principal in
@@ -69,6 +77,7 @@ struct CampaignController: Sendable {
             guard ["draft", "scheduled"].contains(before.state) else {
                 throw Problem.conflict("Campaign \(id) is \(before.state); it cannot be launched.", field: "state")
             }
+            try await Self.checkGift(before, on: tenant)
             let (treated, holdout) = try await CampaignStore.launch(id, on: tenant)
             let after = try await Self.require(id, on: tenant)
             try await AuditLog.record(
@@ -77,9 +86,40 @@ struct CampaignController: Sendable {
                     after: try? JSONSerialization.data(
                         withJSONObject: ["treated": treated, "holdout": holdout], options: [.sortedKeys])),
                 on: tenant)
+            try await Self.started(
+                after, action: "launched", treated: treated, holdout: holdout, tenant: tenant,
+                context: EventContext(connection: tenant, tenant: principal.tenant, events: events), logger: logger)
             return after
         }
         return .ok(.init(body: .json(campaign.api)))
+    }
+
+    /// A campaign that (re)starts sending: its `CampaignChanged`, and the send job queued in the same
+    /// transaction when there is anyone to send to.
+    static func started(
+        _ campaign: Campaign, action: String, treated: Int, holdout: Int, tenant: TenantConnection,
+        context: EventContext, logger: Logger
+    ) async throws {
+        try await context.publish(
+            CampaignChanged(campaign: campaign, action: action, treated: treated, holdout: holdout))
+        guard action != "launched" && action != "rerun" || treated > 0 else { return }
+        _ = try await JobStore.enqueue(
+            JobRequest(
+                kind: CampaignSendJob.kind, payload: #"{"campaign":\#(campaign.id)}"#,
+                dedupeKey: "campaign:\(campaign.id)", createdBy: "campaign", maxAttempts: 10),
+            tenant: context.tenant.id, on: try await TenantTransaction.leave(tenant), logger: logger)
+    }
+
+    /// The campaign's offer must still give codes when it is sent.
+    static func checkGift(_ campaign: Campaign, on tenant: TenantConnection) async throws {
+        guard let offerID = campaign.offerID else { return }
+        guard let offer = try await OfferStore.find(offerID, on: tenant) else {
+            throw Problem.notFound("offer", String(offerID), field: "offer.offer_id")
+        }
+        guard offer.state == "active", offer.validUntil > Date() else {
+            throw Problem.invalidField(
+                "offer.offer_id", "Offer \(offerID) is retired or expired; the campaign would send no code.")
+        }
     }
 
     func pauseCampaign(_ input: Operations.PauseCampaign.Input) async throws -> Operations.PauseCampaign.Output {
@@ -123,7 +163,8 @@ struct CampaignController: Sendable {
                         verdict: uplift?.verdict ?? "No results yet: the campaign has not been launched."))))
     }
 
-    /// Moves the campaign to `state` from one of `from`, audited.
+    /// Moves the campaign to `state` from one of `from`, audited and published; a resumed campaign
+    /// goes on sending.
     private func move(_ text: String, to state: String, from: Set<String>) async throws -> Campaign {
         let id = try Problem.pathID(text, of: "campaign")
         return try await access.inTenant { tenant, principal in
@@ -135,11 +176,19 @@ struct CampaignController: Sendable {
             guard let after = try await CampaignStore.setState(id, to: state, on: tenant) else {
                 throw Problem.notFound("campaign", text)
             }
+            let action = state == "running" ? "resumed" : state
             try await AuditLog.record(
                 principal.auditEvent(
                     action: "campaign.\(state == "running" ? "resume" : state == "paused" ? "pause" : "cancel")",
                     targetType: "campaign", targetID: String(id), before: before.auditJSON, after: after.auditJSON),
                 on: tenant)
+            let context = EventContext(connection: tenant, tenant: principal.tenant, events: events)
+            if state == "running" {
+                try await Self.started(
+                    after, action: action, treated: 0, holdout: 0, tenant: tenant, context: context, logger: logger)
+            } else {
+                try await context.publish(CampaignChanged(campaign: after, action: action))
+            }
             return after
         }
     }

@@ -44,10 +44,15 @@ enum CampaignStore {
         return try campaign(from: row)
     }
 
-    static func find(_ id: Int64, lock: Bool = false, on tenant: TenantConnection) async throws -> Campaign? {
+    /// The campaign `id`; with `lock` under its row lock, with `share` under a share lock (which a
+    /// state change waits for).
+    static func find(_ id: Int64, lock: Bool = false, share: Bool = false, on tenant: TenantConnection) async throws
+        -> Campaign?
+    {
         try await tenant.query(
             """
-            SELECT \(unescaped: columns) FROM campaigns k WHERE k.id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")
+            SELECT \(unescaped: columns) FROM campaigns k WHERE k.id = \(id)
+            \(unescaped: lock ? "FOR UPDATE" : share ? "FOR SHARE" : "")
             """
         ).first.map { try campaign(from: $0) }
     }
@@ -190,16 +195,21 @@ enum CampaignStore {
         try await tenant.query(
             """
             SELECT r.grp, count(*)::int,
-                   count(m.id) FILTER (WHERE m.state IN ('sent', 'delivered'))::int,
-                   count(m.id) FILTER (WHERE m.state = 'delivered')::int,
-                   count(m.id) FILTER (WHERE m.clicks > 0)::int,
+                   count(*) FILTER (WHERE m.sent)::int, count(*) FILTER (WHERE m.delivered)::int,
+                   count(*) FILTER (WHERE m.clicked)::int,
                    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM offer_redemptions o
                                                   WHERE o.offer_id = \(campaign.offerID) AND o.customer_id = r.customer_id
                                                     AND o.redeemed_at >= r.entered_at))::int,
                    count(r.recovered_at)::int, coalesce(sum(r.recovered_amount_minor), 0)::bigint,
                    round(avg(r.recovered_amount_minor))::bigint,
                    round(avg(r.prior_average_minor) FILTER (WHERE r.recovered_at IS NOT NULL))::bigint
-            FROM campaign_recipients r LEFT JOIN messages m ON m.id = r.message_id
+            FROM campaign_recipients r
+            -- A recipient's messages of the campaign (two, when a merge brought a second along).
+            LEFT JOIN LATERAL (
+                SELECT bool_or(m.state IN ('sent', 'delivered')) AS sent, bool_or(m.state = 'delivered') AS delivered,
+                       bool_or(m.clicks > 0) AS clicked
+                FROM messages m WHERE m.source_ref = 'campaign:' || r.campaign_id AND m.customer_id = r.customer_id
+            ) m ON true
             WHERE r.campaign_id = \(campaign.id)
             GROUP BY r.grp ORDER BY r.grp DESC
             """

@@ -22,6 +22,34 @@ enum Messages {
             try await notify(
                 "event-cancelled", customers: event.customers, about: event.event, context, attempts: attempts)
         }
+        events.on(CampaignMessageDue.self) { event, context in
+            try await send(event, context, attempts: attempts)
+        }
+    }
+
+    /// Queues a campaign's template to its recipient, rendered with their last trip (`trip`, with
+    /// the order's id for a link to its memories), their offer code (`offer`) or the described gift
+    /// (`gift`), and the campaign (`campaign.name`). A template removed since, or renamed to another
+    /// channel, sends nothing; so does a missing consent or address (the recipient stays uncontacted
+    /// by a message, and is counted so).
+    static func send(_ event: CampaignMessageDue, _ context: EventContext, attempts: Int) async throws {
+        let campaign = event.campaign
+        guard let template = try await MessageTemplateStore.find(campaign.template, on: context.connection),
+            template.channel == campaign.channel,
+            let variables = try await MessageTemplateStore.variables(
+                customer: event.customerID, order: event.lastOrderID, offer: campaign.offerID,
+                on: context.connection)
+        else { return }
+        let extra: [String: Any] = ["gift": campaign.gift ?? "", "campaign": ["name": campaign.name]]
+        let (subject, text) = try MessageRenderer.render(
+            template, variables: variables, offer: nil, orderAsked: false, extra: extra)
+        _ = try await MessageStore.queue(
+            MessageDraft(
+                customerID: event.customerID, channel: template.channel, purpose: template.purpose,
+                template: template.name, source: "campaign", sourceRef: event.reference,
+                subject: subject.map { String($0.prefix(400)) },
+                body: String(text.prefix(20_000)), links: MessageLinks.extract(text)),
+            attempts: attempts, on: context.connection)
     }
 
     /// Queues the tenant's template `name` to each customer, with `event` among its variables;

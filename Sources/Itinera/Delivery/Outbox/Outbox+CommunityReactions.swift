@@ -1,6 +1,7 @@
 import Foundation
 
-/// The outbox's reactions to the community's domain events (`docs/webhooks.md` lists their data).
+/// The outbox's reactions to the community's and the campaigns' domain events (`docs/webhooks.md`
+/// lists their data).
 extension Outbox {
     static func reactToCommunity(
         _ events: inout DomainEvents, append: @escaping @Sendable ([OutboxEvent], EventContext) throws -> Void
@@ -82,6 +83,20 @@ extension Outbox {
                                 ] as [String: any Sendable]
                             },
                         ]))
+                ], context)
+        }
+        events.on(CampaignChanged.self) { event, context in
+            let campaign = event.campaign
+            let counted = event.action == "launched" || event.action == "rerun"
+            let data = try OutboxEvent.object([
+                "campaign_id": String(campaign.id), "name": campaign.name, "state": campaign.state,
+                "treated": counted ? event.treated : nil, "holdout": counted ? event.holdout : nil,
+            ])
+            try append(
+                [
+                    OutboxEvent(
+                        type: "campaign.\(event.action)", entityType: "campaign", entityID: String(event.campaign.id),
+                        orderingKey: "campaign:\(event.campaign.id)", data: data)
                 ], context)
         }
         events.on(EventCancelled.self) { event, context in

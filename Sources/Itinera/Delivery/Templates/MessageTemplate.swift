@@ -58,7 +58,7 @@ enum MessageRenderer {
         if orderAsked, values["order"] is NSNull || values["order"] == nil {
             throw Problem.invalidField("order_id", "order_id must name one of the customer's orders.")
         }
-        values["offer"] = offer ?? [:]
+        values["offer"] = offer ?? (values["offer"] as? [String: Any]) ?? [:]
         let subject = try template.subject.map { text throws(Problem) in
             render(try compile(text, field: "subject"), values)
         }

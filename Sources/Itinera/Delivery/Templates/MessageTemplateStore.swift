@@ -57,9 +57,13 @@ enum MessageTemplateStore {
     }
 
     /// What a message to `customer` about `order` is rendered with: `customer` (id, name, first
-    /// name, e-mail, phone, city), `order` and `trip` (destination, travel dates, product), as JSON;
-    /// nil when the customer is not there (or erased). An order of another customer is not read.
-    static func variables(customer: Int64, order: Int64?, on tenant: TenantConnection) async throws -> String? {
+    /// name, e-mail, phone, city), `order` and `trip` (order id, destination, travel dates, product),
+    /// and with `offer` the customer's code of that offer (`code`, `name`, `benefit`, `valid_until`),
+    /// as JSON; nil when the customer is not there (or erased). An order of another customer is not
+    /// read.
+    static func variables(customer: Int64, order: Int64?, offer: Int64? = nil, on tenant: TenantConnection)
+        async throws -> String?
+    {
         try await tenant.query(
             """
             SELECT jsonb_build_object(
@@ -75,7 +79,12 @@ enum MessageTemplateStore {
                               'amount', trim(to_char(o.amount_minor / 100.0, 'FM999999999990.00')) || ' ' || o.currency,
                               'travel_start', o.travel_start::text, 'travel_end', o.travel_end::text) END,
                 'trip', CASE WHEN o.id IS NOT NULL THEN jsonb_build_object(
-                             'destination', o.destination, 'start', o.travel_start::text, 'end', o.travel_end::text) END
+                             'order_id', o.id::text, 'destination', o.destination, 'start', o.travel_start::text,
+                             'end', o.travel_end::text) END,
+                'offer', (SELECT jsonb_build_object('code', coalesce(oc.code, f.code), 'name', f.name,
+                                                    'benefit', f.benefit, 'valid_until', f.valid_until::date::text)
+                          FROM offers f LEFT JOIN offer_codes oc ON oc.offer_id = f.id AND oc.customer_id = c.id
+                          WHERE f.id = \(offer))
             )::text
             FROM customers c
             LEFT JOIN orders o ON o.id = \(order) AND o.customer_id = c.id
