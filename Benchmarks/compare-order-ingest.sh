@@ -2,12 +2,16 @@
 # Order ingest of two builds of itinera-bench side by side: both held up (`--hold`, one tenant each),
 # wrk alternating between them, so a comparison is made in one run.
 # Usage: Benchmarks/compare-order-ingest.sh BEFORE-BINARY AFTER-BINARY [CONNECTIONS] [ROUNDS]
+# BENCH_ARGS: more arguments for both binaries (e.g. `--hold-campaign-customers 100000`);
+# PHONES: how many customers' phones the orders pick from (default 1000; see orders.lua).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before=$1 after=$2 connections=${3:-32} rounds=${4:-5}
 threads=$((connections < 2 ? 1 : 2))
-"$before" --hold --port 18443 > /tmp/itinera-hold-before.log 2>&1 &
-"$after" --hold --port 18444 > /tmp/itinera-hold-after.log 2>&1 &
+# shellcheck disable=SC2086
+"$before" --hold --port 18443 ${BENCH_ARGS:-} > /tmp/itinera-hold-before.log 2>&1 &
+# shellcheck disable=SC2086
+"$after" --hold --port 18444 ${BENCH_ARGS:-} > /tmp/itinera-hold-after.log 2>&1 &
 trap 'kill %1 %2 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
     grep -q TOKEN /tmp/itinera-hold-before.log 2>/dev/null && grep -q TOKEN /tmp/itinera-hold-after.log 2>/dev/null && break

@@ -41,9 +41,18 @@ struct ItineraBench: AsyncParsableCommand {
 
     @Option(
         help:
-            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last), delivery (the job queue, webhook deliveries), community (registrations for one popular event)."
+            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last), delivery (the job queue, webhook deliveries), community (registrations for one popular event), campaigns (a win-back launch over a million customers)."
     )
-    var sections: [String] = ["foundation", "access", "customers", "loyalty", "delivery", "community"]
+    var sections: [String] = ["foundation", "access", "customers", "loyalty", "delivery", "community", "campaigns"]
+
+    @Option(help: "Lapsed customers in the campaign section's audience.")
+    var campaignCustomers = 1_000_000
+
+    @Option(
+        help:
+            "With --hold: customers with the phones of Benchmarks/wrk/orders.lua (run it with PHONES set to the same number), all treated recipients of a running campaign whose window the orders fall in."
+    )
+    var holdCampaignCustomers = 0
 
     @Option(help: "Orders in the customer section's bulk import.")
     var importOrders = 1_000_000
@@ -118,6 +127,11 @@ struct ItineraBench: AsyncParsableCommand {
                     let provisioner = TenantProvisioner(
                         client: client, migrations: migrations, sessionLifetime: .seconds(86_400), logger: logger)
                     let result = try await provisioner.provision(Self.signUp(slug: "held"), ownerPasswordHash: "x")
+                    if holdCampaignCustomers > 0 {
+                        try await Self.holdCampaign(
+                            customers: holdCampaignCustomers, tenant: result.tenant.identity, client: client,
+                            logger: logger)
+                    }
                     Self.emit("TOKEN \(result.session.value)")
                     try await Task.sleep(for: .seconds(86_400))
                 }
@@ -138,6 +152,10 @@ struct ItineraBench: AsyncParsableCommand {
                 }
                 if sections.contains("community") {
                     try await measureCommunity(
+                        client: client, migrations: migrations, embedded: embedded, logger: logger)
+                }
+                if sections.contains("campaigns") {
+                    try await measureCampaigns(
                         client: client, migrations: migrations, embedded: embedded, logger: logger)
                 }
                 if sections.contains("loyalty") {

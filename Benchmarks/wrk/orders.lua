@@ -1,12 +1,14 @@
--- POST /v1/orders with a fresh Idempotency-Key each time, for one of 1,000 customers by phone.
+-- POST /v1/orders with a fresh Idempotency-Key each time, for one of 1,000 customers by phone
+-- (PHONES=n: one of n; the phones are 139 and eight digits, 13900000000 upwards).
 -- Run with TOKEN set to a session token or API key of the tenant: TOKEN=… wrk -s Benchmarks/wrk/orders.lua https://host:port/v1/orders
 local counter = 0
 local thread_id = 0
 setup = function(thread) thread:set("id", thread_id); thread_id = thread_id + 1 end
+local phones = tonumber(os.getenv("PHONES") or "1000")
 init = function(args) math.randomseed(os.time() + id * 7919) end
 request = function()
   counter = counter + 1
-  local phone = string.format("1390000%04d", math.random(0, 999))
+  local phone = string.format("139%08d", math.random(0, phones - 1))
   local body = '{"customer":{"phone":"' .. phone .. '"},"amount_minor":12800,"currency":"CNY",' ..
     '"product":{"name":"Day ticket","category":"ticket"},"ordered_at":"2026-11-01T08:00:00Z"}'
   return wrk.format("POST", "/v1/orders", {

@@ -94,7 +94,9 @@ import Testing
             "cancelCampaign",
         ]
         for (operation, rule) in AccessTable.rules where rule.audience == .tenant {
-            if operation.hasPrefix("list") || operation.hasPrefix("get") || operation == "deleteCurrentSession" {
+            if operation.hasPrefix("list") || operation.hasPrefix("get") || operation.hasPrefix("export")
+                || operation == "deleteCurrentSession"
+            {
                 #expect(rule.roles.contains(.analyst), "\(operation)")
             } else if operation == "previewProgramTiers" || operation == "previewCampaign" {
                 // A preview changes nothing: analysts may see what a tier change would do.

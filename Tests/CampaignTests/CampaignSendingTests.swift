@@ -156,6 +156,24 @@ import Testing
                 #expect(t["clicked"] as? Int == 1 && t["redeemed"] as? Int == 1)
                 #expect(h["recipients"] as? Int == holdout.count && h["sent"] as? Int == 0)
 
+                // The CSV export: a header and one line per recipient, in customer order.
+                let csv = try await client.send(.get, "/v1/campaigns/\(campaign)/recipients.csv", token: token)
+                #expect(csv.status == .ok && csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+                let lines = String(buffer: csv.body).split(separator: "\n").map {
+                    $0.split(separator: ",", omittingEmptySubsequences: false)
+                }
+                #expect(lines.first?.joined(separator: ",") == String(CampaignStore.csvHeader.dropLast()))
+                let rows = lines.dropFirst()
+                #expect(rows.count == groups.count && rows.allSatisfy { $0.count == 11 })
+                #expect(rows.map { Int64($0[0]) ?? 0 } == groups.map { Int64($0.0)! }.sorted())
+                let byCustomer = Dictionary(uniqueKeysWithValues: rows.map { (String($0[0]), $0) })
+                #expect(byCustomer[first.0]?[6] == "true" && byCustomer[first.0]?[4] == "sent")
+                #expect(byCustomer[withdrawn]?[4] == "" && byCustomer[withdrawn]?[3] != "")
+                #expect(holdout.allSatisfy { byCustomer[$0]?[1] == "holdout" && byCustomer[$0]?[3] == "" })
+                #expect(
+                    try await client.send(.get, "/v1/campaigns/999999/recipients.csv", token: token).status == .notFound
+                )
+
                 // The next campaign finds everyone in the cool-down, and sends to no one.
                 let next = try await client.send(
                     .post, "/v1/campaigns",

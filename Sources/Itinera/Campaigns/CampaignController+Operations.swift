@@ -39,4 +39,10 @@ extension APIService {
     {
         try await controllers(CampaignController.self).getCampaignResults(input)
     }
+
+    func exportCampaignRecipients(_ input: Operations.ExportCampaignRecipients.Input) async throws
+        -> Operations.ExportCampaignRecipients.Output
+    {
+        try await controllers(CampaignController.self).exportCampaignRecipients(input)
+    }
 }

@@ -48,3 +48,48 @@ extension CampaignStore {
         ).first?.decode(Int64.self) ?? 0
     }
 }
+
+extension CampaignStore {
+    /// The header line of a campaign's recipients as CSV.
+    static let csvHeader =
+        "customer_id,group,entered_at,contacted_at,message_state,clicked,redeemed,recovered_order_id,recovered_at,recovered_amount_minor,prior_average_minor\n"
+
+    /// Up to `limit` recipients after customer `after`, each as one CSV line written by the database
+    /// (ids, group and state names, numbers and UTC times: nothing that needs quoting; a null is an
+    /// empty field), and the last customer id of the page.
+    static func csvPage(_ campaign: Campaign, after: Int64, limit: Int, on tenant: TenantConnection) async throws
+        -> (lines: String, last: Int64?)
+    {
+        let rows = try await tenant.query(
+            """
+            SELECT r.customer_id,
+                   array_to_string(ARRAY[
+                       r.customer_id::text, r.grp,
+                       to_char(r.entered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                       to_char(r.contacted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                       m.state, coalesce(m.clicked, false)::text,
+                       EXISTS (SELECT 1 FROM offer_redemptions o
+                               WHERE o.offer_id = \(campaign.offerID) AND o.customer_id = r.customer_id
+                                 AND o.redeemed_at >= r.entered_at)::text,
+                       r.recovered_order_id::text,
+                       to_char(r.recovered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                       r.recovered_amount_minor::text, r.prior_average_minor::text], ',', '')
+            FROM campaign_recipients r
+            LEFT JOIN LATERAL (
+                SELECT m.state, m.clicks > 0 AS clicked FROM messages m
+                WHERE m.source_ref = 'campaign:' || r.campaign_id AND m.customer_id = r.customer_id
+                ORDER BY m.created_at DESC, m.id DESC LIMIT 1
+            ) m ON true
+            WHERE r.campaign_id = \(campaign.id) AND r.customer_id > \(after)
+            ORDER BY r.customer_id LIMIT \(limit)
+            """)
+        var text = ""
+        var last: Int64?
+        for row in rows.collect() {
+            let (customer, line) = try row.decode((Int64, String).self)
+            text += line + "\n"
+            last = customer
+        }
+        return (text, last)
+    }
+}
