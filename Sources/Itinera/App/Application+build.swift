@@ -230,7 +230,7 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
             WebhookDeliveryJob(client: try WebhookClient(settings: parts.configuration.webhooks)),
             OutboxPruneJob(retention: parts.configuration.outboxRetention),
             MessageSendJob(channels: try MessageChannels(parts), settings: parts.configuration.webhooks),
-            HoldExpiryJob(events: events), CampaignSendJob(events: events),
+            HoldExpiryJob(events: events), CampaignSendJob(events: events), CampaignRunJob(events: events),
         ],
         periodic: schedules
             ? [

@@ -8,11 +8,12 @@ extension Campaign {
             audience: .init(
                 lapsedDaysMin: lapsedDaysMin, lapsedDaysMax: lapsedDaysMax,
                 minLifetimeSpentMinor: minLifetimeSpentMinor, programId: programID.map(String.init), tiers: tiers,
-                rfmSegments: rfmSegments),
+                rfmSegments: rfmSegments, segmentId: segmentID.map(String.init)),
             offer: offerID == nil && gift == nil ? nil : .init(offerId: offerID.map(String.init), gift: gift),
             channel: .init(rawValue: channel) ?? .email, template: template, holdoutPercent: holdoutPercent,
-            attributionDays: attributionDays, cooldownDays: cooldownDays, launchedAt: launchedAt, createdAt: createdAt,
-            updatedAt: updatedAt)
+            attributionDays: attributionDays, cooldownDays: cooldownDays,
+            schedule: .init(kind: .init(rawValue: schedule) ?? .once, startAt: startAt, everyDays: everyDays),
+            nextRunAt: nextRunAt, launchedAt: launchedAt, createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 
@@ -76,13 +77,28 @@ enum CampaignInput {
         }
         let cooldown = body.cooldownDays ?? 30
         guard (0...365).contains(cooldown) else { throw .invalidField("cooldown_days", "cooldown_days must be 0–365.") }
+        let segment = try audience.segmentId.map { text throws(Problem) in
+            try FieldText.id(text, field: "audience.segment_id", what: "a segment's id")
+        }
+        let schedule = body.schedule?.kind.rawValue ?? "once"
+        let every = body.schedule?.everyDays
+        if schedule == "recurring" {
+            guard let every, (1...90).contains(every) else {
+                throw .invalidField("schedule.every_days", "A recurring campaign runs every 1–90 days (every_days).")
+            }
+        } else if every != nil {
+            throw .invalidField("schedule.every_days", "every_days goes with a recurring schedule.")
+        }
         let now = Date()
+        if let start = body.schedule?.startAt, start > now.addingTimeInterval(366 * 86_400) {
+            throw .invalidField("schedule.start_at", "schedule.start_at must be within a year.")
+        }
         return Campaign(
             id: 0, name: name, state: "draft", lapsedDaysMin: audience.lapsedDaysMin,
             lapsedDaysMax: audience.lapsedDaysMax, minLifetimeSpentMinor: audience.minLifetimeSpentMinor,
             programID: program, tiers: audience.tiers, rfmSegments: audience.rfmSegments, offerID: offer, gift: gift,
             channel: body.channel.rawValue, template: template, holdoutPercent: body.holdoutPercent,
-            attributionDays: body.attributionDays, cooldownDays: cooldown, launchedAt: nil, createdAt: now,
-            updatedAt: now)
+            attributionDays: body.attributionDays, cooldownDays: cooldown, segmentID: segment, schedule: schedule,
+            startAt: body.schedule?.startAt, everyDays: every, launchedAt: nil, createdAt: now, updatedAt: now)
     }
 }

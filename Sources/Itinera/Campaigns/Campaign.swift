@@ -20,6 +20,14 @@ struct Campaign: Sendable, Equatable {
     var holdoutPercent: Int
     var attributionDays: Int
     var cooldownDays: Int
+    /// Only customers in this saved segment.
+    var segmentID: Int64? = nil
+    /// `once` or `recurring` (every `everyDays`), from `startAt` (or the launch).
+    var schedule = "once"
+    var startAt: Date? = nil
+    var everyDays: Int? = nil
+    /// When the campaign's scheduled first run, next rerun or completion is due.
+    var nextRunAt: Date? = nil
     var launchedAt: Date?
     var createdAt: Date
     var updatedAt: Date
@@ -35,6 +43,8 @@ struct Campaign: Sendable, Equatable {
                 "rfm_segments": rfmSegments as Any, "offer_id": offerID.map(String.init) as Any, "gift": gift as Any,
                 "channel": channel, "template": template, "holdout_percent": holdoutPercent,
                 "attribution_days": attributionDays, "cooldown_days": cooldownDays,
+                "segment_id": segmentID.map(String.init) as Any, "schedule": schedule,
+                "start_at": startAt.map { $0.formatted(.iso8601) } as Any, "every_days": everyDays as Any,
             ], options: [.sortedKeys])
     }
 }

@@ -34,6 +34,7 @@ struct CampaignController: Sendable {
             if let offer = draft.offerID, try await OfferStore.find(offer, on: tenant) == nil {
                 throw Problem.notFound("offer", String(offer), field: "offer.offer_id")
             }
+            _ = try await Self.rule(of: draft, on: tenant)
             let made = try await CampaignStore.insert(draft, on: tenant)
             try await AuditLog.record(
                 principal.auditEvent(
@@ -54,8 +55,9 @@ struct CampaignController: Sendable {
     func previewCampaign(_ input: Operations.PreviewCampaign.Input) async throws -> Operations.PreviewCampaign.Output {
         let id = try Problem.pathID(input.path.id, of: "campaign")
         let preview = try await access.inTenant { tenant, _ in
-            _ = try await Self.require(id, on: tenant)
-            return try await CampaignStore.preview(id, sample: 20, on: tenant)
+            let campaign = try await Self.require(id, on: tenant)
+            return try await CampaignStore.preview(
+                id, rule: try await Self.rule(of: campaign, on: tenant), sample: 20, on: tenant)
         }
         return .ok(
             .init(
@@ -67,47 +69,51 @@ struct CampaignController: Sendable {
                             holdoutHistory: preview.holdoutHistory)))))
     }
 
-    /// Snapshots and splits the audience once, and queues the send to the treated: a second launch
-    /// answers the campaign as it is.
+    /// Snapshots and splits the audience once and queues the send to the treated, or, with a start
+    /// in the future, schedules the first run: a second launch answers the campaign as it is.
     func launchCampaign(_ input: Operations.LaunchCampaign.Input) async throws -> Operations.LaunchCampaign.Output {
         let id = try Problem.pathID(input.path.id, of: "campaign")
         let campaign = try await access.inTenant { tenant, principal in
             let before = try await Self.require(id, lock: true, on: tenant)
-            guard before.launchedAt == nil else { return before }
-            guard ["draft", "scheduled"].contains(before.state) else {
-                throw Problem.conflict("Campaign \(id) is \(before.state); it cannot be launched.", field: "state")
+            guard before.state == "draft" else {
+                guard before.state != "cancelled" else {
+                    throw Problem.conflict("Campaign \(id) is cancelled; it cannot be launched.", field: "state")
+                }
+                return before
             }
             try await Self.checkGift(before, on: tenant)
-            let (treated, holdout) = try await CampaignStore.launch(id, on: tenant)
-            let after = try await Self.require(id, on: tenant)
+            let context = EventContext(connection: tenant, tenant: principal.tenant, events: events)
+            if let start = before.startAt, start > Date() {
+                _ = try await Self.rule(of: before, on: tenant)
+                let after = try await CampaignRuns.schedule(before, at: start, context: context)
+                try await AuditLog.record(
+                    principal.auditEvent(
+                        action: "campaign.schedule", targetType: "campaign", targetID: String(id),
+                        before: before.auditJSON, after: after.auditJSON),
+                    on: tenant)
+                return after
+            }
+            let (after, treated, holdout) = try await CampaignRuns.start(before, context: context)
             try await AuditLog.record(
                 principal.auditEvent(
                     action: "campaign.launch", targetType: "campaign", targetID: String(id), before: before.auditJSON,
                     after: try? JSONSerialization.data(
                         withJSONObject: ["treated": treated, "holdout": holdout], options: [.sortedKeys])),
                 on: tenant)
-            try await Self.started(
-                after, action: "launched", treated: treated, holdout: holdout, tenant: tenant,
-                context: EventContext(connection: tenant, tenant: principal.tenant, events: events), logger: logger)
             return after
         }
         return .ok(.init(body: .json(campaign.api)))
     }
 
-    /// A campaign that (re)starts sending: its `CampaignChanged`, and the send job queued in the same
-    /// transaction when there is anyone to send to.
-    static func started(
-        _ campaign: Campaign, action: String, treated: Int, holdout: Int, tenant: TenantConnection,
-        context: EventContext, logger: Logger
-    ) async throws {
-        try await context.publish(
-            CampaignChanged(campaign: campaign, action: action, treated: treated, holdout: holdout))
-        guard action != "launched" && action != "rerun" || treated > 0 else { return }
-        _ = try await JobStore.enqueue(
-            JobRequest(
-                kind: CampaignSendJob.kind, payload: #"{"campaign":\#(campaign.id)}"#,
-                dedupeKey: "campaign:\(campaign.id)", createdBy: "campaign", maxAttempts: 10),
-            tenant: context.tenant.id, on: try await TenantTransaction.leave(tenant), logger: logger)
+    /// The rule of the campaign's saved segment, or nil; a segment removed since is a 422 naming
+    /// `audience.segment_id`.
+    static func rule(of campaign: Campaign, on tenant: TenantConnection) async throws -> SegmentRule? {
+        guard let id = campaign.segmentID else { return nil }
+        guard let segment = try await SegmentStore.find(id, on: tenant) else {
+            throw Problem.invalidField(
+                "audience.segment_id", "Segment \(id) no longer exists; the campaign's audience cannot be drawn.")
+        }
+        return try SegmentRule.parse(try JSONSerialization.jsonObject(with: Data(segment.rule.utf8)))
     }
 
     /// The campaign's offer must still give codes when it is sent.
@@ -182,13 +188,9 @@ struct CampaignController: Sendable {
                     action: "campaign.\(state == "running" ? "resume" : state == "paused" ? "pause" : "cancel")",
                     targetType: "campaign", targetID: String(id), before: before.auditJSON, after: after.auditJSON),
                 on: tenant)
-            let context = EventContext(connection: tenant, tenant: principal.tenant, events: events)
-            if state == "running" {
-                try await Self.started(
-                    after, action: action, treated: 0, holdout: 0, tenant: tenant, context: context, logger: logger)
-            } else {
-                try await context.publish(CampaignChanged(campaign: after, action: action))
-            }
+            try await CampaignRuns.sending(
+                after, action: action, treated: 0, holdout: 0,
+                context: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             return after
         }
     }

@@ -16,27 +16,30 @@ struct CampaignSendJob: JobHandler {
         guard let data = job.payload.data(using: .utf8),
             let payload = try? JSONDecoder().decode([String: Int64].self, from: data), let id = payload["campaign"]
         else { return .failed(reason: "the job names no campaign") }
+        let total = try await run.inTenant { try await CampaignStore.remaining(id, on: $0) }
         var passed: Int64 = 0
+        var after: Int64 = 0
         var stoppedBy: String?
         while true {
-            let step = try await run.inTenant { tenant -> (passed: Int, state: String?, left: Int64) in
+            let step = try await run.inTenant { [after] tenant -> (passed: Int, state: String?, last: Int64) in
                 guard let campaign = try await CampaignStore.find(id, share: true, on: tenant) else {
-                    return (0, "removed", 0)
+                    return (0, "removed", after)
                 }
-                guard campaign.state == "running" else { return (0, campaign.state, 0) }
+                guard campaign.state == "running" else { return (0, campaign.state, after) }
                 let context = EventContext(connection: tenant, tenant: run.tenant, events: events)
-                let due = try await CampaignStore.due(id, limit: batch, on: tenant)
+                let due = try await CampaignStore.due(id, after: after, limit: batch, on: tenant)
                 for recipient in due where recipient.consents {
                     try await context.publish(
                         CampaignMessageDue(
                             campaign: campaign, customerID: recipient.customerID, lastOrderID: recipient.lastOrderID))
                 }
-                return (due.count, nil, due.isEmpty ? 0 : try await CampaignStore.remaining(id, on: tenant))
+                return (due.count, nil, due.last?.customerID ?? after)
             }
             passed += Int64(step.passed)
+            after = step.last
             if let state = step.state { stoppedBy = state }
             if step.passed == 0 { break }
-            try await run.progress(done: passed, total: passed + step.left)
+            try await run.progress(done: passed, total: max(total, passed))
         }
         let stopped = stoppedBy.map { #","stopped":"\#($0)""# } ?? ""
         return .succeeded(result: #"{"passed":\#(passed)\#(stopped)}"#)

@@ -9,14 +9,16 @@ extension CampaignStore {
     /// marketing on the campaign's channel (consent withdrawn since the launch: no code, no message).
     /// Recipients another transaction holds are skipped, so two runs of the job never take the
     /// same one.
-    static func due(_ id: Int64, limit: Int, on tenant: TenantConnection) async throws
+    /// Taken in customer order after `after` (the last of the batch before; 0 at the start), so each
+    /// batch reads on from where the one before stopped.
+    static func due(_ id: Int64, after: Int64, limit: Int, on tenant: TenantConnection) async throws
         -> [(customerID: Int64, lastOrderID: Int64?, consents: Bool)]
     {
         try await tenant.query(
             """
             WITH d AS (
                 SELECT r.customer_id FROM campaign_recipients r
-                WHERE r.campaign_id = \(id) AND r.grp = 'treated' AND r.contacted_at IS NULL
+                WHERE r.campaign_id = \(id) AND r.customer_id > \(after) AND r.grp = 'treated' AND r.contacted_at IS NULL
                 ORDER BY r.customer_id LIMIT \(limit) FOR UPDATE SKIP LOCKED
             ), u AS (
                 UPDATE campaign_recipients r SET contacted_at = now()
@@ -91,5 +93,19 @@ extension CampaignStore {
             last = customer
         }
         return (text, last)
+    }
+}
+
+extension CampaignStore {
+    /// Queues `kind` for campaign `id` in the caller's tenant transaction, due at `at` (or now). A
+    /// second job of the same kind is harmless: the send takes recipients under `SKIP LOCKED`, and a
+    /// run that is not due does nothing.
+    static func queue(_ kind: String, campaign id: Int64, at: Date? = nil, on tenant: TenantConnection) async throws {
+        try await tenant.execute(
+            """
+            INSERT INTO itinera.jobs (id, tenant_id, kind, payload, run_after, max_attempts, created_by, state)
+            VALUES (gen_random_uuid(), \(tenant.tenant.id), \(kind), jsonb_build_object('campaign', \(id)),
+                    coalesce(\(at)::timestamptz, now()), 10, 'campaigns', 'queued')
+            """)
     }
 }

@@ -7,7 +7,8 @@ enum CampaignStore {
     static let columns = """
         k.id, k.name, k.state, k.lapsed_days_min, k.lapsed_days_max, k.min_lifetime_spent_minor, k.program_id,
         k.tiers, k.rfm_segments, k.offer_id, k.gift, k.channel, k.template, k.holdout_percent, k.attribution_days,
-        k.cooldown_days, k.launched_at, k.created_at, k.updated_at
+        k.cooldown_days, k.launched_at, k.created_at, k.updated_at, k.segment_id, k.schedule, k.start_at, k.every_days,
+        k.next_run_at
         """
 
     static func campaign(from row: PQRow) throws -> Campaign {
@@ -23,8 +24,10 @@ enum CampaignStore {
             channel: try column(11, String.self),
             template: try column(12, String.self), holdoutPercent: try column(13, Int.self),
             attributionDays: try column(14, Int.self), cooldownDays: try column(15, Int.self),
-            launchedAt: try column(16, Date?.self), createdAt: try column(17, Date.self),
-            updatedAt: try column(18, Date.self))
+            segmentID: try column(19, Int64?.self), schedule: try column(20, String.self),
+            startAt: try column(21, Date?.self), everyDays: try column(22, Int?.self),
+            nextRunAt: try column(23, Date?.self), launchedAt: try column(16, Date?.self),
+            createdAt: try column(17, Date.self), updatedAt: try column(18, Date.self))
     }
 
     static func insert(_ c: Campaign, on tenant: TenantConnection) async throws -> Campaign {
@@ -32,10 +35,11 @@ enum CampaignStore {
             """
             INSERT INTO campaigns AS k (name, lapsed_days_min, lapsed_days_max, min_lifetime_spent_minor, program_id,
                                         tiers, rfm_segments, offer_id, gift, channel, template, holdout_percent,
-                                        attribution_days, cooldown_days)
+                                        attribution_days, cooldown_days, segment_id, schedule, start_at, every_days)
             VALUES (\(c.name), \(c.lapsedDaysMin), \(c.lapsedDaysMax), \(c.minLifetimeSpentMinor), \(c.programID),
                     \(c.tiers)::text[], \(c.rfmSegments)::text[], \(c.offerID), \(c.gift), \(c.channel), \(c.template),
-                    \(c.holdoutPercent), \(c.attributionDays), \(c.cooldownDays))
+                    \(c.holdoutPercent), \(c.attributionDays), \(c.cooldownDays), \(c.segmentID), \(c.schedule),
+                    \(c.startAt), \(c.everyDays))
             RETURNING \(unescaped: columns)
             """)
         guard let row = rows.first else {
@@ -69,27 +73,35 @@ enum CampaignStore {
     static func setState(_ id: Int64, to state: String, on tenant: TenantConnection) async throws -> Campaign? {
         try await tenant.query(
             """
-            UPDATE campaigns k SET state = \(state), updated_at = now() WHERE k.id = \(id)
+            UPDATE campaigns k
+            SET state = \(state), updated_at = now(),
+                next_run_at = CASE WHEN \(state) IN ('cancelled', 'completed') THEN NULL ELSE k.next_run_at END
+            WHERE k.id = \(id)
             RETURNING \(unescaped: columns)
             """
         ).first.map { try campaign(from: $0) }
     }
 
-    /// The campaign's audience as a subquery `a`: every live customer its rules admit, each with
-    /// `no_consent` (no marketing consent for the channel), `cool_down` (contacted by another
-    /// campaign within the cool-down) and `holdout_history` (held out by another campaign whose
-    /// window is still open).
-    private static func audience(_ id: Int64) -> String {
+    /// The campaign's audience as a subquery `a`: every live customer its rules (and its segment's
+    /// rule, when given) admit who has not entered it yet, each with `no_consent` (no marketing
+    /// consent for the channel), `cool_down` (contacted by another campaign within the cool-down)
+    /// and `holdout_history` (held out by another campaign whose window is still open).
+    ///
+    /// Set-based, for a million customers in a few seconds: consents and the recipients that
+    /// matter are joined once (the recipients grouped per customer first), not looked up customer
+    /// by customer.
+    private static func appendAudience(_ id: Int64, rule: SegmentRule?, to query: inout QueryBuilder) {
+        query.append(audienceSQL(id))
+        if let rule {
+            query.append(" AND ")
+            rule.compile(into: &query)
+        }
+    }
+
+    private static func audienceSQL(_ id: Int64) -> String {
         """
-        SELECT c.id, c.total_spent_minor, c.order_count,
-               NOT EXISTS (SELECT 1 FROM consents g WHERE g.customer_id = c.id AND g.channel = k.channel
-                                                       AND g.purpose = 'marketing' AND g.granted) AS no_consent,
-               EXISTS (SELECT 1 FROM campaign_recipients r
-                       WHERE r.customer_id = c.id AND r.campaign_id <> k.id AND r.grp = 'treated'
-                         AND r.entered_at > now() - k.cooldown_days * interval '1 day') AS cool_down,
-               EXISTS (SELECT 1 FROM campaign_recipients r
-                       WHERE r.customer_id = c.id AND r.campaign_id <> k.id AND r.grp = 'holdout'
-                         AND r.attribution_ends_at > now()) AS holdout_history
+        SELECT c.id, c.total_spent_minor, c.order_count, g.customer_id IS NULL AS no_consent,
+               coalesce(x.cool_down, false) AS cool_down, coalesce(x.holdout_history, false) AS holdout_history
         FROM campaigns k JOIN customers c
           ON c.erased_at IS NULL AND c.order_count > 0
          AND c.last_order_at <= now() - k.lapsed_days_min * interval '1 day'
@@ -99,14 +111,31 @@ enum CampaignStore {
          AND (k.tiers IS NULL OR EXISTS (SELECT 1 FROM members m
                                          WHERE m.customer_id = c.id AND m.program_id = k.program_id
                                            AND m.tier_code = ANY (k.tiers)))
-        WHERE k.id = \(id)
+        LEFT JOIN consents g
+          ON g.customer_id = c.id AND g.channel = k.channel AND g.purpose = 'marketing' AND g.granted
+        LEFT JOIN (
+            SELECT r.customer_id, bool_or(r.campaign_id = o.id) AS entered,
+                   bool_or(r.campaign_id <> o.id AND r.grp = 'treated'
+                           AND r.entered_at > now() - o.cooldown_days * interval '1 day') AS cool_down,
+                   bool_or(r.campaign_id <> o.id AND r.grp = 'holdout' AND r.attribution_ends_at > now())
+                       AS holdout_history
+            FROM campaign_recipients r JOIN campaigns o ON o.id = \(id)
+            WHERE r.campaign_id = o.id OR (r.grp = 'treated' AND r.entered_at > now() - o.cooldown_days * interval '1 day')
+               OR (r.grp = 'holdout' AND r.attribution_ends_at > now())
+            GROUP BY r.customer_id
+        ) x ON x.customer_id = c.id
+        WHERE k.id = \(id) AND NOT coalesce(x.entered, false)
         """
     }
 
-    static func preview(_ id: Int64, sample: Int, on tenant: TenantConnection) async throws -> CampaignPreview {
-        let row = try await tenant.query(
+    static func preview(_ id: Int64, rule: SegmentRule?, sample: Int, on tenant: TenantConnection) async throws
+        -> CampaignPreview
+    {
+        var query = QueryBuilder(sql: "WITH a AS (")
+        appendAudience(id, rule: rule, to: &query)
+        query.append(
             """
-            WITH a AS (\(unescaped: audience(id)))
+            )
             SELECT count(*) FILTER (WHERE NOT (no_consent OR cool_down OR holdout_history))::int,
                    count(*) FILTER (WHERE no_consent)::int,
                    count(*) FILTER (WHERE NOT no_consent AND cool_down)::int,
@@ -115,9 +144,8 @@ enum CampaignStore {
                         SELECT id FROM a WHERE NOT (no_consent OR cool_down OR holdout_history) ORDER BY id
                         LIMIT \(sample)) s)
             FROM a
-            """
-        ).first
-        guard let row else {
+            """)
+        guard let row = try await tenant.query(query.query).first else {
             return CampaignPreview(audience: 0, sample: [], noConsent: 0, coolDown: 0, holdoutHistory: 0)
         }
         let (audience, noConsent, coolDown, holdout, sampled) = try row.decode((Int, Int, Int, Int, [Int64]).self)
@@ -126,34 +154,60 @@ enum CampaignStore {
     }
 
     /// Snapshots the audience and splits it in one statement (the caller holds the campaign's row
-    /// lock and has checked it was not launched): a customer is held out when the first 32 bits of
-    /// `md5('<campaign id>:<customer id>')`, as a number, modulo 100, fall below the hold-out
-    /// percentage. Answers the treated and held-out counts.
-    static func launch(_ id: Int64, on tenant: TenantConnection) async throws -> (treated: Int, holdout: Int) {
-        let row = try await tenant.query(
+    /// lock): a customer is held out when the first 32 bits of `md5('<campaign id>:<customer id>')`,
+    /// as a number, modulo 100, fall below the hold-out percentage. The campaign is running from then
+    /// (launched at the first snapshot; a rerun keeps that time). Answers the treated and held-out
+    /// counts of those entered now.
+    ///
+    /// The statement reads the recipients it writes to: no plan may read them customer by customer
+    /// (a nested loop over a table the planner saw empty would read every row written so far, for
+    /// each customer), so nested loops are off for it.
+    static func snapshot(_ campaign: Campaign, rule: SegmentRule?, on tenant: TenantConnection) async throws
+        -> (treated: Int, holdout: Int)
+    {
+        let id = campaign.id
+        try await tenant.execute("SELECT set_config('enable_nestloop', 'off', true)")
+        var query = QueryBuilder(sql: "WITH a AS (")
+        appendAudience(id, rule: rule, to: &query)
+        query.append(
             """
-            WITH a AS (\(unescaped: audience(id))), k AS (
-                SELECT holdout_percent, attribution_days FROM campaigns WHERE id = \(id)
             ), entered AS (
                 INSERT INTO campaign_recipients (campaign_id, customer_id, grp, entered_at, attribution_ends_at,
                                                  prior_average_minor)
                 SELECT \(id), a.id,
-                       CASE WHEN ('x' || substr(md5(\(id)::text || ':' || a.id::text), 1, 8))::bit(32)::bigint % 100
-                                 < k.holdout_percent
+                       CASE WHEN ('x' || substr(md5('\(id):' || a.id::text), 1, 8))::bit(32)::bigint % 100
+                                 < \(campaign.holdoutPercent)
                             THEN 'holdout' ELSE 'treated' END,
-                       now(), now() + k.attribution_days * interval '1 day',
+                       now(), now() + \(campaign.attributionDays) * interval '1 day',
                        a.total_spent_minor / greatest(a.order_count, 1)
-                FROM a, k WHERE NOT (a.no_consent OR a.cool_down OR a.holdout_history)
-                ON CONFLICT DO NOTHING
+                FROM a WHERE NOT (a.no_consent OR a.cool_down OR a.holdout_history)
                 RETURNING grp
             ), launched AS (
-                UPDATE campaigns SET state = 'running', launched_at = now(), updated_at = now() WHERE id = \(id)
+                UPDATE campaigns SET state = 'running', launched_at = coalesce(launched_at, now()), updated_at = now()
+                WHERE id = \(id)
             )
             SELECT count(*) FILTER (WHERE grp = 'treated')::int, count(*) FILTER (WHERE grp = 'holdout')::int
             FROM entered
-            """
-        ).first
+            """)
+        let row = try await tenant.query(query.query).first
+        try await tenant.execute("SELECT set_config('enable_nestloop', 'on', true)")
         return try row.map { try $0.decode((Int, Int).self) } ?? (0, 0)
+    }
+
+    /// Sets when the campaign's next run is due: `days` from now, or never; answers the time.
+    static func scheduleNextRun(_ id: Int64, inDays days: Int?, at time: Date? = nil, on tenant: TenantConnection)
+        async throws -> Date?
+    {
+        let rows = try await tenant.query(
+            """
+            UPDATE campaigns
+            SET next_run_at = coalesce(\(time)::timestamptz, now() + \(days) * interval '1 day'), updated_at = now(),
+                state = CASE WHEN \(time)::timestamptz IS NOT NULL AND state = 'draft' THEN 'scheduled' ELSE state END
+            WHERE id = \(id)
+            RETURNING next_run_at
+            """)
+        guard let row = rows.first else { return nil }
+        return try row.decode(Date?.self)
     }
 
     /// Records an order as the recovery of every campaign recipient of its customer whose window it
