@@ -3,8 +3,8 @@ import Itinera
 import Logging
 
 extension ItineraBench {
-    /// Campaigns: the launch of a win-back campaign over 1,000,000 lapsed customers (9 in 10 with
-    /// marketing consent by e-mail), timed from the outside (`POST /v1/campaigns/{id}/launch`, which
+    /// Campaigns: the launch of a win-back campaign over 1,000,000 lapsed customers (all, or the
+    /// given percentage, with marketing consent by e-mail), timed from the outside (`POST /v1/campaigns/{id}/launch`, which
     /// snapshots the audience and splits it in one statement, then audits and queues the send). Each
     /// round launches a new campaign (10% held out) and pauses it at once; the recipients it wrote
     /// are counted and removed before the next round, so each starts from the same audience.
@@ -34,7 +34,7 @@ extension ItineraBench {
             try await connection.execute(
                 """
                 INSERT INTO consents (customer_id, channel, purpose, granted, recorded_at, source)
-                SELECT id, 'email', 'marketing', true, now(), 'bench' FROM customers WHERE id % 10 <> 0
+                SELECT id, 'email', 'marketing', true, now(), 'bench' FROM customers WHERE id % 100 >= \(100 - campaignConsentPercent)
                 """)
             try await connection.execute(
                 """

@@ -48,6 +48,9 @@ struct ItineraBench: AsyncParsableCommand {
     @Option(help: "Lapsed customers in the campaign section's audience.")
     var campaignCustomers = 1_000_000
 
+    @Option(help: "The percentage of them with marketing consent (the others are left out by the launch).")
+    var campaignConsentPercent = 100
+
     @Option(
         help:
             "With --hold: customers with the phones of Benchmarks/wrk/orders.lua (run it with PHONES set to the same number), all treated recipients of a running campaign whose window the orders fall in."
