@@ -205,6 +205,75 @@ import Testing
         }
     }
 
+    /// A customer promoted from the waiting list by a cancellation is told with the tenant's
+    /// `event-promoted` template, in the cancellation's transaction; one without consent is not.
+    @Test func test_aPromotedCustomer_isToldWithTheEventPromotedTemplate() async throws {
+        try await TestDatabase.with { db in
+            let parts = db.parts { configuration in
+                configuration.mail = try? MailSettings(url: "smtp://127.0.0.1:2525", from: "trips@itinera.test")
+                configuration.jobWorkers = 0
+            }
+            let app = Application(router: try buildRouter(parts))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "promo")
+                _ = try await client.send(
+                    .put, "/v1/message-templates/event-promoted",
+                    json: [
+                        "channel": "email", "purpose": "service", "subject": "A seat for {{event.title}}",
+                        "body": "{{customer.first_name}}, a seat at {{event.title}} on {{event.starts_at}} is yours.",
+                    ], token: tenant.token)
+                var people: [String] = []
+                for index in 0..<3 {
+                    let response = try await client.send(
+                        .post, "/v1/customers",
+                        json: [
+                            "email": "wait\(index)@example.com", "name": "Wait\(index) Li",
+                            "consents": ["email": ["granted": index != 2]],
+                        ], token: tenant.token)
+                    people.append(try JSON.object(response.body)["id"] as! String)
+                }
+                let event = try await RegistrationTests.event(client, token: tenant.token, ["capacity": 1])
+                var registrations: [String] = []
+                for person in people {
+                    let response = try await client.send(
+                        .post, "/v1/events/\(event)/registrations", json: ["customer_id": person], token: tenant.token)
+                    registrations.append(try JSON.object(response.body)["id"] as! String)
+                }
+                func messages() async throws -> [[String: Any]] {
+                    let page = try JSON.object(
+                        try await client.send(.get, "/v1/messages?limit=10", token: tenant.token).body)
+                    return page["items"] as? [[String: Any]] ?? []
+                }
+                #expect(try await messages().isEmpty)
+                // The first cancels: the second, waiting first, gets the seat and the message.
+                #expect(
+                    try await client.send(
+                        .delete, "/v1/events/\(event)/registrations/\(registrations[0])", token: tenant.token
+                    ).status == .ok)
+                let told = try await messages()
+                #expect(told.count == 1)
+                #expect(told.first?["customer_id"] as? String == people[1])
+                #expect(told.first?["template"] as? String == "event-promoted")
+                #expect(told.first?["source_ref"] as? String == "event:\(event)")
+                #expect(
+                    (told.first?["body"] as? String)?.contains(
+                        "Wait1, a seat at Lijiang photo walk on 2030-05-01 09:00")
+                        == true)
+                // The second cancels: the third gets the seat, but has not consented, so no message.
+                #expect(
+                    try await client.send(
+                        .delete, "/v1/events/\(event)/registrations/\(registrations[1])", token: tenant.token
+                    ).status == .ok)
+                let promoted = try JSON.object(
+                    try await client.send(
+                        .get, "/v1/events/\(event)/registrations/\(registrations[2])", token: tenant.token
+                    ).body)
+                #expect(promoted["state"] as? String == "registered")
+                #expect(try await messages().count == 1)
+            }
+        }
+    }
+
     /// The report: members, active members, attendance, and members' average spend against the
     /// other buyers' over the same period.
     @Test func test_report_comparesMembersSpendWithOtherBuyers() async throws {

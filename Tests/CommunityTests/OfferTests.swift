@@ -143,4 +143,48 @@ import Testing
             }
         }
     }
+
+    /// An offer before its validity window, and one past it, refuse a redemption naming `validity`,
+    /// and nothing is counted.
+    @Test func test_outsideItsValidityWindow_anOfferIsNotRedeemed() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "offval")
+                let customer =
+                    try JSON.object(
+                        try await client.send(
+                            .post, "/v1/customers", json: ["email": "v@example.com"], token: tenant.token
+                        )
+                        .body)["id"] as! String
+                let later = try await Self.offer(
+                    client, token: tenant.token,
+                    ["valid_from": "2029-01-01T00:00:00Z", "valid_until": "2030-01-01T00:00:00Z"])
+                let past = try await Self.offer(client, token: tenant.token, [:])
+                // The second offer's window closes: its end is moved into the past in the database.
+                try await db.inTenant(tenant.slug) { connection in
+                    try await connection.execute(
+                        """
+                        UPDATE offers SET valid_from = now() - interval '2 days', valid_until = now() - interval '1 day'
+                        WHERE id = \(Int64(past["id"] as! String)!)
+                        """)
+                }
+                for (offer, words) in [(later, "is valid from 2029-01-01"), (past, "expired at")] {
+                    let refused = try await client.send(
+                        .post, "/v1/offers/\(offer["id"] as! String)/redeem",
+                        json: ["customer_id": customer, "code": offer["code"] as! String], token: tenant.token)
+                    #expect(refused.status == .conflict)
+                    let problem = try JSON.object(refused.body)
+                    #expect(problem["condition"] as? String == "validity")
+                    #expect((problem["detail"] as? String)?.contains(words) == true, "\(problem)")
+                }
+                let counted = try await db.inTenant(tenant.slug) { connection in
+                    try await connection.query(
+                        "SELECT (SELECT count(*) FROM offer_redemptions)::int + (SELECT sum(redeemed_count) FROM offers)::int"
+                    ).first?.decode(Int.self)
+                }
+                #expect(counted == 0)
+            }
+        }
+    }
 }

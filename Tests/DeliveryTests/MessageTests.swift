@@ -284,6 +284,64 @@ import Testing
         }
     }
 
+    /// A gateway's 4xx is a refusal for good: the message is `failed` after one attempt. A 503 is
+    /// tried again on the schedule until the attempts run out, and then the message is `failed`
+    /// with how many were made.
+    @Test func test_aGatewayRefusalFailsAtOnce_andA503FailsWhenTheAttemptsRunOut() async throws {
+        let gateway = WebhookReceiver()
+        // The first message's request is refused with a 400; every later request answers 503.
+        try await gateway.start(respond: { number, _ in (number == 0 ? 400 : 503, []) })
+        defer { gateway.stop() }
+        let secret = "whsec_" + Data((0..<32).map { UInt8($0) }).base64EncodedString()
+        try await TestDatabase.with { db in
+            let parts = db.parts { configuration in
+                configuration.jobWorkers = 0
+                configuration.messages.publicURL = "https://crm.itinera.test"
+                configuration.messages.gatewayURL = gateway.url
+                configuration.messages.gatewaySecret = secret
+                configuration.webhooks.allowPrivate = true
+                configuration.webhooks.retrySchedule = [.milliseconds(10), .milliseconds(10)]
+            }
+            let app = Application(router: try buildRouter(parts))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "smsfail")
+                _ = try await client.send(
+                    .put, "/v1/message-templates/reminder",
+                    json: ["channel": "sms", "purpose": "service", "body": "Leave at 8"], token: tenant.token)
+                let id = try await Self.customerID(
+                    client, ["phone": "13800138001", "name": "Wei", "consents": ["sms": ["granted": true]]],
+                    token: tenant.token)
+                let worker = try makeJobWorker(parts, schedules: false)
+                func state(_ message: String) async throws -> [String: Any] {
+                    try JSON.object(try await client.send(.get, "/v1/messages/\(message)", token: tenant.token).body)
+                }
+
+                let refused =
+                    try JSON.object(
+                        try await Self.send(client, token: tenant.token, customer: id, template: "reminder").body)["id"]
+                    as! String
+                _ = try await worker.drain()
+                let failed = try await state(refused)
+                #expect(failed["state"] as? String == "failed")
+                #expect(gateway.received.count == 1)
+
+                let retried =
+                    try JSON.object(
+                        try await Self.send(client, token: tenant.token, customer: id, template: "reminder").body)["id"]
+                    as! String
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try await state(retried)["state"] as? String == "queued", ContinuousClock.now < deadline {
+                    _ = try await worker.drain()
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let exhausted = try await state(retried)
+                #expect(exhausted["state"] as? String == "failed", "\(exhausted)")
+                #expect((exhausted["state_reason"] as? String)?.contains("after 3 attempts") == true, "\(exhausted)")
+                #expect(gateway.received.count == 1 + 3)
+            }
+        }
+    }
+
     /// Paths on this server in `text` that start with `prefix`.
     static func paths(in text: String, prefix: String) -> [String] {
         MessageTesting.paths(in: text, prefix: prefix)
