@@ -188,6 +188,15 @@ import Testing
                             INSERT INTO campaign_recipients (campaign_id, customer_id, grp, entered_at,
                                                              attribution_ends_at, prior_average_minor)
                             SELECT id, 1, 'treated', now(), now() + interval '30 days', 100 FROM campaign
+                        ), complaint AS (
+                            INSERT INTO complaints (customer_id, channel, category, severity, summary, opened_at,
+                                                    first_response_minutes, resolution_minutes,
+                                                    first_response_due_at, resolution_due_at, updated_at)
+                            VALUES (1, 'phone', 'guide', 'normal', 'Late', now(), 60, 1440, now(), now(), now())
+                            RETURNING id
+                        ), complaint_event AS (
+                            INSERT INTO complaint_events (complaint_id, type, state, at, actor)
+                            SELECT id, 'opened', 'open', now(), 'user:x' FROM complaint
                         ), offer AS (
                             INSERT INTO offers (name, benefit, code_mode, code_prefix, valid_until, redeemed_count)
                             VALUES ('Back', '¥200 off', 'per_recipient', 'BACK', now() + interval '30 days', 1)
@@ -233,7 +242,8 @@ import Testing
                         "message_templates", "consent_history", "messages", "communities", "community_members",
                         "community_history", "community_events", "event_registrations", "offers", "offer_codes",
                         "offer_redemptions", "contest_entries", "contest_votes",
-                        "campaigns", "campaign_recipients",
+                        "campaigns", "campaign_recipients", "complaint_sla_policies", "complaints",
+                        "complaint_events",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

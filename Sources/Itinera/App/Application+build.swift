@@ -119,6 +119,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             OfferController(access: access, events: events, logger: logger),
             ContestController(access: access, events: events, logger: logger),
             CampaignController(access: access, events: events, logger: logger),
+            ComplaintController(access: access, clock: configuration.clock, logger: logger),
             MessageController(
                 access: access, channels: try MessageChannels(parts), attempts: configuration.webhooks.maxAttempts,
                 logger: logger),

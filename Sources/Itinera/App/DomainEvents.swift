@@ -64,6 +64,7 @@ func wireDomainEvents(_ configuration: ServerConfiguration) -> (DomainEvents, Or
     Customers.react(to: &events)
     Communities.react(to: &events)
     Campaigns.react(to: &events)
+    Care.react(to: &events)
     Messages.react(to: &events, attempts: configuration.webhooks.maxAttempts)
     return (events, orderReads)
 }

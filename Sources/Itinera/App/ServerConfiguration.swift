@@ -17,6 +17,8 @@ public struct ServerConfiguration: Sendable {
     /// for a configured one, which then refuses to start while migrations are pending.
     public var migrateOnStart: Bool?
     public var sessionLifetime: Duration = .seconds(12 * 3600)
+    /// The clock complaints are timed by (the system's, but for tests).
+    public var clock = WallClock.system
     public var logLevel: Logger.Level = .info
     /// Most connections the pool opens to PostgreSQL.
     public var databaseConnections = 20

@@ -1,0 +1,182 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ItineraTestSupport
+import Synchronization
+import Testing
+
+@testable import Itinera
+
+/// A clock the test moves: the server takes complaint times from it.
+final class ManualClock: Sendable {
+    private let time: Mutex<Date>
+
+    init(_ start: Date) { time = Mutex(start) }
+
+    var now: Date { time.withLock { $0 } }
+
+    func advance(minutes: Double) { time.withLock { $0 = $0.addingTimeInterval(minutes * 60) } }
+
+    var wallClock: WallClock { WallClock { self.now } }
+}
+
+/// Complaints and their service levels against the real database, with a clock the test controls.
+@Suite struct ComplaintTests {
+    static let start = Date(timeIntervalSince1970: 1_893_456_000)  // 2030-01-01T00:00:00Z
+
+    static func customer(_ client: some TestClientProtocol, token: String, email: String) async throws -> String {
+        let response = try await client.send(.post, "/v1/customers", json: ["email": email], token: token)
+        return try JSON.object(response.body)["id"] as! String
+    }
+
+    static func complaint(_ client: some TestClientProtocol, token: String, customer: String) async throws
+        -> [String: Any]
+    {
+        let response = try await client.send(
+            .post, "/v1/complaints",
+            json: [
+                "customer_id": customer, "channel": "phone", "category": "guide", "severity": "high",
+                "summary": "The guide did not come to the hotel.",
+            ], token: token)
+        #expect(response.status == .created, "\(String(buffer: response.body))")
+        return try JSON.object(response.body)
+    }
+
+    static func move(_ client: some TestClientProtocol, _ id: String, token: String, _ body: [String: Any])
+        async throws -> TestResponse
+    {
+        try await client.send(.patch, "/v1/complaints/\(id)", json: body, token: token)
+    }
+
+    static func date(_ value: Any?) -> Date? {
+        (value as? String).flatMap { ISO8601DateFormatter().date(from: String($0.prefix(19)) + "Z") }
+    }
+
+    /// Answered after 61 minutes: a first-response breach. Waiting on the customer for 30 hours
+    /// does not count towards the resolution, whose due time moves on by the pause. A complaint
+    /// nobody answers is breached when its hour has passed, without any change of its own.
+    @Test func test_firstResponseAfter61Minutes_isABreach_andWaitingOnTheCustomerPausesTheResolution() async throws {
+        let clock = ManualClock(Self.start)
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts { $0.clock = clock.wallClock }))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "care")
+                let token = tenant.token
+                let customer = try await Self.customer(client, token: token, email: "late@example.com")
+
+                let late = try await Self.complaint(client, token: token, customer: customer)
+                let lateID = late["id"] as! String
+                #expect(Self.date(late["first_response_due_at"]) == Self.start.addingTimeInterval(3_600))
+                #expect(Self.date(late["resolution_due_at"]) == Self.start.addingTimeInterval(86_400))
+                #expect(late["state"] as? String == "open" && late["first_response_breached"] as? Bool == false)
+                clock.advance(minutes: 61)
+                let answered = try JSON.object(
+                    try await Self.move(client, lateID, token: token, ["state": "responded", "note": "Sorry!"]).body)
+                #expect(Self.date(answered["first_responded_at"]) == Self.start.addingTimeInterval(61 * 60))
+                #expect(answered["first_response_breached"] as? Bool == true)
+                #expect(answered["resolution_breached"] as? Bool == false)
+
+                // Another, answered in 10 minutes, then waiting on the customer for 30 hours.
+                let paused = try await Self.complaint(client, token: token, customer: customer)
+                let pausedID = paused["id"] as! String
+                let opened = clock.now
+                clock.advance(minutes: 10)
+                _ = try await Self.move(client, pausedID, token: token, ["state": "responded"])
+                clock.advance(minutes: 50)
+                _ = try await Self.move(client, pausedID, token: token, ["state": "waiting_on_customer"])
+                clock.advance(minutes: 30 * 60)
+                let waiting = try JSON.object(
+                    try await client.send(.get, "/v1/complaints/\(pausedID)", token: token).body)
+                #expect(waiting["resolution_paused"] as? Bool == true)
+                #expect(waiting["resolution_breached"] as? Bool == false)
+                #expect(Self.date(waiting["resolution_due_at"]) == opened.addingTimeInterval(86_400 + 30 * 3_600))
+                _ = try await Self.move(client, pausedID, token: token, ["state": "responded"])
+                clock.advance(minutes: 9 * 60)
+                let resolved = try JSON.object(
+                    try await Self.move(client, pausedID, token: token, ["state": "resolved"]).body)
+                // Ran 1 h + 9 h of the 24: no breach; due 24 h after opening plus the 30 h it waited.
+                #expect(resolved["resolution_breached"] as? Bool == false)
+                #expect(resolved["first_response_breached"] as? Bool == false)
+                #expect(Self.date(resolved["resolution_due_at"]) == opened.addingTimeInterval(86_400 + 30 * 3_600))
+                #expect(Self.date(resolved["resolved_at"]) == clock.now)
+                let history = (resolved["history"] as? [[String: Any]]) ?? []
+                #expect(history.isEmpty)  // Only one complaint read shows its history.
+                let read = try JSON.object(
+                    try await client.send(.get, "/v1/complaints/\(pausedID)", token: token).body)
+                #expect(
+                    (read["history"] as? [[String: Any]])?.compactMap { $0["state"] as? String } == [
+                        "open", "responded", "waiting_on_customer", "responded", "resolved",
+                    ])
+
+                // One nobody answers: breached once its hour has passed, by time alone.
+                let ignored = try await Self.complaint(client, token: token, customer: customer)
+                let ignoredID = ignored["id"] as! String
+                clock.advance(minutes: 59)
+                #expect(
+                    try JSON.object(try await client.send(.get, "/v1/complaints/\(ignoredID)", token: token).body)[
+                        "first_response_breached"] as? Bool == false)
+                clock.advance(minutes: 2)
+                #expect(
+                    try JSON.object(try await client.send(.get, "/v1/complaints/\(ignoredID)", token: token).body)[
+                        "first_response_breached"] as? Bool == true)
+                let breached = try JSON.object(
+                    try await client.send(.get, "/v1/complaints?breached=true", token: token).body)
+                #expect(
+                    Set((breached["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []) == [
+                        lateID, ignoredID,
+                    ])
+                let onTime = try JSON.object(
+                    try await client.send(.get, "/v1/complaints?breached=false", token: token).body)
+                #expect((onTime["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [pausedID])
+            }
+        }
+    }
+
+    /// Bad input names its field and opens nothing; a move the states do not allow is a 409.
+    @Test func test_badComplaints_nameTheField_andStatesMoveOnlyForward() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "carebad")
+                let token = tenant.token
+                let customer = try await Self.customer(client, token: token, email: "c@example.com")
+                let other = try await Self.customer(client, token: token, email: "o@example.com")
+                let order = try await client.send(
+                    .post, "/v1/orders",
+                    json: [
+                        "customer": ["id": other], "amount_minor": 100, "currency": "CNY",
+                        "product": ["name": "Ticket"], "ordered_at": "2026-11-01T08:00:00Z", "external_id": "O-1",
+                    ], token: token, headers: [HTTPField.Name("Idempotency-Key")!: "o-1"])
+                let orderID = try JSON.object(order.body)["id"] as! String
+                let base: [String: Any] = [
+                    "customer_id": customer, "channel": "web", "category": "hotel", "summary": "Noisy room",
+                ]
+                let cases: [([String: Any], HTTPResponse.Status, String)] = [
+                    (["customer_id": "999999"], .notFound, "customer_id"),
+                    (["order_id": orderID], .unprocessableContent, "order_id"),
+                    (["category": "Hotel Rooms"], .unprocessableContent, "category"),
+                    (["summary": "   "], .unprocessableContent, "summary"),
+                    (["assignee_id": UUID().uuidString], .notFound, "assignee_id"),
+                ]
+                for (change, status, field) in cases {
+                    var body = base
+                    body.merge(change) { _, given in given }
+                    let response = try await client.send(.post, "/v1/complaints", json: body, token: token)
+                    #expect(response.status == status, "\(change): \(String(buffer: response.body))")
+                    #expect(try JSON.object(response.body)["field"] as? String == field, "\(change)")
+                }
+                #expect(try await db.tenantCount("complaints", tenant: tenant.slug) == 0)
+
+                let made = try await Self.complaint(client, token: token, customer: customer)
+                let id = made["id"] as! String
+                #expect(made["severity"] as? String == "high")
+                #expect(try await Self.move(client, id, token: token, ["state": "closed"]).status == .ok)
+                let refused = try await Self.move(client, id, token: token, ["state": "responded"])
+                #expect(refused.status == .conflict)
+                #expect(try JSON.object(refused.body)["field"] as? String == "state")
+                #expect(try await Self.move(client, id, token: token, [:]).status == .unprocessableContent)
+            }
+        }
+    }
+}
