@@ -133,6 +133,60 @@ final class ManualClock: Sendable {
         }
     }
 
+    /// A breach is raised when it happens, not when somebody looks: the check queued for the first
+    /// response's due time records it in the history once and sends `complaint.sla_breached`.
+    @Test func test_aBreachIsRaisedByTheCheckAtItsDueTime_once() async throws {
+        let clock = ManualClock(Self.start)
+        try await TestDatabase.with { db in
+            let parts = db.parts {
+                $0.clock = clock.wallClock
+                $0.jobWorkers = 0
+            }
+            let app = Application(router: try buildRouter(parts))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "carejob")
+                let customer = try await Self.customer(client, token: tenant.token, email: "j@example.com")
+                let made = try await Self.complaint(client, token: tenant.token, customer: customer)
+                let id = made["id"] as! String
+                let worker = try makeJobWorker(parts, schedules: false)
+                func dueNow() async throws {
+                    try await db.client.execute(
+                        "UPDATE itinera.jobs SET run_after = now() WHERE kind = 'care.sla_check' AND state = 'queued'",
+                        logger: db.logger)
+                }
+                func breaches() async throws -> [String] {
+                    let read = try JSON.object(
+                        try await client.send(.get, "/v1/complaints/\(id)", token: tenant.token).body)
+                    return ((read["history"] as? [[String: Any]]) ?? []).filter { $0["type"] as? String == "breached" }
+                        .compactMap { $0["note"] as? String }
+                }
+                // Checked before its hour has passed: nothing is late.
+                clock.advance(minutes: 30)
+                try await dueNow()
+                _ = try await worker.drain()
+                #expect(try await breaches().isEmpty)
+                // That check queued the next, for the resolution; run when the hour has passed, it
+                // finds the first response late.
+                clock.advance(minutes: 31)
+                try await dueNow()
+                _ = try await worker.drain()
+                #expect(try await breaches() == ["first_response"])
+                // Checked again: recorded once.
+                try await dueNow()
+                _ = try await worker.drain()
+                #expect(try await breaches() == ["first_response"])
+                let sent = try await db.inTenant(tenant.slug) { connection in
+                    try await connection.query(
+                        "SELECT data::text FROM outbox_events WHERE type = 'complaint.sla_breached' ORDER BY position"
+                    ).collect().map { try $0[0].decode(String.self) }
+                }
+                #expect(sent.count == 1)
+                #expect(
+                    try JSON.object(ByteBuffer(string: sent.first ?? "{}"))["breach"] as? String == "first_response")
+            }
+        }
+    }
+
     /// Bad input names its field and opens nothing; a move the states do not allow is a 409.
     @Test func test_badComplaints_nameTheField_andStatesMoveOnlyForward() async throws {
         try await TestDatabase.with { db in

@@ -41,7 +41,9 @@ CREATE INDEX complaints_opened_idx ON complaints (opened_at DESC, id DESC);
 CREATE TABLE complaint_events (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     complaint_id bigint NOT NULL REFERENCES complaints (id),
-    type         text NOT NULL CHECK (type IN ('opened', 'state', 'assigned', 'note')),
+    -- `breached`: the first response (note `first_response`) or the resolution (`resolution`) became
+    -- late, recorded once by the check queued for its due time.
+    type         text NOT NULL CHECK (type IN ('opened', 'state', 'assigned', 'note', 'breached')),
     state        text,
     at           timestamptz NOT NULL,
     actor        text NOT NULL,

@@ -119,7 +119,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             OfferController(access: access, events: events, logger: logger),
             ContestController(access: access, events: events, logger: logger),
             CampaignController(access: access, events: events, logger: logger),
-            ComplaintController(access: access, clock: configuration.clock, logger: logger),
+            ComplaintController(access: access, events: events, clock: configuration.clock, logger: logger),
             MessageController(
                 access: access, channels: try MessageChannels(parts), attempts: configuration.webhooks.maxAttempts,
                 logger: logger),
@@ -232,6 +232,7 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
             OutboxPruneJob(retention: parts.configuration.outboxRetention),
             MessageSendJob(channels: try MessageChannels(parts), settings: parts.configuration.webhooks),
             HoldExpiryJob(events: events), CampaignSendJob(events: events), CampaignRunJob(events: events),
+            ComplaintCheckJob(events: events, clock: parts.configuration.clock),
         ],
         periodic: schedules
             ? [

@@ -5,6 +5,7 @@ import Logging
 /// Complaints and their service levels: `/v1/complaints`.
 struct ComplaintController: Sendable {
     let access: AccessControl
+    let events: DomainEvents
     let clock: WallClock
     let logger: Logger
 
@@ -26,6 +27,10 @@ struct ComplaintController: Sendable {
                     : Problem.invalidField(
                         "order_id", "order_id must name one of customer \(body.customerId)'s orders.")
             }
+            try await ComplaintStore.queueCheck(made.id, at: made.firstResponseDueAt, on: tenant)
+            try await events.publish(
+                ComplaintOpened(complaint: made),
+                in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             return made
         }
         return .created(.init(body: .json(complaint.api(now: at))))
@@ -109,6 +114,15 @@ struct ComplaintController: Sendable {
                 let after = try await ComplaintStore.update(
                     id, state: state, assignee: assignee, sla: sla, at: at, on: tenant)
             else { throw Problem.notFound("complaint", input.path.id) }
+            if state != before.state {
+                // A reopened complaint's resolution runs again: its check is queued anew.
+                if before.state == .resolved, state == .open {
+                    try await ComplaintStore.queueCheck(id, at: sla.resolutionDueAt, on: tenant)
+                }
+                try await events.publish(
+                    ComplaintChanged(complaint: after, from: before.state),
+                    in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
+            }
             return after
         }
         return .ok(.init(body: .json(complaint.api(now: at))))

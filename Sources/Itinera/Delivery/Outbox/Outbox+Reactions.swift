@@ -9,6 +9,7 @@ enum Outbox {
             try OutboxStore.append(outbox, tenant: context.tenant.id, maxAttempts: attempts, on: context.connection)
         }
         reactToCommunity(&events, append: append)
+        reactToCare(&events, append: append)
         events.on(OrderRecorded.self) { event, context in
             try append([try orderEvent("order.created", event.order)], context)
         }

@@ -24,7 +24,8 @@ struct WebhookEndpoint: Sendable, Equatable {
         "message.failed", "message.suppressed", "message.clicked", "customer.unsubscribed", "community.joined",
         "community.left", "registration.created", "registration.cancelled", "registration.promoted",
         "registration.checked_in", "registration.confirmed", "event.cancelled", "offer.code_issued", "offer.redeemed",
-        "contest.entry_created", "contest.winners_chosen", "campaign.scheduled", "campaign.launched", "campaign.paused",
+        "contest.entry_created", "contest.winners_chosen", "complaint.opened", "complaint.state_changed",
+        "complaint.sla_breached", "campaign.scheduled", "campaign.launched", "campaign.paused",
         "campaign.resumed",
         "campaign.cancelled", "campaign.completed", "campaign.rerun",
     ]
