@@ -187,6 +187,61 @@ final class ManualClock: Sendable {
         }
     }
 
+    /// The report counts, per period, agent and category, the clocks kept, missed, and not due yet.
+    @Test func test_theReport_countsTheClocksKeptAndMissed_perPeriodAgentAndCategory() async throws {
+        let clock = ManualClock(Self.start)
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts { $0.clock = clock.wallClock }))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "carerep")
+                let token = tenant.token
+                let customer = try await Self.customer(client, token: token, email: "r@example.com")
+                let kept = try await Self.complaint(client, token: token, customer: customer)["id"] as! String
+                let late = try await Self.complaint(client, token: token, customer: customer)["id"] as! String
+                let hotel =
+                    try JSON.object(
+                        try await client.send(
+                            .post, "/v1/complaints",
+                            json: ["customer_id": customer, "channel": "web", "category": "hotel", "summary": "Noise"],
+                            token: token
+                        ).body)["id"] as! String
+                clock.advance(minutes: 10)
+                _ = try await Self.move(client, kept, token: token, ["state": "responded"])
+                clock.advance(minutes: 51)
+                _ = try await Self.move(client, late, token: token, ["state": "responded"])
+                clock.advance(minutes: 59)
+                _ = try await Self.move(client, kept, token: token, ["state": "resolved"])
+                _ = hotel
+                let report = try JSON.object(
+                    try await client.send(
+                        .get, "/v1/insight/complaints?period=day&from=2029-12-31T00:00:00Z&to=2030-01-02T00:00:00Z",
+                        token: token
+                    ).body)
+                let categories = Dictionary(
+                    uniqueKeysWithValues: ((report["by_category"] as? [[String: Any]]) ?? []).map {
+                        ($0["key"] as? String ?? "", $0)
+                    })
+                let guide = categories["guide"] ?? [:]
+                #expect(guide["complaints"] as? Int == 2)
+                #expect(guide["first_response_met"] as? Int == 1 && guide["first_response_missed"] as? Int == 1)
+                #expect(guide["first_response_rate"] as? Double == 0.5)
+                #expect(guide["resolution_met"] as? Int == 1 && guide["resolution_missed"] as? Int == 0)
+                #expect(guide["resolution_rate"] as? Double == 1)
+                let rooms = categories["hotel"] ?? [:]
+                #expect(rooms["complaints"] as? Int == 1 && rooms["first_response_missed"] as? Int == 1)
+                #expect(rooms["resolution_rate"] == nil)
+                let periods = (report["by_period"] as? [[String: Any]]) ?? []
+                #expect(periods.count == 1 && periods.first?["complaints"] as? Int == 3)
+                #expect(periods.first?["key"] as? String == "2030-01-01")
+                let agents = (report["by_agent"] as? [[String: Any]]) ?? []
+                #expect(agents.count == 1 && agents.first?["key"] == nil && agents.first?["complaints"] as? Int == 3)
+                let wrong = try await client.send(
+                    .get, "/v1/insight/complaints?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z", token: token)
+                #expect(wrong.status == .unprocessableContent)
+            }
+        }
+    }
+
     /// Bad input names its field and opens nothing; a move the states do not allow is a 409.
     @Test func test_badComplaints_nameTheField_andStatesMoveOnlyForward() async throws {
         try await TestDatabase.with { db in

@@ -17,4 +17,10 @@ extension APIService {
     func updateComplaint(_ input: Operations.UpdateComplaint.Input) async throws -> Operations.UpdateComplaint.Output {
         try await controllers(ComplaintController.self).updateComplaint(input)
     }
+
+    func getComplaintReport(_ input: Operations.GetComplaintReport.Input) async throws
+        -> Operations.GetComplaintReport.Output
+    {
+        try await controllers(ComplaintController.self).getComplaintReport(input)
+    }
 }

@@ -140,3 +140,42 @@ struct ComplaintController: Sendable {
         }
     }
 }
+
+extension ComplaintController {
+    /// The service-level report: `GET /v1/insight/complaints`.
+    func getComplaintReport(_ input: Operations.GetComplaintReport.Input) async throws
+        -> Operations.GetComplaintReport.Output
+    {
+        let now = clock.now()
+        let to = input.query.to ?? now
+        let from = input.query.from ?? to.addingTimeInterval(-30 * 86_400)
+        guard from < to else { throw Problem.invalidField("from", "from must be before to.") }
+        guard to.timeIntervalSince(from) <= 366 * 86_400 else {
+            throw Problem.invalidField("from", "The report spans at most 366 days.")
+        }
+        let unit = input.query.period?.rawValue ?? "week"
+        let lines = try await access.inTenant { tenant, principal in
+            try await ComplaintStore.report(
+                from: from, to: to, unit: unit, timezone: principal.tenant.timezone, now: now, on: tenant)
+        }
+        func rows(_ dimension: String) -> [Components.Schemas.ComplaintReportLine] {
+            lines.filter { $0.dimension == dimension }.map { line in
+                func rate(_ met: Int, _ missed: Int) -> Double? {
+                    met + missed > 0 ? Double(met) / Double(met + missed) : nil
+                }
+                return Components.Schemas.ComplaintReportLine(
+                    key: line.key, complaints: line.complaints, firstResponseMet: line.firstResponseMet,
+                    firstResponseMissed: line.firstResponseMissed,
+                    firstResponseRate: rate(line.firstResponseMet, line.firstResponseMissed),
+                    resolutionMet: line.resolutionMet, resolutionMissed: line.resolutionMissed,
+                    resolutionRate: rate(line.resolutionMet, line.resolutionMissed))
+            }
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        from: from, to: to, period: .init(rawValue: unit) ?? .week, byPeriod: rows("period"),
+                        byAgent: rows("agent"), byCategory: rows("category")))))
+    }
+}

@@ -155,3 +155,50 @@ extension ComplaintStore {
             """)
     }
 }
+
+extension ComplaintStore {
+    /// One line of the service-level report: a period, an agent or a category, and how many of
+    /// its complaints met each clock, missed it, or are not due yet.
+    struct ReportLine: Sendable {
+        var dimension: String
+        var key: String?
+        var complaints: Int
+        var firstResponseMet: Int
+        var firstResponseMissed: Int
+        var resolutionMet: Int
+        var resolutionMissed: Int
+    }
+
+    /// The complaints opened in `[from, to)`, grouped by period (the tenant's calendar `unit`), by
+    /// assignee and by category in one pass, as of `now`.
+    static func report(from: Date, to: Date, unit: String, timezone: String, now: Date, on tenant: TenantConnection)
+        async throws -> [ReportLine]
+    {
+        try await tenant.query(
+            """
+            WITH p AS (
+                SELECT to_char(date_trunc(\(unit), p.opened_at AT TIME ZONE \(timezone)), 'YYYY-MM-DD') AS period,
+                       p.assignee_id::text AS agent, p.category,
+                       p.first_responded_at IS NOT NULL AND p.first_responded_at <= p.first_response_due_at AS fr_met,
+                       coalesce(p.first_responded_at, \(now)) > p.first_response_due_at AS fr_missed,
+                       p.resolved_at IS NOT NULL AND p.resolved_at <= p.resolution_due_at AS res_met,
+                       coalesce(p.resolved_at, p.paused_since, \(now)) > p.resolution_due_at AS res_missed
+                FROM complaints p WHERE p.opened_at >= \(from) AND p.opened_at < \(to)
+            )
+            SELECT CASE WHEN GROUPING(period) = 0 THEN 'period' WHEN GROUPING(agent) = 0 THEN 'agent'
+                        ELSE 'category' END,
+                   coalesce(period, agent, category), count(*)::int,
+                   count(*) FILTER (WHERE fr_met)::int, count(*) FILTER (WHERE fr_missed)::int,
+                   count(*) FILTER (WHERE res_met)::int, count(*) FILTER (WHERE res_missed)::int
+            FROM p GROUP BY GROUPING SETS ((period), (agent), (category))
+            ORDER BY 1, 2 NULLS FIRST
+            """
+        ).collect().map { row in
+            let (dimension, key, complaints, frMet, frMissed, resMet, resMissed) = try row.decode(
+                (String, String?, Int, Int, Int, Int, Int).self)
+            return ReportLine(
+                dimension: dimension, key: key, complaints: complaints, firstResponseMet: frMet,
+                firstResponseMissed: frMissed, resolutionMet: resMet, resolutionMissed: resMissed)
+        }
+    }
+}
