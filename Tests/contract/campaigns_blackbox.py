@@ -12,39 +12,16 @@ import email
 import email.policy
 import io
 import json
-import ssl
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
+from blackbox import checker, client, sign_up
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 url, smtp_dir = sys.argv[1], Path(sys.argv[2])
-context = ssl.create_default_context()
-context.check_hostname = False
-context.verify_mode = ssl.CERT_NONE
-
-
-def call(method, path, body=None, token=None, raw=None, content_type="application/json", headers=None):
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    request = urllib.request.Request(url + path, method=method, data=data)
-    request.add_header("content-type", content_type)
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
-    if token:
-        request.add_header("authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, context=context) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
-def check(condition, what):
-    if not condition:
-        sys.exit(f"campaigns: {what}")
+call = client(url)
+check = checker("campaigns")
 
 
 def ndjson(lines):
@@ -52,12 +29,7 @@ def ndjson(lines):
 
 
 mails_before = set(smtp_dir.glob("*.eml"))
-slug = f"winback-{int(time.time())}"
-status, _, body = call("POST", "/v1/signup", {
-    "tenant": {"name": "Winback", "slug": slug, "kind": "agency"},
-    "owner": {"email": f"owner@{slug}.example", "password": "correct horse battery staple", "name": "Owner"}})
-check(status == 201, f"sign-up answered {status}")
-token = json.loads(body)["session"]["token"]
+token = sign_up(call, check, "winback")
 status, _, _ = call("PUT", "/v1/message-templates/back", {
     "channel": "email", "purpose": "marketing", "subject": "{{customer.first_name}}, {{trip.destination}} misses you",
     "body": "Remember {{trip.destination}} ({{trip.start}})? {{gift}} is yours when you come back."}, token=token)

@@ -8,51 +8,16 @@ Usage: messages_blackbox.py URL SMTP_DIR (the server's ITINERA_PUBLIC_URL is URL
 import email
 import email.policy
 import json
-import ssl
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
+from blackbox import checker, client, sign_up
+
 url, smtp_dir = sys.argv[1], Path(sys.argv[2])
-context = ssl.create_default_context()
-context.check_hostname = False
-context.verify_mode = ssl.CERT_NONE
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), NoRedirect)
-
-
-def call(method, path, body=None, token=None, raw=None, content_type="application/json"):
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    request = urllib.request.Request(path if path.startswith("https://") else url + path, method=method, data=data)
-    request.add_header("content-type", content_type)
-    if token:
-        request.add_header("authorization", f"Bearer {token}")
-    try:
-        with opener.open(request) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
-def check(condition, what):
-    if not condition:
-        sys.exit(f"messages: {what}")
-
-
-slug = f"mail-{int(time.time())}"
-status, _, body = call("POST", "/v1/signup", {
-    "tenant": {"name": "Mail", "slug": slug, "kind": "agency"},
-    "owner": {"email": f"owner@{slug}.example", "password": "correct horse battery staple", "name": "Owner"}})
-check(status == 201, f"sign-up answered {status}")
-token = json.loads(body)["session"]["token"]
+call = client(url)
+check = checker("messages")
+token = sign_up(call, check, "mail")
 status, _, _ = call("PUT", "/v1/message-templates/back", {
     "channel": "email", "purpose": "marketing", "subject": "{{customer.first_name}}, 想念您",
     "body": "Lijiang is waiting: https://example.com/lijiang"}, token=token)
