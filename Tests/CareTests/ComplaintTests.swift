@@ -198,20 +198,18 @@ final class ManualClock: Sendable {
                 let customer = try await Self.customer(client, token: token, email: "r@example.com")
                 let kept = try await Self.complaint(client, token: token, customer: customer)["id"] as! String
                 let late = try await Self.complaint(client, token: token, customer: customer)["id"] as! String
-                let hotel =
-                    try JSON.object(
-                        try await client.send(
-                            .post, "/v1/complaints",
-                            json: ["customer_id": customer, "channel": "web", "category": "hotel", "summary": "Noise"],
-                            token: token
-                        ).body)["id"] as! String
+                // A third, about the hotel, that nobody answers.
+                let hotel = try await client.send(
+                    .post, "/v1/complaints",
+                    json: ["customer_id": customer, "channel": "web", "category": "hotel", "summary": "Noise"],
+                    token: token)
+                #expect(hotel.status == .created)
                 clock.advance(minutes: 10)
                 _ = try await Self.move(client, kept, token: token, ["state": "responded"])
                 clock.advance(minutes: 51)
                 _ = try await Self.move(client, late, token: token, ["state": "responded"])
                 clock.advance(minutes: 59)
                 _ = try await Self.move(client, kept, token: token, ["state": "resolved"])
-                _ = hotel
                 let report = try JSON.object(
                     try await client.send(
                         .get, "/v1/insight/complaints?period=day&from=2029-12-31T00:00:00Z&to=2030-01-02T00:00:00Z",
@@ -238,6 +236,34 @@ final class ManualClock: Sendable {
                 let wrong = try await client.send(
                     .get, "/v1/insight/complaints?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z", token: token)
                 #expect(wrong.status == .unprocessableContent)
+            }
+        }
+    }
+
+    /// A merge moves the merged customer's complaints to the survivor (the merge is not refused by
+    /// them); an erasure removes what the customer said and keeps the complaint's times.
+    @Test func test_aMergeMovesComplaints_andAnErasureRemovesWhatWasSaid() async throws {
+        try await TestDatabase.with { db in
+            let app = Application(router: try buildRouter(db.parts()))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "caremerge")
+                let token = tenant.token
+                let survivor = try await Self.customer(client, token: token, email: "keep@example.com")
+                let merged = try await Self.customer(client, token: token, email: "gone@example.com")
+                let id = try await Self.complaint(client, token: token, customer: merged)["id"] as! String
+                _ = try await Self.move(client, id, token: token, ["state": "responded", "note": "Called back."])
+                let merge = try await client.send(
+                    .post, "/v1/customers/\(survivor)/merge", json: ["other_id": merged], token: token)
+                #expect(merge.status == .ok, "\(String(buffer: merge.body))")
+                let moved = try JSON.object(try await client.send(.get, "/v1/complaints/\(id)", token: token).body)
+                #expect(moved["customer_id"] as? String == survivor)
+
+                #expect(
+                    try await client.send(.delete, "/v1/customers/\(survivor)", token: token).status == .noContent)
+                let erased = try JSON.object(try await client.send(.get, "/v1/complaints/\(id)", token: token).body)
+                #expect(erased["summary"] as? String == "(erased)")
+                #expect(((erased["history"] as? [[String: Any]]) ?? []).allSatisfy { $0["note"] == nil })
+                #expect(erased["first_responded_at"] != nil && erased["state"] as? String == "responded")
             }
         }
     }

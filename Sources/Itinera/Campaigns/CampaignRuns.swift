@@ -46,7 +46,8 @@ enum CampaignRuns {
         try await context.publish(
             CampaignChanged(campaign: campaign, action: action, treated: treated, holdout: holdout))
         guard action == "resumed" || treated > 0 else { return }
-        try await CampaignStore.queue(CampaignSendJob.kind, campaign: campaign.id, on: context.connection)
+        try await JobStore.queue(
+            CampaignSendJob.kind, subject: "campaign", id: campaign.id, createdBy: "campaigns", on: context.connection)
     }
 
     /// Schedules the run after this one: a rerun after `every_days`, or the completion after the
@@ -54,14 +55,18 @@ enum CampaignRuns {
     static func scheduleNext(_ campaign: Campaign, on tenant: TenantConnection) async throws {
         let days = campaign.schedule == "recurring" ? campaign.everyDays : campaign.attributionDays
         let due = try await CampaignStore.scheduleNextRun(campaign.id, inDays: days, on: tenant)
-        try await CampaignStore.queue(CampaignRunJob.kind, campaign: campaign.id, at: due, on: tenant)
+        try await JobStore.queue(
+            CampaignRunJob.kind, subject: "campaign", id: campaign.id, runAfter: due, createdBy: "campaigns", on: tenant
+        )
     }
 
     /// A launch with `start_at` in the future: the campaign waits, `scheduled`, for its first run.
     static func schedule(_ campaign: Campaign, at start: Date, context: EventContext) async throws -> Campaign {
         let tenant = context.connection
         let due = try await CampaignStore.scheduleNextRun(campaign.id, inDays: nil, at: start, on: tenant)
-        try await CampaignStore.queue(CampaignRunJob.kind, campaign: campaign.id, at: due, on: tenant)
+        try await JobStore.queue(
+            CampaignRunJob.kind, subject: "campaign", id: campaign.id, runAfter: due, createdBy: "campaigns", on: tenant
+        )
         let after = try await CampaignController.require(campaign.id, on: tenant)
         try await context.publish(CampaignChanged(campaign: after, action: "scheduled"))
         return after

@@ -95,17 +95,3 @@ extension CampaignStore {
         return (text, last)
     }
 }
-
-extension CampaignStore {
-    /// Queues `kind` for campaign `id` in the caller's tenant transaction, due at `at` (or now). A
-    /// second job of the same kind is harmless: the send takes recipients under `SKIP LOCKED`, and a
-    /// run that is not due does nothing.
-    static func queue(_ kind: String, campaign id: Int64, at: Date? = nil, on tenant: TenantConnection) async throws {
-        try await tenant.execute(
-            """
-            INSERT INTO itinera.jobs (id, tenant_id, kind, payload, run_after, max_attempts, created_by, state)
-            VALUES (gen_random_uuid(), \(tenant.tenant.id), \(kind), jsonb_build_object('campaign', \(id)),
-                    coalesce(\(at)::timestamptz, now()), 10, 'campaigns', 'queued')
-            """)
-    }
-}

@@ -35,7 +35,9 @@ struct ComplaintCheckJob: JobHandler {
             }
             // A resolution still running, not late yet: check again when it falls due.
             if !sla.resolutionBreached, complaint.resolvedAt == nil {
-                try await ComplaintStore.queueCheck(id, at: sla.resolutionDueAt, on: tenant)
+                try await JobStore.queue(
+                    ComplaintCheckJob.kind, subject: "complaint", id: id, runAfter: sla.resolutionDueAt,
+                    createdBy: "care", on: tenant)
             }
             return raised
         }

@@ -27,7 +27,9 @@ struct ComplaintController: Sendable {
                     : Problem.invalidField(
                         "order_id", "order_id must name one of customer \(body.customerId)'s orders.")
             }
-            try await ComplaintStore.queueCheck(made.id, at: made.firstResponseDueAt, on: tenant)
+            try await JobStore.queue(
+                ComplaintCheckJob.kind, subject: "complaint", id: made.id, runAfter: made.firstResponseDueAt,
+                createdBy: "care", on: tenant)
             try await events.publish(
                 ComplaintOpened(complaint: made),
                 in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
@@ -117,7 +119,9 @@ struct ComplaintController: Sendable {
             if state != before.state {
                 // A reopened complaint's resolution runs again: its check is queued anew.
                 if before.state == .resolved, state == .open {
-                    try await ComplaintStore.queueCheck(id, at: sla.resolutionDueAt, on: tenant)
+                    try await JobStore.queue(
+                        ComplaintCheckJob.kind, subject: "complaint", id: id, runAfter: sla.resolutionDueAt,
+                        createdBy: "care", on: tenant)
                 }
                 try await events.publish(
                     ComplaintChanged(complaint: after, from: before.state),

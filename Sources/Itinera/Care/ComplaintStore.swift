@@ -145,18 +145,6 @@ enum ComplaintStore {
 }
 
 extension ComplaintStore {
-    /// Queues the check of the complaint's service level, due at `at`, in the caller's transaction.
-    static func queueCheck(_ id: Int64, at: Date, on tenant: TenantConnection) async throws {
-        try await tenant.execute(
-            """
-            INSERT INTO itinera.jobs (id, tenant_id, kind, payload, run_after, max_attempts, created_by, state)
-            VALUES (gen_random_uuid(), \(tenant.tenant.id), \(ComplaintCheckJob.kind),
-                    jsonb_build_object('complaint', \(id)), \(at), 10, 'care', 'queued')
-            """)
-    }
-}
-
-extension ComplaintStore {
     /// One line of the service-level report: a period, an agent or a category, and how many of
     /// its complaints met each clock, missed it, or are not due yet.
     struct ReportLine: Sendable {

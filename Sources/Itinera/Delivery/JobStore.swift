@@ -259,3 +259,20 @@ struct JobError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension JobStore {
+    /// Queues a job about one record (`{"<subject>": id}`) from inside a tenant's transaction, due
+    /// at `runAfter` (or now): the tenant's role may queue the kinds the control schema's policy
+    /// on `itinera.jobs` names, for its own tenant only.
+    static func queue(
+        _ kind: String, subject: String, id: Int64, runAfter: Date? = nil, createdBy: String, maxAttempts: Int = 10,
+        on tenant: TenantConnection
+    ) async throws {
+        try await tenant.execute(
+            """
+            INSERT INTO itinera.jobs (id, tenant_id, kind, payload, run_after, max_attempts, created_by, state)
+            VALUES (gen_random_uuid(), \(tenant.tenant.id), \(kind), jsonb_build_object(\(subject)::text, \(id)),
+                    coalesce(\(runAfter)::timestamptz, now()), \(maxAttempts), \(createdBy), 'queued')
+            """)
+    }
+}
