@@ -197,6 +197,12 @@ import Testing
                         ), complaint_event AS (
                             INSERT INTO complaint_events (complaint_id, type, state, at, actor)
                             SELECT id, 'opened', 'open', now(), 'user:x' FROM complaint
+                        ), touchpoint_rule AS (
+                            INSERT INTO touchpoint_rules (code, position, phase, anchor, offset_hours, channel, template)
+                            VALUES ('guide', 0, 'pre', 'start', -72, 'sms', 'guide')
+                        ), touchpoint AS (
+                            INSERT INTO touchpoints (order_id, rule, phase, channel, template, due_at)
+                            VALUES (1, 'guide', 'pre', 'sms', 'guide', now())
                         ), offer AS (
                             INSERT INTO offers (name, benefit, code_mode, code_prefix, valid_until, redeemed_count)
                             VALUES ('Back', '¥200 off', 'per_recipient', 'BACK', now() + interval '30 days', 1)
@@ -243,7 +249,7 @@ import Testing
                         "community_history", "community_events", "event_registrations", "offers", "offer_codes",
                         "offer_redemptions", "contest_entries", "contest_votes",
                         "campaigns", "campaign_recipients", "complaint_sla_policies", "complaints",
-                        "complaint_events",
+                        "complaint_events", "touchpoint_settings", "touchpoint_rules", "touchpoints",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

@@ -120,6 +120,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             ContestController(access: access, events: events, logger: logger),
             CampaignController(access: access, events: events, logger: logger),
             ComplaintController(access: access, events: events, clock: configuration.clock, logger: logger),
+            TouchpointController(access: access, logger: logger),
             MessageController(
                 access: access, channels: try MessageChannels(parts), attempts: configuration.webhooks.maxAttempts,
                 logger: logger),
@@ -232,7 +233,7 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
             OutboxPruneJob(retention: parts.configuration.outboxRetention),
             MessageSendJob(channels: try MessageChannels(parts), settings: parts.configuration.webhooks),
             HoldExpiryJob(events: events), CampaignSendJob(events: events), CampaignRunJob(events: events),
-            ComplaintCheckJob(events: events, clock: parts.configuration.clock),
+            ComplaintCheckJob(events: events, clock: parts.configuration.clock), TouchpointJob(events: events),
         ],
         periodic: schedules
             ? [

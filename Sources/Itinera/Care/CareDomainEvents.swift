@@ -17,3 +17,12 @@ struct ComplaintBreached: DomainEvent {
     let kind: String
     let dueAt: Date
 }
+
+/// A trip touchpoint is due: the messages capability renders its template for the order's customer
+/// and queues it (consent, address and the template permitting) under the reference
+/// `touchpoint:<id>`, and answers with `ReferencedMessageQueued`.
+struct TouchpointDue: DomainEvent {
+    let touchpoint: Touchpoint
+
+    var reference: String { "touchpoint:\(touchpoint.id)" }
+}

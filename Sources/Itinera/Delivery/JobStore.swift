@@ -276,3 +276,18 @@ extension JobStore {
             """)
     }
 }
+
+extension JobStore {
+    /// SQL that queues, from inside a tenant's transaction, one `kind` job for each distinct
+    /// `due_at` of the relation `times`, due then; a due time that already has one queued is left
+    /// to it. `tenant` is an SQL expression of the tenant's id.
+    static func queueAtDueTimes(kind: String, times: String, tenant: String, createdBy: String) -> String {
+        """
+        INSERT INTO itinera.jobs (id, tenant_id, kind, payload, run_after, max_attempts, created_by, state, dedupe_key)
+        SELECT gen_random_uuid(), \(tenant), '\(kind)', '{}'::jsonb, d.due_at, 10, '\(createdBy)', 'queued',
+               'due:' || (extract(epoch FROM d.due_at) * 1000000)::bigint
+        FROM (SELECT DISTINCT due_at FROM \(times)) AS d
+        ON CONFLICT (tenant_id, kind, dedupe_key) WHERE dedupe_key IS NOT NULL AND state = 'queued' DO NOTHING
+        """
+    }
+}

@@ -25,6 +25,39 @@ enum Messages {
         events.on(CampaignMessageDue.self) { event, context in
             try await send(event, context, attempts: attempts)
         }
+        events.on(TouchpointDue.self) { event, context in
+            let (message, refusal) = try await send(event, context, attempts: attempts)
+            try await context.publish(
+                ReferencedMessageQueued(reference: event.reference, messageID: message, refusal: refusal))
+        }
+    }
+
+    /// Queues a trip touchpoint's template to the order's customer, rendered with the order (`order`,
+    /// `trip`) and the touchpoint's phase (`touchpoint.phase`, `touchpoint.rule`); answers the
+    /// message, or why there is none.
+    static func send(_ event: TouchpointDue, _ context: EventContext, attempts: Int) async throws -> (Int64?, String?) {
+        let touchpoint = event.touchpoint
+        guard let template = try await MessageTemplateStore.find(touchpoint.template, on: context.connection),
+            template.channel == touchpoint.channel
+        else { return (nil, "no_template") }
+        guard
+            let variables = try await MessageTemplateStore.variables(
+                customer: touchpoint.customerID, order: touchpoint.orderID, on: context.connection)
+        else { return (nil, "no_customer") }
+        let extra: [String: Any] = ["touchpoint": ["phase": touchpoint.phase.rawValue, "rule": touchpoint.rule]]
+        let (subject, text) = try MessageRenderer.render(
+            template, variables: variables, offer: nil, orderAsked: false, extra: extra)
+        let queued = try await MessageStore.queue(
+            MessageDraft(
+                customerID: touchpoint.customerID, channel: template.channel, purpose: template.purpose,
+                template: template.name, source: "touchpoint", sourceRef: event.reference,
+                subject: subject.map { String($0.prefix(400)) }, body: String(text.prefix(20_000)),
+                links: MessageLinks.extract(text)),
+            attempts: attempts, on: context.connection)
+        switch queued {
+        case .success(let message): return (message.id, nil)
+        case .failure(let refusal): return (nil, refusal.code)
+        }
     }
 
     /// Queues a campaign's template to its recipient, rendered with their last trip (`trip`, with
