@@ -203,6 +203,14 @@ import Testing
                         ), touchpoint AS (
                             INSERT INTO touchpoints (order_id, rule, phase, channel, template, due_at)
                             VALUES (1, 'guide', 'pre', 'sms', 'guide', now())
+                        ), alert AS (
+                            INSERT INTO risk_alerts (destination, starts_at, ends_at, severity, message, templates,
+                                                     created_by)
+                            VALUES ('Dali', now(), now(), 'warning', 'Floods', '{risk}', 'user:x')
+                            RETURNING id
+                        ), alerted AS (
+                            INSERT INTO risk_alert_bookings (alert_id, order_id, customer_id, travel_start)
+                            SELECT id, 1, 1, current_date FROM alert
                         ), offer AS (
                             INSERT INTO offers (name, benefit, code_mode, code_prefix, valid_until, redeemed_count)
                             VALUES ('Back', '¥200 off', 'per_recipient', 'BACK', now() + interval '30 days', 1)
@@ -250,6 +258,7 @@ import Testing
                         "offer_redemptions", "contest_entries", "contest_votes",
                         "campaigns", "campaign_recipients", "complaint_sla_policies", "complaints",
                         "complaint_events", "touchpoint_settings", "touchpoint_rules", "touchpoints",
+                        "risk_alerts", "risk_alert_bookings",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

@@ -121,6 +121,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             CampaignController(access: access, events: events, logger: logger),
             ComplaintController(access: access, events: events, clock: configuration.clock, logger: logger),
             TouchpointController(access: access, logger: logger),
+            RiskAlertController(access: access, events: events, logger: logger),
             MessageController(
                 access: access, channels: try MessageChannels(parts), attempts: configuration.webhooks.maxAttempts,
                 logger: logger),
@@ -234,6 +235,7 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
             MessageSendJob(channels: try MessageChannels(parts), settings: parts.configuration.webhooks),
             HoldExpiryJob(events: events), CampaignSendJob(events: events), CampaignRunJob(events: events),
             ComplaintCheckJob(events: events, clock: parts.configuration.clock), TouchpointJob(events: events),
+            RiskAlertJob(events: events),
         ],
         periodic: schedules
             ? [

@@ -17,12 +17,20 @@ enum Care {
             try TouchpointStore.withdraw(order: event.order.id, on: context.connection)
         }
         events.on(ReferencedMessageQueued.self) { event, context in
-            guard event.reference.hasPrefix("touchpoint:"), let id = Int64(event.reference.dropFirst(11)) else {
-                return
+            let parts = event.reference.split(separator: ":")
+            switch (parts.first, parts.count) {
+            case ("touchpoint", 2):
+                guard let id = Int64(parts[1]) else { return }
+                try await TouchpointStore.settle(
+                    id, state: event.messageID == nil ? .skipped : .sent, reason: event.refusal,
+                    message: event.messageID, on: context.connection)
+            case ("risk_alert", 3):
+                guard let alert = Int64(parts[1]), let order = Int64(parts[2]) else { return }
+                try await RiskAlertStore.settle(
+                    alert: alert, order: order, message: event.messageID, channel: event.channel,
+                    reason: event.refusal, zone: context.tenant.timezone, on: context.connection)
+            default: return
             }
-            try await TouchpointStore.settle(
-                id, state: event.messageID == nil ? .skipped : .sent, reason: event.refusal, message: event.messageID,
-                on: context.connection)
         }
     }
 }

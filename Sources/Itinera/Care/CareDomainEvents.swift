@@ -26,3 +26,23 @@ struct TouchpointDue: DomainEvent {
 
     var reference: String { "touchpoint:\(touchpoint.id)" }
 }
+
+/// A traveller with a booking a risk alert affects is due their warning: the messages capability
+/// queues the first of the alert's templates they can be reached by, rendered with the alert
+/// (`alert.*`), the booking (`order.*`) and the alert's offer (`offer.*`), under the reference
+/// `risk_alert:<alert id>:<order id>`, and answers with `ReferencedMessageQueued`.
+struct RiskAlertDue: DomainEvent {
+    let alert: RiskAlert
+    let booking: RiskAlertBooking
+    let timeZone: TimeZone
+
+    var reference: String { "risk_alert:\(alert.id):\(booking.orderID)" }
+}
+
+/// A risk alert was issued (`issued`, with the bookings it found) or everyone it found was told or
+/// found unreachable (`completed`, with the report).
+struct RiskAlertChanged: DomainEvent {
+    let alert: RiskAlert
+    let action: String
+    var report: RiskAlertReport?
+}

@@ -1,11 +1,13 @@
 import Foundation
 
 /// The messages capability's answer to a request made by a domain event under a reference (a trip
-/// touchpoint, `touchpoint:<id>`): the message queued, or why none was (`no_template`,
+/// touchpoint, `touchpoint:<id>`; a risk alert's booking, `risk_alert:<alert id>:<order id>`): the message queued, or why none was (`no_template`,
 /// `no_customer`, `no_consent`, `consent_withdrawn`, `no_address`).
 struct ReferencedMessageQueued: DomainEvent {
     let reference: String
     let messageID: Int64?
+    /// The channel of the message queued.
+    var channel: String?
     let refusal: String?
 }
 

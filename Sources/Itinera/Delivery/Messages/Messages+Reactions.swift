@@ -30,6 +30,53 @@ enum Messages {
             try await context.publish(
                 ReferencedMessageQueued(reference: event.reference, messageID: message, refusal: refusal))
         }
+        events.on(RiskAlertDue.self) { event, context in
+            try await context.publish(try await warn(event, context, attempts: attempts))
+        }
+    }
+
+    /// Queues the first of a risk alert's templates the traveller can be reached by; answers the
+    /// message, or the refusal of the last template tried.
+    static func warn(_ event: RiskAlertDue, _ context: EventContext, attempts: Int) async throws
+        -> ReferencedMessageQueued
+    {
+        let alert = event.alert
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = event.timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        let extra: [String: Any] = [
+            "alert": [
+                "id": String(alert.id), "destination": alert.destination, "severity": alert.severity,
+                "message": alert.message, "starts_at": formatter.string(from: alert.startsAt),
+                "ends_at": formatter.string(from: alert.endsAt),
+            ]
+        ]
+        var refusal = "no_template"
+        for name in alert.templates {
+            guard let template = try await MessageTemplateStore.find(name, on: context.connection) else { continue }
+            guard
+                let variables = try await MessageTemplateStore.variables(
+                    customer: event.booking.customerID, order: event.booking.orderID, offer: alert.offerID,
+                    on: context.connection)
+            else { return ReferencedMessageQueued(reference: event.reference, messageID: nil, refusal: "no_customer") }
+            let (subject, text) = try MessageRenderer.render(
+                template, variables: variables, offer: nil, orderAsked: false, extra: extra)
+            let queued = try await MessageStore.queue(
+                MessageDraft(
+                    customerID: event.booking.customerID, channel: template.channel, purpose: template.purpose,
+                    template: template.name, source: "risk_alert", sourceRef: event.reference,
+                    subject: subject.map { String($0.prefix(400)) }, body: String(text.prefix(20_000)),
+                    links: MessageLinks.extract(text)),
+                attempts: attempts, on: context.connection)
+            switch queued {
+            case .success(let message):
+                return ReferencedMessageQueued(
+                    reference: event.reference, messageID: message.id, channel: template.channel, refusal: nil)
+            case .failure(let reason): refusal = reason.code
+            }
+        }
+        return ReferencedMessageQueued(reference: event.reference, messageID: nil, refusal: refusal)
     }
 
     /// Queues a trip touchpoint's template to the order's customer, rendered with the order (`order`,

@@ -16,6 +16,24 @@ extension Outbox {
         events.on(ComplaintBreached.self) { event, context in
             try append([try complaint("complaint.sla_breached", event.complaint, extra: "breach", event.kind)], context)
         }
+        events.on(RiskAlertChanged.self) { event, context in
+            let alert = event.alert
+            let report = event.report
+            try append(
+                [
+                    OutboxEvent(
+                        type: "risk_alert.\(event.action)", entityType: "risk_alert", entityID: String(alert.id),
+                        orderingKey: "risk_alert:\(alert.id)",
+                        data: try OutboxEvent.object([
+                            "risk_alert_id": String(alert.id), "destination": alert.destination,
+                            "starts_at": alert.startsAt.formatted(.iso8601),
+                            "ends_at": alert.endsAt.formatted(.iso8601),
+                            "severity": alert.severity, "bookings": alert.bookings, "reached": report?.reached,
+                            "reached_48h": report?.reachedInTime,
+                            "unreachable": report.map { $0.unreachable.values.reduce(0, +) },
+                        ]))
+                ], context)
+        }
     }
 
     private static func complaint(_ type: String, _ c: Complaint, extra key: String?, _ value: String?) throws
