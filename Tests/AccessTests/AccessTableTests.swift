@@ -84,7 +84,7 @@ import Testing
             "cancelOrder", "tagCustomer", "untagCustomer", "enrolMember", "adjustMemberPoints", "redeemMemberPoints",
             "joinCommunity", "leaveCommunity", "registerForEvent", "cancelEventRegistration",
             "checkInEventRegistration", "issueOfferCode", "redeemOffer", "createContestEntry", "voteForContestEntry",
-            "confirmEventRegistration", "createComplaint", "updateComplaint", "createRiskAlert",
+            "confirmEventRegistration", "createComplaint", "updateComplaint", "createRiskAlert", "createNpsResponse",
         ]
         let marketing: Set = [
             "createTag", "deleteTag", "recomputeRfm", "createSegment", "updateSegment", "deleteSegment",

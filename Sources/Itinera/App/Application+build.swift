@@ -122,6 +122,8 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             ComplaintController(access: access, events: events, clock: configuration.clock, logger: logger),
             TouchpointController(access: access, logger: logger),
             RiskAlertController(access: access, events: events, logger: logger),
+            NPSController(access: access, events: events, clock: configuration.clock, logger: logger),
+            CareSettingsController(access: access, logger: logger),
             MessageController(
                 access: access, channels: try MessageChannels(parts), attempts: configuration.webhooks.maxAttempts,
                 logger: logger),
@@ -144,10 +146,13 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
         )
     }
     MetricsRoute(client: parts.client, platformToken: configuration.platformToken, logger: logger).add(to: router)
+    let linkKey = MessageLinkKey(client: parts.client, logger: logger)
     MessageLinkRoutes(
-        client: parts.client, key: MessageLinkKey(client: parts.client, logger: logger), events: events,
-        attempts: configuration.webhooks.maxAttempts, logger: logger
+        client: parts.client, key: linkKey, events: events, attempts: configuration.webhooks.maxAttempts,
+        logger: logger
     ).add(to: router)
+    SurveyRoutes(client: parts.client, key: linkKey, events: events, clock: configuration.clock, logger: logger)
+        .add(to: router)
     if configuration.benchmarkRoutes {
         addBenchmarkRoutes(to: router, client: parts.client, access: access, logger: logger)
     }
@@ -234,7 +239,13 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
             OutboxPruneJob(retention: parts.configuration.outboxRetention),
             MessageSendJob(channels: try MessageChannels(parts), settings: parts.configuration.webhooks),
             HoldExpiryJob(events: events), CampaignSendJob(events: events), CampaignRunJob(events: events),
-            ComplaintCheckJob(events: events, clock: parts.configuration.clock), TouchpointJob(events: events),
+            ComplaintCheckJob(events: events, clock: parts.configuration.clock),
+            TouchpointJob(
+                events: events,
+                surveys: SurveyLinks(
+                    baseURL: parts.configuration.messages.baseURL(
+                        host: parts.configuration.host, port: parts.configuration.port),
+                    key: MessageLinkKey(client: parts.client, logger: parts.logger))),
             RiskAlertJob(events: events),
         ],
         periodic: schedules

@@ -23,6 +23,8 @@ struct ComplaintBreached: DomainEvent {
 /// `touchpoint:<id>`, and answers with `ReferencedMessageQueued`.
 struct TouchpointDue: DomainEvent {
     let touchpoint: Touchpoint
+    /// The signed link to the order's survey, for a template's `survey.url`.
+    var surveyURL: String?
 
     var reference: String { "touchpoint:\(touchpoint.id)" }
 }
@@ -45,4 +47,9 @@ struct RiskAlertChanged: DomainEvent {
     let alert: RiskAlert
     let action: String
     var report: RiskAlertReport?
+}
+
+/// A customer answered the NPS question (and, a detractor, may have a complaint opened for them).
+struct NPSAnswered: DomainEvent {
+    let response: NPSResponse
 }

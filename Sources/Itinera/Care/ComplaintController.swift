@@ -17,22 +17,15 @@ struct ComplaintController: Sendable {
             try await Self.checkAssignee(draft.assignee, principal: principal, on: connection, logger: logger)
             let tenant = try await access.enter(connection, principal: principal)
             guard
-                let made = try await ComplaintStore.open(
-                    customer: draft.customer, order: draft.order, channel: draft.channel, category: draft.category,
-                    severity: draft.severity, summary: draft.summary, assignee: draft.assignee,
-                    actor: "\(principal.auditActor.type):\(principal.auditActor.id)", at: at, on: tenant)
+                let made = try await ComplaintOpening.open(
+                    draft, actor: "\(principal.auditActor.type):\(principal.auditActor.id)", at: at,
+                    in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             else {
                 throw draft.order == nil
                     ? Problem.notFound("customer", body.customerId, field: "customer_id")
                     : Problem.invalidField(
                         "order_id", "order_id must name one of customer \(body.customerId)'s orders.")
             }
-            try await JobStore.queue(
-                ComplaintCheckJob.kind, subject: "complaint", id: made.id, runAfter: made.firstResponseDueAt,
-                createdBy: "care", on: tenant)
-            try await events.publish(
-                ComplaintOpened(complaint: made),
-                in: EventContext(connection: tenant, tenant: principal.tenant, events: events))
             return made
         }
         return .created(.init(body: .json(complaint.api(now: at))))

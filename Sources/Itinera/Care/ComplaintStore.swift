@@ -190,3 +190,31 @@ extension ComplaintStore {
         }
     }
 }
+
+extension ComplaintStore {
+    /// The service level of each severity: minutes to the first response and to the resolution.
+    static func policies(on tenant: TenantConnection) async throws -> [(
+        severity: String, firstResponse: Int, resolution: Int
+    )] {
+        try await tenant.query(
+            """
+            SELECT severity, first_response_minutes, resolution_minutes FROM complaint_sla_policies
+            ORDER BY array_position(ARRAY['low', 'normal', 'high', 'urgent'], severity)
+            """
+        ).collect().map { try $0.decode((String, Int, Int).self) }
+    }
+
+    /// Changes the policies of the severities named; complaints keep the policy they were opened
+    /// under.
+    static func setPolicies(
+        _ policies: [(severity: String, firstResponse: Int, resolution: Int)], on tenant: TenantConnection
+    ) async throws {
+        try await tenant.query(
+            """
+            UPDATE complaint_sla_policies p SET first_response_minutes = u.f, resolution_minutes = u.r
+            FROM unnest(\(policies.map(\.severity)), \(policies.map(\.firstResponse)), \(policies.map(\.resolution)))
+                 AS u(s, f, r)
+            WHERE p.severity = u.s
+            """)
+    }
+}

@@ -9,6 +9,8 @@ struct TouchpointJob: JobHandler {
     static let kind = "care.touchpoints"
     var kind: String { Self.kind }
     let events: DomainEvents
+    /// Makes each touchpoint's link to its order's survey (`survey.url` in templates).
+    let surveys: SurveyLinks
     var batch = 200
 
     func run(_ job: Job, in run: JobRun) async throws -> JobOutcome {
@@ -19,7 +21,8 @@ struct TouchpointJob: JobHandler {
                 let context = EventContext(connection: tenant, tenant: run.tenant, events: events)
                 for (touchpoint, orderCounts) in due {
                     if orderCounts {
-                        try await context.publish(TouchpointDue(touchpoint: touchpoint))
+                        let url = try await surveys.url(tenant: run.tenant.id, order: touchpoint.orderID)
+                        try await context.publish(TouchpointDue(touchpoint: touchpoint, surveyURL: url))
                     }
                     // Whatever the reactions did not settle.
                     try await TouchpointStore.settle(

@@ -61,14 +61,16 @@ struct MessageLink: Sendable, Equatable {
         return [kind.rawValue, hex, String(message)].joined(separator: ".") + (index.map { ".\($0)" } ?? "")
     }
 
-    private static func signature(_ body: String, _ key: SymmetricKey) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("itinera-link:\(body)".utf8), using: key)
+    /// The signature of `body` for links of `purpose` (which keeps one kind of link from passing
+    /// for another).
+    static func signature(_ body: String, _ key: SymmetricKey, purpose: String = "itinera-link") -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(purpose):\(body)".utf8), using: key)
         return Data(Array(mac).prefix(16)).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    private static func uuid(hex: Substring) -> UUID? {
+    static func uuid(hex: Substring) -> UUID? {
         guard hex.count == 32, hex.allSatisfy(\.isHexDigit) else { return nil }
         let h = Array(hex)
         let text = [h[0..<8], h[8..<12], h[12..<16], h[16..<20], h[20..<32]].map { String($0) }.joined(separator: "-")

@@ -34,11 +34,11 @@ struct MessageLinkRoutes: Sendable {
                 (tenant, try await MessageStore.find(link.message, on: connection))
             }
             guard let message else { throw Self.unknownLink }
-            return Self.page(
+            return HTMLPage.response(
                 title: "Unsubscribe",
                 body: """
                     <p>Stop marketing messages by \(Message.channelName(message.channel)) from \
-                    \(Self.escaped(tenant.name))?</p>
+                    \(HTMLPage.escaped(tenant.name))?</p>
                     <form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">
                     <button type="submit">Unsubscribe</button></form>
                     """)
@@ -59,9 +59,9 @@ struct MessageLinkRoutes: Sendable {
                 }
                 return tenant
             }
-            return Self.page(
+            return HTMLPage.response(
                 title: "Unsubscribed",
-                body: "<p>You will get no more marketing messages from \(Self.escaped(tenant.name)) this way.</p>")
+                body: "<p>You will get no more marketing messages from \(HTMLPage.escaped(tenant.name)) this way.</p>")
         }
         router.get("/r/:token") { _, context -> Response in
             let link = try await link(context, .click)
@@ -109,9 +109,17 @@ struct MessageLinkRoutes: Sendable {
     private func inTenant<Result: Sendable>(
         _ link: MessageLink, _ body: (Tenant, TenantConnection) async throws -> Result
     ) async throws -> Result {
+        try await Self.inTenant(link.tenant, client: client, logger: logger, body)
+    }
+
+    /// Runs `body` in a transaction of the tenant `id` names, for a route a signed link leads to;
+    /// an unknown tenant is an unknown link.
+    static func inTenant<Result: Sendable>(
+        _ id: UUID, client: PQPool, logger: Logger, _ body: (Tenant, TenantConnection) async throws -> Result
+    ) async throws -> Result {
         try await client.transaction(logger: logger) { connection in
             let rows = try await connection.query(
-                "SELECT \(unescaped: TenantStore.tenantColumns) FROM itinera.tenants t WHERE t.id = \(link.tenant)",
+                "SELECT \(unescaped: TenantStore.tenantColumns) FROM itinera.tenants t WHERE t.id = \(id)",
                 logger: logger)
             guard let row = rows.first else { throw Self.unknownLink }
             let tenant = try TenantStore.tenant(from: row)
@@ -123,25 +131,4 @@ struct MessageLinkRoutes: Sendable {
     static let unknownLink = Problem(
         status: .notFound, type: "not-found", title: "Not found",
         detail: "This link is not one the server made, or its message is gone.")
-
-    private static func page(title: String, body: String) -> Response {
-        let html = """
-            <!doctype html><html lang="en"><head><meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1"><title>\(title)</title></head>
-            <body style="font-family: sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem">
-            <h1>\(title)</h1>\(body)</body></html>
-            """
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: html)))
-    }
-
-    static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 }

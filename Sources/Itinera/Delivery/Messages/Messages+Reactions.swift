@@ -80,8 +80,8 @@ enum Messages {
     }
 
     /// Queues a trip touchpoint's template to the order's customer, rendered with the order (`order`,
-    /// `trip`) and the touchpoint's phase (`touchpoint.phase`, `touchpoint.rule`); answers the
-    /// message, or why there is none.
+    /// `trip`), the touchpoint's phase (`touchpoint.phase`, `touchpoint.rule`) and the order's survey
+    /// link (`survey.url`); answers the message, or why there is none.
     static func send(_ event: TouchpointDue, _ context: EventContext, attempts: Int) async throws -> (Int64?, String?) {
         let touchpoint = event.touchpoint
         guard let template = try await MessageTemplateStore.find(touchpoint.template, on: context.connection),
@@ -91,7 +91,10 @@ enum Messages {
             let variables = try await MessageTemplateStore.variables(
                 customer: touchpoint.customerID, order: touchpoint.orderID, on: context.connection)
         else { return (nil, "no_customer") }
-        let extra: [String: Any] = ["touchpoint": ["phase": touchpoint.phase.rawValue, "rule": touchpoint.rule]]
+        let extra: [String: Any] = [
+            "touchpoint": ["phase": touchpoint.phase.rawValue, "rule": touchpoint.rule],
+            "survey": ["url": event.surveyURL ?? ""],
+        ]
         let (subject, text) = try MessageRenderer.render(
             template, variables: variables, offer: nil, orderAsked: false, extra: extra)
         let queued = try await MessageStore.queue(

@@ -16,6 +16,20 @@ extension Outbox {
         events.on(ComplaintBreached.self) { event, context in
             try append([try complaint("complaint.sla_breached", event.complaint, extra: "breach", event.kind)], context)
         }
+        events.on(NPSAnswered.self) { event, context in
+            let r = event.response
+            try append(
+                [
+                    OutboxEvent(
+                        type: "nps.answered", entityType: "customer", entityID: String(r.customerID),
+                        orderingKey: OutboxEvent.customerKey(r.customerID),
+                        data: try OutboxEvent.object([
+                            "response_id": String(r.id), "customer_id": String(r.customerID),
+                            "order_id": r.orderID.map(String.init), "score": r.score, "stage": r.stage,
+                            "source": r.source, "complaint_id": r.complaintID.map(String.init),
+                        ]))
+                ], context)
+        }
         events.on(RiskAlertChanged.self) { event, context in
             let alert = event.alert
             let report = event.report

@@ -25,7 +25,7 @@ struct WebhookEndpoint: Sendable, Equatable {
         "community.left", "registration.created", "registration.cancelled", "registration.promoted",
         "registration.checked_in", "registration.confirmed", "event.cancelled", "offer.code_issued", "offer.redeemed",
         "contest.entry_created", "contest.winners_chosen", "complaint.opened", "complaint.state_changed",
-        "complaint.sla_breached", "risk_alert.issued", "risk_alert.completed", "campaign.scheduled",
+        "complaint.sla_breached", "risk_alert.issued", "risk_alert.completed", "nps.answered", "campaign.scheduled",
         "campaign.launched", "campaign.paused",
         "campaign.resumed",
         "campaign.cancelled", "campaign.completed", "campaign.rerun",
