@@ -41,9 +41,20 @@ struct ItineraBench: AsyncParsableCommand {
 
     @Option(
         help:
-            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last), delivery (the job queue, webhook deliveries), community (registrations for one popular event), campaigns (a win-back launch over a million customers)."
+            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last), delivery (the job queue, webhook deliveries), community (registrations for one popular event), campaigns (a win-back launch over a million customers), care (a risk alert over a million orders)."
     )
-    var sections: [String] = ["foundation", "access", "customers", "loyalty", "delivery", "community", "campaigns"]
+    var sections: [String] = [
+        "foundation", "access", "customers", "loyalty", "delivery", "community", "campaigns", "care",
+    ]
+
+    @Option(help: "Orders the care section's risk alerts search.")
+    var careOrders = 1_000_000
+
+    @Option(
+        help:
+            "With --hold: trip touchpoint rules for the held tenant, each matching every order (run Benchmarks/wrk/orders.lua with TRAVEL=1)."
+    )
+    var holdTouchpointRules = 0
 
     @Option(help: "Lapsed customers in the campaign section's audience.")
     var campaignCustomers = 1_000_000
@@ -135,6 +146,10 @@ struct ItineraBench: AsyncParsableCommand {
                             customers: holdCampaignCustomers, tenant: result.tenant.identity, client: client,
                             logger: logger)
                     }
+                    if holdTouchpointRules > 0 {
+                        try await Self.holdTouchpoints(
+                            rules: holdTouchpointRules, tenant: result.tenant.identity, client: client, logger: logger)
+                    }
                     Self.emit("TOKEN \(result.session.value)")
                     try await Task.sleep(for: .seconds(86_400))
                 }
@@ -160,6 +175,9 @@ struct ItineraBench: AsyncParsableCommand {
                 if sections.contains("campaigns") {
                     try await measureCampaigns(
                         client: client, migrations: migrations, embedded: embedded, logger: logger)
+                }
+                if sections.contains("care") {
+                    try await measureCare(client: client, migrations: migrations, embedded: embedded, logger: logger)
                 }
                 if sections.contains("loyalty") {
                     try await measureLoyalty(client: client, migrations: migrations, embedded: embedded, logger: logger)

@@ -203,6 +203,8 @@ import Testing
                         ), touchpoint AS (
                             INSERT INTO touchpoints (order_id, rule, phase, channel, template, due_at)
                             VALUES (1, 'guide', 'pre', 'sms', 'guide', now())
+                        ), touchpoint_slot AS (
+                            INSERT INTO touchpoint_slots (due_at) VALUES (now())
                         ), answer AS (
                             INSERT INTO nps_responses (customer_id, order_id, score, stage, source, responded_at)
                             VALUES (1, 1, 9, 'post', 'api', now())
@@ -261,6 +263,7 @@ import Testing
                         "offer_redemptions", "contest_entries", "contest_votes",
                         "campaigns", "campaign_recipients", "complaint_sla_policies", "complaints",
                         "complaint_events", "touchpoint_settings", "touchpoint_rules", "touchpoints",
+                        "touchpoint_slots",
                         "risk_alerts", "risk_alert_bookings", "nps_responses", "care_settings",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })

@@ -24,16 +24,20 @@ CREATE TABLE touchpoint_rules (
 );
 
 -- When a touchpoint of a trip anchored at local `anchor` is due: `offset_hours` later, moved to the
--- end of the quiet hours when it falls inside them, in the time zone `zone`.
+-- end of the quiet hours when it falls inside them, in the time zone `zone`. One expression without
+-- FROM, so that the planner inlines it into the order path's statement.
 CREATE FUNCTION touchpoint_due(anchor timestamp, offset_hours integer, quiet_start time, quiet_end time, zone text)
 RETURNS timestamptz LANGUAGE sql STABLE AS $$
     SELECT (CASE
-        WHEN quiet_start = quiet_end THEN l
-        WHEN quiet_start > quiet_end AND l::time >= quiet_start THEN (l::date + 1) + quiet_end
-        WHEN quiet_start > quiet_end AND l::time < quiet_end THEN l::date + quiet_end
-        WHEN quiet_start < quiet_end AND l::time >= quiet_start AND l::time < quiet_end THEN l::date + quiet_end
-        ELSE l END) AT TIME ZONE zone
-    FROM (SELECT anchor + offset_hours * interval '1 hour' AS l) AS local_time
+        WHEN quiet_start = quiet_end THEN anchor + offset_hours * interval '1 hour'
+        WHEN quiet_start > quiet_end AND (anchor + offset_hours * interval '1 hour')::time >= quiet_start
+            THEN ((anchor + offset_hours * interval '1 hour')::date + 1) + quiet_end
+        WHEN quiet_start > quiet_end AND (anchor + offset_hours * interval '1 hour')::time < quiet_end
+            THEN (anchor + offset_hours * interval '1 hour')::date + quiet_end
+        WHEN quiet_start < quiet_end AND (anchor + offset_hours * interval '1 hour')::time >= quiet_start
+             AND (anchor + offset_hours * interval '1 hour')::time < quiet_end
+            THEN (anchor + offset_hours * interval '1 hour')::date + quiet_end
+        ELSE anchor + offset_hours * interval '1 hour' END) AT TIME ZONE zone
 $$;
 
 CREATE TABLE touchpoints (
@@ -54,3 +58,10 @@ CREATE TABLE touchpoints (
     UNIQUE (order_id, rule)
 );
 CREATE INDEX touchpoints_due_idx ON touchpoints (due_at, id) WHERE state = 'pending';
+
+-- The due times that have a `care.touchpoints` job queued: an order whose touchpoints fall on one of
+-- them queues nothing more (the job takes every touchpoint due by its time). The job removes the
+-- times it has passed.
+CREATE TABLE touchpoint_slots (
+    due_at timestamptz PRIMARY KEY
+);

@@ -228,7 +228,7 @@ public func buildApplication(
 }
 
 /// A worker for every kind of background job; the one that `schedules` also queues the periodic
-/// ones (the loyalty sweep).
+/// ones (the loyalty sweep, the outbox's pruning, the touchpoints' hourly catch-up).
 public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) throws -> JobWorker {
     let (events, _) = wireDomainEvents(parts.configuration)
     return JobWorker(
@@ -252,6 +252,9 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
             ? [
                 (LoyaltySweepJob.kind, parts.configuration.loyaltySweepInterval),
                 (OutboxPruneJob.kind, .seconds(24 * 3600)),
+                // Touchpoints are sent by the job queued for their due time; this catches any whose
+                // order committed just as that job ran.
+                (TouchpointJob.kind, .seconds(3600)),
             ] : [],
         lease: parts.configuration.jobLease,
         logger: parts.logger)

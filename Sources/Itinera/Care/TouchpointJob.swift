@@ -17,6 +17,7 @@ struct TouchpointJob: JobHandler {
         var counts: [Touchpoint.State: Int] = [:]
         while true {
             let step = try await run.inTenant { tenant -> [Touchpoint.State] in
+                try await TouchpointStore.passSlots(on: tenant)
                 let due = try await TouchpointStore.takeDue(limit: batch, on: tenant)
                 let context = EventContext(connection: tenant, tenant: run.tenant, events: events)
                 for (touchpoint, orderCounts) in due {

@@ -26,9 +26,15 @@ enum TouchpointStore {
             ) AS d
             WHERE o.travel_start IS NOT NULL AND o.status IN ('confirmed', 'completed') AND d.due > now()
             ON CONFLICT (order_id, rule) DO NOTHING
+            RETURNING id, due_at
+        ), first AS (
+            -- A due time that has its job queued needs no other: the job takes every touchpoint due
+            -- by its time. The slot's key decides, whatever the planner knows of the tables.
+            INSERT INTO touchpoint_slots (due_at) SELECT DISTINCT due_at FROM t
+            ON CONFLICT (due_at) DO NOTHING
             RETURNING due_at
         )
-        \(JobStore.queueAtDueTimes(kind: TouchpointJob.kind, times: "t", tenant: tenant, createdBy: "care"))
+        \(JobStore.queueAtDueTimes(kind: TouchpointJob.kind, times: "first", tenant: tenant, createdBy: "care"))
         """
     }
 
@@ -114,6 +120,7 @@ enum TouchpointStore {
                  AS r(code, position, phase, anchor, offset_hours, channel, template, category, destination)
             """)
         try await connection.query("DELETE FROM touchpoints WHERE state = 'pending'")
+        try await connection.query("DELETE FROM touchpoint_slots")
         // Trips that ended more than the longest offset ago have nothing left to come.
         try await connection.query(
             PQStatement(
@@ -170,6 +177,11 @@ enum TouchpointStore {
             LIMIT \(limit)
             """
         ).collect().map(touchpoint(from:))
+    }
+
+    /// Forgets the due times that have passed (their jobs have run or are running).
+    static func passSlots(on tenant: TenantConnection) async throws {
+        try await tenant.query("DELETE FROM touchpoint_slots WHERE due_at <= now()")
     }
 
     /// Takes up to `limit` pending touchpoints due by now, locked until the transaction ends
