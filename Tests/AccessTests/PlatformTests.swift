@@ -208,6 +208,9 @@ import Testing
                         ), answer AS (
                             INSERT INTO nps_responses (customer_id, order_id, score, stage, source, responded_at)
                             VALUES (1, 1, 9, 'post', 'api', now())
+                        ), insight AS (
+                            INSERT INTO insight_snapshots (topic, computed_at, took_ms, data)
+                            VALUES ('overview', now(), 1, '{}')
                         ), alert AS (
                             INSERT INTO risk_alerts (destination, starts_at, ends_at, severity, message, templates,
                                                      created_by)
@@ -264,7 +267,7 @@ import Testing
                         "campaigns", "campaign_recipients", "complaint_sla_policies", "complaints",
                         "complaint_events", "touchpoint_settings", "touchpoint_rules", "touchpoints",
                         "touchpoint_slots",
-                        "risk_alerts", "risk_alert_bookings", "nps_responses", "care_settings",
+                        "risk_alerts", "risk_alert_bookings", "nps_responses", "care_settings", "insight_snapshots",
                     ])
                 #expect(tables.allSatisfy { ($0["rows"] as! Int) > 0 })
                 #expect(archive["users"] as? Int == 2)

@@ -8,19 +8,6 @@ import Testing
 
 @testable import Itinera
 
-/// A clock the test moves: the server takes complaint times from it.
-final class ManualClock: Sendable {
-    private let time: Mutex<Date>
-
-    init(_ start: Date) { time = Mutex(start) }
-
-    var now: Date { time.withLock { $0 } }
-
-    func advance(minutes: Double) { time.withLock { $0 = $0.addingTimeInterval(minutes * 60) } }
-
-    var wallClock: WallClock { WallClock { self.now } }
-}
-
 /// Complaints and their service levels against the real database, with a clock the test controls.
 @Suite struct ComplaintTests {
     static let start = Date(timeIntervalSince1970: 1_893_456_000)  // 2030-01-01T00:00:00Z
@@ -49,9 +36,7 @@ final class ManualClock: Sendable {
         try await client.send(.patch, "/v1/complaints/\(id)", json: body, token: token)
     }
 
-    static func date(_ value: Any?) -> Date? {
-        (value as? String).flatMap { ISO8601DateFormatter().date(from: String($0.prefix(19)) + "Z") }
-    }
+    static func date(_ value: Any?) -> Date? { JSON.date(value) }
 
     /// Answered after 61 minutes: a first-response breach. Waiting on the customer for 30 hours
     /// does not count towards the resolution, whose due time moves on by the pause. A complaint

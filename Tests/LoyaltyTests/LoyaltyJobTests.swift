@@ -294,8 +294,9 @@ import Testing
                 try await db.client.query(
                     "UPDATE itinera.tenants SET created_at = now() - interval '2 days'", logger: db.logger)
                 try await worker.schedulePeriodic()
-                // The sweep, the daily prune of delivery's leftovers and the touchpoints' hourly catch-up.
-                #expect(try await worker.drain() == 3)
+                // The sweep, the daily prune of delivery's leftovers, the touchpoints' hourly catch-up and
+                // the insight refresh.
+                #expect(try await worker.drain() == 4)
                 try await worker.schedulePeriodic()
                 #expect(try await worker.drain() == 0, "one sweep per interval")
 

@@ -124,6 +124,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
             RiskAlertController(access: access, events: events, logger: logger),
             NPSController(access: access, events: events, clock: configuration.clock, logger: logger),
             CareSettingsController(access: access, logger: logger),
+            InsightController(access: access, clock: configuration.clock, logger: logger),
             MessageController(
                 access: access, channels: try MessageChannels(parts), attempts: configuration.webhooks.maxAttempts,
                 logger: logger),
@@ -228,7 +229,7 @@ public func buildApplication(
 }
 
 /// A worker for every kind of background job; the one that `schedules` also queues the periodic
-/// ones (the loyalty sweep, the outbox's pruning, the touchpoints' hourly catch-up).
+/// ones (the loyalty sweep, the outbox's pruning, the touchpoints' hourly catch-up, the insight refresh).
 public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) throws -> JobWorker {
     let (events, _) = wireDomainEvents(parts.configuration)
     return JobWorker(
@@ -246,7 +247,7 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
                     baseURL: parts.configuration.messages.baseURL(
                         host: parts.configuration.host, port: parts.configuration.port),
                     key: MessageLinkKey(client: parts.client, logger: parts.logger))),
-            RiskAlertJob(events: events),
+            RiskAlertJob(events: events), InsightRefreshJob(clock: parts.configuration.clock),
         ],
         periodic: schedules
             ? [
@@ -255,6 +256,7 @@ public func makeJobWorker(_ parts: ApplicationParts, schedules: Bool = true) thr
                 // Touchpoints are sent by the job queued for their due time; this catches any whose
                 // order committed just as that job ran.
                 (TouchpointJob.kind, .seconds(3600)),
+                (InsightRefreshJob.kind, parts.configuration.insightRefreshInterval),
             ] : [],
         lease: parts.configuration.jobLease,
         logger: parts.logger)

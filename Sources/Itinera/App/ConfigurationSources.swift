@@ -12,7 +12,8 @@ public struct ConfigurationSources: Sendable {
         "host", "port", "tls-cert", "tls-key", "data-dir", "database-url", "migrate",
         "session-ttl-hours", "log-level", "db-connections", "bcrypt-cost", "spare-schemas",
         "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst", "job-workers",
-        "loyalty-sweep-hours", "shutdown-seconds", "webhook-allow-private", "webhook-retry-seconds",
+        "loyalty-sweep-hours", "insight-refresh-minutes", "shutdown-seconds", "webhook-allow-private",
+        "webhook-retry-seconds",
         "webhook-ca-file", "job-lease-seconds", "smtp-url", "mail-from", "smtp-ca-file", "outbox-retention-days",
         "public-url", "message-gateway-url", "message-gateway-secret",
     ]
@@ -104,6 +105,10 @@ public struct ConfigurationSources: Sendable {
         if let hours = value("loyalty-sweep-hours") {
             configuration.loyaltySweepInterval = .seconds(
                 try integer("loyalty-sweep-hours", hours, in: 1...24 * 31) * 3600)
+        }
+        if let minutes = value("insight-refresh-minutes") {
+            configuration.insightRefreshInterval = .seconds(
+                try integer("insight-refresh-minutes", minutes, in: 5...24 * 60) * 60)
         }
         if let cost = value("bcrypt-cost") {
             configuration.bcryptCost = UInt8(try integer("bcrypt-cost", cost, in: 12...31))

@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     public var jobLease: Duration = .seconds(120)
     /// How often each tenant's loyalty sweep (points expiry, due demotions, rolling windows) runs.
     public var loyaltySweepInterval: Duration = .seconds(24 * 3600)
+    /// How often each tenant's insight figures are computed again (`insight.refresh`).
+    public var insightRefreshInterval: Duration = .seconds(3600)
     /// How long a request waits for a pooled connection before a 503 (`ConnectionWait`).
     public var databaseWait: Duration = ConnectionWait.requestDefault
     /// How long `/readyz` waits for the database before it answers 503.
