@@ -41,11 +41,14 @@ struct ItineraBench: AsyncParsableCommand {
 
     @Option(
         help:
-            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last), delivery (the job queue, webhook deliveries), community (registrations for one popular event), campaigns (a win-back launch over a million customers), care (a risk alert over a million orders)."
+            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last), delivery (the job queue, webhook deliveries), community (registrations for one popular event), campaigns (a win-back launch over a million customers), care (a risk alert over a million orders), insight (the overview's refresh and reads over a million customers)."
     )
     var sections: [String] = [
-        "foundation", "access", "customers", "loyalty", "delivery", "community", "campaigns", "care",
+        "foundation", "access", "customers", "loyalty", "delivery", "community", "campaigns", "care", "insight",
     ]
+
+    @Option(help: "Customers in the insight section (each with five orders).")
+    var insightCustomers = 1_000_000
 
     @Option(help: "Orders the care section's risk alerts search.")
     var careOrders = 1_000_000
@@ -174,6 +177,10 @@ struct ItineraBench: AsyncParsableCommand {
                 }
                 if sections.contains("campaigns") {
                     try await measureCampaigns(
+                        client: client, migrations: migrations, embedded: embedded, logger: logger)
+                }
+                if sections.contains("insight") {
+                    try await measureInsight(
                         client: client, migrations: migrations, embedded: embedded, logger: logger)
                 }
                 if sections.contains("care") {
