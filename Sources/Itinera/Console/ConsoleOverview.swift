@@ -1,0 +1,39 @@
+import Foundation
+import ItineraAPI
+
+/// The overview dashboard: the insight figures as cards and server-drawn charts.
+enum ConsoleOverview {
+    static func html(
+        _ o: Components.Schemas.InsightOverview, page: ConsolePage, principal: Principal, csrf: String
+    ) -> String {
+        let zone = principal.tenant.timeZone
+        let computed = o.computedAt.formatted(
+            Date.ISO8601FormatStyle(timeZone: zone).year().month().day().dateTimeSeparator(.space).time(
+                includingFractionalSeconds: false))
+        func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
+        let tiers = o.tiers.map { ("\($0.program): \($0.name ?? $0.tier ?? "–")", $0.members) }
+        let nps = o.nps.map { ($0.month, Int(($0.nps ?? 0).rounded())) }
+        let role = principal.role?.rawValue ?? "–"
+        return """
+            <h1>\(page.word("overview"))</h1>
+            <p>\(page.word("signed_in_as")): <strong>\(HTMLPage.escaped(role))</strong> · \
+            \(HTMLPage.escaped(principal.tenant.name)) · \(page.word("computed")) \(HTMLPage.escaped(computed)) \
+            (\(HTMLPage.escaped(principal.tenant.timezone)))</p>
+            <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="\(csrf)">
+            <button type="submit">\(page.word("sign_out"))</button></form>
+            <div class="cards">
+            <section class="card"><h2>\(page.word("customers"))</h2><p class="figure" data-figure="customers">\
+            \(o.customers.total)</p><p>\(page.word("buyers")): \(o.customers.buyers)</p>
+            <p>\(page.word("repurchase")): <span data-figure="repurchase">\(percent(o.customers.repurchaseRate))</span></p></section>
+            <section class="card"><h2>\(page.word("campaigns"))</h2>
+            <p class="figure">\(o.campaigns.treatedRecovered) / \(o.campaigns.treated)</p>
+            <p>\(page.word("uplift")): \(percent(o.campaigns.uplift))</p></section>
+            <section class="card"><h2>\(page.word("attendance"))</h2>
+            <p class="figure">\(percent(o.community.attendanceRate))</p>
+            <p>\(o.community.checkedIn) / \(o.community.registered)</p></section>
+            </div>
+            <section><h2>\(page.word("tiers"))</h2>\(ConsolePage.barChart(tiers, label: page.word("tiers")))</section>
+            <section><h2>\(page.word("nps"))</h2>\(ConsolePage.barChart(nps, label: page.word("nps")))</section>
+            """
+    }
+}

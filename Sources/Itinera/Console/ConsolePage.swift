@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+
+/// The console's pages: one layout, the words in the reader's language (English or Simplified
+/// Chinese), numbers and times in the tenant's currency and zone, charts drawn as SVG by the server.
+/// No script is needed to use them, and none comes from elsewhere.
+struct ConsolePage {
+    enum Language: String, Sendable {
+        case en, zh
+
+        init(_ text: String?) { self = text.flatMap(Language.init(rawValue:)) ?? .en }
+    }
+
+    static let words: [String: [Language: String]] = [
+        "title": [.en: "Itinera console", .zh: "Itinera 控制台"],
+        "sign_in": [.en: "Sign in", .zh: "登录"],
+        "sign_out": [.en: "Sign out", .zh: "退出"],
+        "tenant": [.en: "Tenant (its slug)", .zh: "租户（标识）"],
+        "email": [.en: "E-mail", .zh: "电子邮箱"],
+        "password": [.en: "Password", .zh: "密码"],
+        "language": [.en: "Language", .zh: "语言"],
+        "wrong": [.en: "The tenant, e-mail or password is wrong.", .zh: "租户、邮箱或密码不正确。"],
+        "overview": [.en: "Overview", .zh: "概览"],
+        "customers": [.en: "Customers", .zh: "客户"],
+        "buyers": [.en: "Buyers", .zh: "购买客户"],
+        "repurchase": [.en: "Repurchase rate", .zh: "复购率"],
+        "tiers": [.en: "Members by tier", .zh: "各等级会员"],
+        "nps": [.en: "NPS by month", .zh: "每月 NPS"],
+        "campaigns": [.en: "Win-back recovery", .zh: "召回成效"],
+        "uplift": [.en: "Uplift over the hold-out", .zh: "相对对照组的提升"],
+        "attendance": [.en: "Event attendance", .zh: "活动出席率"],
+        "computed": [.en: "Figures as of", .zh: "数据更新于"],
+        "signed_in_as": [.en: "Signed in as", .zh: "当前角色"],
+        "forbidden": [.en: "Your role may not do this.", .zh: "您的角色无权执行此操作。"],
+    ]
+
+    let language: Language
+
+    func word(_ key: String) -> String { Self.words[key]?[language] ?? key }
+
+    /// The whole page: `body` is HTML the caller escaped.
+    func response(title: String, body: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:])
+        -> Response
+    {
+        let html = """
+            <!doctype html><html lang="\(language == .zh ? "zh-Hans" : "en")"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(HTMLPage.escaped(title)) · \(word("title"))</title><style>\(Self.style)</style></head>
+            <body><header><strong>\(word("title"))</strong></header><main>\(body)</main></body></html>
+            """
+        var fields = headers
+        fields[.contentType] = "text/html; charset=utf-8"
+        fields[.cacheControl] = "no-store"
+        fields[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Dark text on light ground (contrast above 7:1), a visible focus ring, one column on a phone.
+    static let style = """
+        body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff}
+        header{padding:.75rem 1rem;background:#0b3d5c;color:#fff}main{padding:1rem;max-width:60rem;margin:auto}
+        label{display:block;margin:.5rem 0 .2rem}input,select,button{font:inherit;padding:.4rem;min-width:12rem}
+        button{background:#0b3d5c;color:#fff;border:0;border-radius:.25rem;cursor:pointer}
+        :focus{outline:3px solid #e0a000;outline-offset:2px}.cards{display:flex;flex-wrap:wrap;gap:1rem}
+        .card{border:1px solid #ccc;border-radius:.4rem;padding:.75rem;flex:1 1 14rem}
+        .figure{font-size:1.6rem;font-weight:bold}[role=alert]{color:#8a0000;font-weight:bold}
+        """
+
+    /// A horizontal bar chart of `bars` (label, value), drawn on the server.
+    static func barChart(_ bars: [(String, Int)], label: String) -> String {
+        let widest = max(bars.map(\.1).max() ?? 1, 1)
+        let rows = bars.enumerated().map { index, bar in
+            let width = Double(bar.1) / Double(widest) * 260
+            let y = index * 28
+            return """
+                <text x="0" y="\(y + 17)" font-size="13">\(HTMLPage.escaped(bar.0))</text>\
+                <rect x="110" y="\(y + 4)" width="\(String(format: "%.1f", width))" height="18" fill="#0b3d5c"/>\
+                <text x="\(String(format: "%.1f", 116 + width))" y="\(y + 17)" font-size="13">\(bar.1)</text>
+                """
+        }.joined()
+        return """
+            <svg role="img" aria-label="\(HTMLPage.escaped(label))" viewBox="0 0 420 \(max(bars.count, 1) * 28)" \
+            width="100%" style="max-width:420px">\(rows)</svg>
+            """
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ItineraAPI
+import Logging
+
+/// The web console at `/console`, served by the same binary over HTTPS. Each page runs the API's
+/// own operations for the signed-in user (`APIService`), under the operation's rule from the one
+/// access table, so the console can do exactly what the user's role may do through the API.
+struct ConsoleRoutes: Sendable {
+    let service: APIService
+    let key: MessageLinkKey
+    let sessionLifetime: Duration
+    let logger: Logger
+
+    func add(to router: Router<ItineraRequestContext>) {
+        router.get("/console/sign-in") { request, _ -> Response in
+            Self.signInPage(ConsolePage(language: Self.language(request.headers)), error: nil)
+        }
+        router.post("/console/sign-in") { request, _ -> Response in
+            let form = SurveyRoutes.form(try await request.body.collect(upTo: 16 * 1024))
+            let page = ConsolePage(language: .init(form["language"]))
+            let tenant = form["tenant"] ?? "", email = form["email"] ?? "", password = form["password"] ?? ""
+            do {
+                let output = try await service.createSession(
+                    .init(body: .json(.init(tenant: tenant, email: email, password: password))))
+                guard case .created(let created) = output, case .json(let session) = created.body,
+                    let token = SessionToken(parsing: session.token)
+                else { return Self.signInPage(page, error: page.word("wrong")) }
+                var headers = HTTPFields()
+                headers[.location] = "/console"
+                headers.append(
+                    HTTPField(
+                        name: .setCookie,
+                        value: ConsoleSession.setCookie(token, maxAge: Int(sessionLifetime.milliseconds / 1000))))
+                headers.append(HTTPField(name: .setCookie, value: Self.languageCookie(page.language)))
+                return Response(status: .seeOther, headers: headers)
+            } catch let problem as Problem where problem.status.kind == .clientError {
+                return Self.signInPage(page, error: page.word("wrong"), status: problem.status)
+            }
+        }
+        router.get("/console") { request, _ -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            return try await run("getInsightOverview", session, page) { principal in
+                guard case .ok(let ok) = try await service.getInsightOverview(.init()),
+                    case .json(let overview) = ok.body
+                else { throw Problem.forbidden("No overview.") }
+                return page.response(
+                    title: page.word("overview"),
+                    body: ConsoleOverview.html(
+                        overview, page: page, principal: principal, csrf: session.csrf(try await key.get())))
+            }
+        }
+        router.post("/console/sign-out") { request, _ -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            let form = SurveyRoutes.form(try await request.body.collect(upTo: 16 * 1024))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            guard
+                session.admits(
+                    form: form, headers: request.headers, authority: request.head.authority, key: try await key.get())
+            else {
+                return page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden)
+            }
+            return try await run("deleteCurrentSession", session, page) { _ in
+                _ = try await service.deleteCurrentSession(.init())
+                var headers = HTTPFields()
+                headers[.location] = "/console/sign-in"
+                headers.append(HTTPField(name: .setCookie, value: ConsoleSession.setCookie(nil, maxAge: 0)))
+                return Response(status: .seeOther, headers: headers)
+            }
+        }
+    }
+
+    /// Runs `body` as the API operation `operationID` for the session's user: the operation's rule
+    /// from the access table decides, as it does for the API. A session that is gone leads back to
+    /// the sign-in page, a role the rule refuses to a 403 page.
+    private func run(
+        _ operationID: String, _ session: ConsoleSession, _ page: ConsolePage,
+        _ body: (Principal) async throws -> Response
+    ) async throws -> Response {
+        guard let rule = AccessTable.rules[operationID], let scope = RequestScope.current else {
+            return page.response(
+                title: "403", body: "<p role=\"alert\">\(page.word("forbidden"))</p>", status: .forbidden)
+        }
+        scope.setAccess(AccessRequest(operationID: operationID, rule: rule, credential: .session(session.token)))
+        do {
+            return try await body(try await principal(scope))
+        } catch let problem as Problem where problem.status == .unauthorized {
+            return Self.toSignIn
+        } catch let problem as Problem where problem.status == .forbidden {
+            return page.response(
+                title: "403", body: "<p role=\"alert\">\(page.word("forbidden"))</p>", status: .forbidden)
+        }
+    }
+
+    /// The signed-in principal, authenticated by the operation's rule.
+    private func principal(_ scope: RequestScope) async throws -> Principal {
+        if let principal = scope.principal { return principal }
+        guard case .ok(let ok) = try await service.getTenant(.init()), case .json = ok.body,
+            let principal = scope.principal
+        else { throw Problem.unauthorized("No session.") }
+        return principal
+    }
+
+    static let toSignIn = Response(status: .seeOther, headers: [.location: "/console/sign-in"])
+
+    static func language(_ headers: HTTPFields) -> ConsolePage.Language {
+        for header in headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                if parts.count == 2, parts[0] == "itinera_lang" { return .init(String(parts[1])) }
+            }
+        }
+        return .en
+    }
+
+    static func languageCookie(_ language: ConsolePage.Language) -> String {
+        "itinera_lang=\(language.rawValue); Path=/console; Max-Age=31536000; Secure; SameSite=Strict"
+    }
+
+    static func signInPage(_ page: ConsolePage, error: String?, status: HTTPResponse.Status = .ok) -> Response {
+        page.response(
+            title: page.word("sign_in"),
+            body: """
+                <h1>\(page.word("sign_in"))</h1>
+                \(error.map { "<p role=\"alert\">\(HTMLPage.escaped($0))</p>" } ?? "")
+                <form method="post" action="/console/sign-in">
+                <label for="tenant">\(page.word("tenant"))</label><input id="tenant" name="tenant" required>
+                <label for="email">\(page.word("email"))</label><input id="email" name="email" type="email" required>
+                <label for="password">\(page.word("password"))</label>
+                <input id="password" name="password" type="password" required>
+                <label for="language">\(page.word("language"))</label>
+                <select id="language" name="language"><option value="en"\(page.language == .en ? " selected" : "")>English</option>
+                <option value="zh"\(page.language == .zh ? " selected" : "")>简体中文</option></select>
+                <p><button type="submit">\(page.word("sign_in"))</button></p></form>
+                """, status: status)
+    }
+}
