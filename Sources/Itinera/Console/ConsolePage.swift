@@ -32,6 +32,12 @@ struct ConsolePage {
         "computed": [.en: "Figures as of", .zh: "数据更新于"],
         "signed_in_as": [.en: "Signed in as", .zh: "当前角色"],
         "forbidden": [.en: "Your role may not do this.", .zh: "您的角色无权执行此操作。"],
+        "preview": [.en: "Preview who moves", .zh: "预览等级变动"],
+        "save": [.en: "Save", .zh: "保存"],
+        "evaluated": [.en: "Members evaluated", .zh: "评估会员数"],
+        "members": [.en: "Members", .zh: "会员"],
+        "back": [.en: "Back", .zh: "返回"],
+        "programs": [.en: "Programmes", .zh: "会员计划"],
     ]
 
     let language: Language

@@ -14,6 +14,7 @@ struct ConsoleRoutes: Sendable {
     let logger: Logger
 
     func add(to router: Router<ItineraRequestContext>) {
+        addTiers(to: router)
         router.get("/console/sign-in") { request, _ -> Response in
             Self.signInPage(ConsolePage(language: Self.language(request.headers)), error: nil)
         }
@@ -75,7 +76,7 @@ struct ConsoleRoutes: Sendable {
     /// Runs `body` as the API operation `operationID` for the session's user: the operation's rule
     /// from the access table decides, as it does for the API. A session that is gone leads back to
     /// the sign-in page, a role the rule refuses to a 403 page.
-    private func run(
+    func run(
         _ operationID: String, _ session: ConsoleSession, _ page: ConsolePage,
         _ body: (Principal) async throws -> Response
     ) async throws -> Response {

@@ -1,0 +1,189 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ItineraAPI
+
+/// The tier editor: a programme's tiers as a form, a preview of who would move before anything is
+/// saved (`previewProgramTiers`), the save (`replaceProgramTiers`) and its re-evaluation job's
+/// progress. The buttons a role may not use are not shown, and a post for them is refused by the
+/// operation's rule all the same.
+extension ConsoleRoutes {
+    static let tierFields = [
+        "min_orders", "min_total_spent_minor", "min_average_order_minor", "max_average_order_minor",
+        "max_days_since_last_order", "min_points",
+    ]
+
+    func addTiers(to router: Router<ItineraRequestContext>) {
+        router.get("/console/programs/:id/tiers") { request, context -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            let id = context.parameters.get("id") ?? ""
+            return try await run("getProgramTiers", session, page) { principal in
+                guard case .ok(let ok) = try await service.getProgramTiers(.init(path: .init(id: id))),
+                    case .json(let list) = ok.body
+                else { throw Problem.notFound("programme", id) }
+                let rows = list.tiers.map { tier in
+                    Self.row(
+                        code: tier.code, name: tier.name, rank: tier.rank, combine: tier.combine,
+                        values: [
+                            tier.minOrders.map(Int64.init), tier.minTotalSpentMinor, tier.minAverageOrderMinor,
+                            tier.maxAverageOrderMinor, tier.maxDaysSinceLastOrder.map(Int64.init), tier.minPoints,
+                        ], multiplier: tier.pointsMultiplier, benefits: tier.benefits)
+                }
+                return page.response(
+                    title: page.word("tiers"),
+                    body: try await editor(
+                        program: id, rows: rows, members: list.tiers.map { ($0.name, $0.members) }, preview: nil,
+                        page: page, principal: principal, session: session))
+            }
+        }
+        router.post("/console/programs/:id/tiers") { request, context -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            let form = SurveyRoutes.form(try await request.body.collect(upTo: 64 * 1024))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            guard
+                session.admits(
+                    form: form, headers: request.headers, authority: request.head.authority, key: try await key.get())
+            else { return page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden) }
+            let id = context.parameters.get("id") ?? ""
+            let rows = Self.rows(form)
+            let tiers = rows.map(Self.tierInput)
+            if form["action"] == "save" {
+                return try await run("replaceProgramTiers", session, page) { _ in
+                    guard
+                        case .accepted(let accepted) = try await service.replaceProgramTiers(
+                            .init(path: .init(id: id), body: .json(.init(tiers: tiers)))),
+                        case .json(let change) = accepted.body
+                    else { throw Problem.forbidden("Not saved.") }
+                    return Response(
+                        status: .seeOther,
+                        headers: [
+                            .location: "/console/jobs/\(change.reevaluation.id)?next=/console/programs/\(id)/tiers"
+                        ])
+                }
+            }
+            return try await run("previewProgramTiers", session, page) { principal in
+                guard
+                    case .ok(let ok) = try await service.previewProgramTiers(
+                        .init(path: .init(id: id), body: .json(.init(tiers: tiers)))),
+                    case .json(let preview) = ok.body
+                else { throw Problem.forbidden("No preview.") }
+                return page.response(
+                    title: page.word("tiers"),
+                    body: try await editor(
+                        program: id, rows: rows, members: [], preview: preview, page: page, principal: principal,
+                        session: session))
+            }
+        }
+        router.get("/console/jobs/:id") { request, context -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            let id = context.parameters.get("id") ?? ""
+            let next = request.uri.queryParameters.get("next").flatMap { $0.hasPrefix("/console/") ? $0 : nil }
+            return try await run("getJob", session, page) { _ in
+                guard case .ok(let ok) = try await service.getJob(.init(path: .init(id: id))),
+                    case .json(let job) = ok.body
+                else { throw Problem.notFound("job", id) }
+                let finished = ["succeeded", "failed", "cancelled"].contains(job.state.rawValue)
+                let done = job.progress.done, total = job.progress.total.map(String.init) ?? "?"
+                var headers = HTTPFields()
+                if !finished { headers[HTTPField.Name("Refresh")!] = "1" }
+                return page.response(
+                    title: job.kind,
+                    body: """
+                        <h1>\(HTMLPage.escaped(job.kind))</h1>
+                        <p role="status" data-job-state="\(job.state.rawValue)">\(job.state.rawValue): \(done) / \(total)</p>
+                        \(finished && next != nil ? "<p><a href=\"\(HTMLPage.escaped(next!))\">\(page.word("back"))</a></p>" : "")
+                        """, headers: headers)
+            }
+        }
+    }
+
+    /// The editor: each tier a fieldset, the preview's moves when there is one, the buttons the
+    /// principal's role may use.
+    private func editor(
+        program: String, rows: [[String: String]], members: [(String, Int)],
+        preview: Components.Schemas.TierPreview?, page: ConsolePage, principal: Principal, session: ConsoleSession
+    ) async throws -> String {
+        func allowed(_ operation: String) -> Bool {
+            guard let role = principal.role, let rule = AccessTable.rules[operation] else { return false }
+            return rule.roles.contains(role)
+        }
+        let fieldsets = rows.enumerated().map { index, row in
+            let inputs = (["code", "name", "rank", "combine"] + Self.tierFields + ["points_multiplier", "benefits"])
+                .map { field in
+                    let id = "t\(index)-\(field)"
+                    return """
+                        <label for="\(id)">\(field)</label>\
+                        <input id="\(id)" name="t\(index).\(field)" value="\(HTMLPage.escaped(row[field] ?? ""))">
+                        """
+                }.joined()
+            return "<fieldset><legend>\(HTMLPage.escaped(row["name"] ?? ""))</legend>\(inputs)</fieldset>"
+        }.joined()
+        let moves =
+            preview.map { preview in
+                let lines = preview.moves.map {
+                    "<tr><td>\($0.from ?? "–")</td><td>\($0.to ?? "–")</td><td data-move=\"\($0.from ?? "-")>\($0.to ?? "-")\">\($0.count)</td></tr>"
+                }.joined()
+                return """
+                    <section aria-live="polite"><h2>\(page.word("preview"))</h2><p>\(page.word("evaluated")): \
+                    <span data-figure="evaluated">\(preview.members)</span></p>
+                    <table><tr><th>from</th><th>to</th><th>\(page.word("members"))</th></tr>\(lines)</table></section>
+                    """
+            } ?? ""
+        let buttons = [
+            allowed("previewProgramTiers")
+                ? "<button type=\"submit\" name=\"action\" value=\"preview\">\(page.word("preview"))</button>" : "",
+            allowed("replaceProgramTiers")
+                ? "<button type=\"submit\" name=\"action\" value=\"save\">\(page.word("save"))</button>" : "",
+        ].joined(separator: " ")
+        return """
+            <h1>\(page.word("tiers"))</h1>
+            \(members.isEmpty ? "" : ConsolePage.barChart(members, label: page.word("tiers")))
+            <form method="post" action="/console/programs/\(HTMLPage.escaped(program))/tiers">
+            <input type="hidden" name="csrf" value="\(session.csrf(try await key.get()))">
+            \(fieldsets)<p>\(buttons)</p></form>\(moves)
+            """
+    }
+
+    /// A tier as the form shows it.
+    static func row(
+        code: String, name: String, rank: Int, combine: String, values: [Int64?], multiplier: Double,
+        benefits: [String]
+    ) -> [String: String] {
+        var row = ["code": code, "name": name, "rank": String(rank), "combine": combine]
+        for (field, value) in zip(tierFields, values) { row[field] = value.map(String.init) ?? "" }
+        row["points_multiplier"] = String(multiplier)
+        row["benefits"] = benefits.joined(separator: "; ")
+        return row
+    }
+
+    /// The tiers a form sent (`t<i>.<field>`), those with a code.
+    static func rows(_ form: [String: String]) -> [[String: String]] {
+        (0..<20).compactMap { index in
+            var row: [String: String] = [:]
+            for (name, value) in form where name.hasPrefix("t\(index).") {
+                row[String(name.dropFirst("t\(index).".count))] = value
+            }
+            return (row["code"] ?? "").isEmpty ? nil : row
+        }
+    }
+
+    /// The API's tier from a row; fields that do not read as numbers are left out (and the
+    /// operation's checks say what is missing).
+    static func tierInput(_ row: [String: String]) -> Components.Schemas.TierInput {
+        func number(_ field: String) -> Int64? { row[field].flatMap { Int64($0.trimmed) } }
+        return Components.Schemas.TierInput(
+            code: row["code"]?.trimmed ?? "", name: row["name"]?.trimmed ?? "",
+            rank: number("rank").map(Int.init) ?? 0,
+            combine: row["combine"].flatMap { .init(rawValue: $0.trimmed) },
+            minOrders: number("min_orders").map(Int.init), minTotalSpentMinor: number("min_total_spent_minor"),
+            minAverageOrderMinor: number("min_average_order_minor"),
+            maxAverageOrderMinor: number("max_average_order_minor"),
+            maxDaysSinceLastOrder: number("max_days_since_last_order").map(Int.init), minPoints: number("min_points"),
+            pointsMultiplier: row["points_multiplier"].flatMap { Double($0.trimmed) },
+            benefits: row["benefits"].map {
+                $0.split(separator: ";").map { $0.trimmed }.filter { !$0.isEmpty }
+            })
+    }
+}
