@@ -11,7 +11,11 @@ enum ConsoleOverview {
             Date.ISO8601FormatStyle(timeZone: zone).year().month().day().dateTimeSeparator(.space).time(
                 includingFractionalSeconds: false))
         func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
-        let tiers = o.tiers.map { ("\($0.program): \($0.name ?? $0.tier ?? "–")", $0.members) }
+        let programmes = Set(o.tiers.map(\.programId)).count
+        let tiers = o.tiers.map { tier in
+            let name = tier.name ?? tier.tier ?? page.word("no_tier")
+            return (programmes > 1 ? "\(tier.program): \(name)" : name, tier.members)
+        }
         let nps = o.nps.map { ($0.month, Int(($0.nps ?? 0).rounded())) }
         let role = principal.role?.rawValue ?? "–"
         return """
@@ -33,7 +37,7 @@ enum ConsoleOverview {
             <p>\(o.community.checkedIn) / \(o.community.registered)</p></section>
             </div>
             <section><h2>\(page.word("tiers"))</h2>\(ConsolePage.barChart(tiers, label: page.word("tiers")))</section>
-            <section><h2>\(page.word("nps"))</h2>\(ConsolePage.barChart(nps, label: page.word("nps")))</section>
+            <section><h2>\(page.word("nps"))</h2>\(ConsolePage.barChart(nps, label: page.word("nps"), empty: page.word("no_answers")))</section>
             """
     }
 }

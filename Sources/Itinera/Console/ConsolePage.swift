@@ -38,6 +38,9 @@ struct ConsolePage {
         "members": [.en: "Members", .zh: "会员"],
         "back": [.en: "Back", .zh: "返回"],
         "programs": [.en: "Programmes", .zh: "会员计划"],
+        "no_tier": [.en: "(no tier)", .zh: "（无等级）"],
+        "tier_editor": [.en: "Tier editor", .zh: "等级编辑"],
+        "no_answers": [.en: "No answers yet.", .zh: "暂无回答。"],
     ]
 
     let language: Language
@@ -71,23 +74,30 @@ struct ConsolePage {
         :focus{outline:3px solid #e0a000;outline-offset:2px}.cards{display:flex;flex-wrap:wrap;gap:1rem}
         .card{border:1px solid #ccc;border-radius:.4rem;padding:.75rem;flex:1 1 14rem}
         .figure{font-size:1.6rem;font-weight:bold}[role=alert]{color:#8a0000;font-weight:bold}
+        fieldset{display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:.25rem 1rem;margin:.5rem 0}
+        fieldset input{min-width:0;width:100%;box-sizing:border-box}table{border-collapse:collapse}
+        td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
         """
 
-    /// A horizontal bar chart of `bars` (label, value), drawn on the server.
-    static func barChart(_ bars: [(String, Int)], label: String) -> String {
+    /// A horizontal bar chart of `bars` (label, value), drawn on the server; the labels get the room
+    /// the longest needs, the bars the rest. Without bars, `empty` says so.
+    static func barChart(_ bars: [(String, Int)], label: String, empty: String = "–") -> String {
+        guard !bars.isEmpty else { return "<p>\(HTMLPage.escaped(empty))</p>" }
         let widest = max(bars.map(\.1).max() ?? 1, 1)
+        let labelWidth = min(max(bars.map { $0.0.count }.max() ?? 0, 4) * 8 + 8, 240)
+        let room = Double(480 - labelWidth - 50)
         let rows = bars.enumerated().map { index, bar in
-            let width = Double(bar.1) / Double(widest) * 260
+            let width = Double(bar.1) / Double(widest) * room
             let y = index * 28
             return """
                 <text x="0" y="\(y + 17)" font-size="13">\(HTMLPage.escaped(bar.0))</text>\
-                <rect x="110" y="\(y + 4)" width="\(String(format: "%.1f", width))" height="18" fill="#0b3d5c"/>\
-                <text x="\(String(format: "%.1f", 116 + width))" y="\(y + 17)" font-size="13">\(bar.1)</text>
+                <rect x="\(labelWidth)" y="\(y + 4)" width="\(String(format: "%.1f", width))" height="18" fill="#0b3d5c"/>\
+                <text x="\(String(format: "%.1f", Double(labelWidth) + width + 6))" y="\(y + 17)" font-size="13">\(bar.1)</text>
                 """
         }.joined()
         return """
-            <svg role="img" aria-label="\(HTMLPage.escaped(label))" viewBox="0 0 420 \(max(bars.count, 1) * 28)" \
-            width="100%" style="max-width:420px">\(rows)</svg>
+            <svg role="img" aria-label="\(HTMLPage.escaped(label))" viewBox="0 0 480 \(bars.count * 28)" \
+            width="100%" style="max-width:480px">\(rows)</svg>
             """
     }
 }

@@ -31,7 +31,7 @@ extension ConsoleRoutes {
                         ], multiplier: tier.pointsMultiplier, benefits: tier.benefits)
                 }
                 return page.response(
-                    title: page.word("tiers"),
+                    title: page.word("tier_editor"),
                     body: try await editor(
                         program: id, rows: rows, members: list.tiers.map { ($0.name, $0.members) }, preview: nil,
                         page: page, principal: principal, session: session))
@@ -69,7 +69,7 @@ extension ConsoleRoutes {
                     case .json(let preview) = ok.body
                 else { throw Problem.forbidden("No preview.") }
                 return page.response(
-                    title: page.word("tiers"),
+                    title: page.word("tier_editor"),
                     body: try await editor(
                         program: id, rows: rows, members: [], preview: preview, page: page, principal: principal,
                         session: session))
@@ -114,8 +114,8 @@ extension ConsoleRoutes {
                 .map { field in
                     let id = "t\(index)-\(field)"
                     return """
-                        <label for="\(id)">\(field)</label>\
-                        <input id="\(id)" name="t\(index).\(field)" value="\(HTMLPage.escaped(row[field] ?? ""))">
+                        <div><label for="\(id)">\(field)</label>\
+                        <input id="\(id)" name="t\(index).\(field)" value="\(HTMLPage.escaped(row[field] ?? ""))"></div>
                         """
                 }.joined()
             return "<fieldset><legend>\(HTMLPage.escaped(row["name"] ?? ""))</legend>\(inputs)</fieldset>"
@@ -138,11 +138,13 @@ extension ConsoleRoutes {
                 ? "<button type=\"submit\" name=\"action\" value=\"save\">\(page.word("save"))</button>" : "",
         ].joined(separator: " ")
         return """
-            <h1>\(page.word("tiers"))</h1>
-            \(members.isEmpty ? "" : ConsolePage.barChart(members, label: page.word("tiers")))
+            <h1>\(page.word("tier_editor"))</h1>
+            <p><a href="/console">\(page.word("overview"))</a></p>
+            \(members.isEmpty ? "" : "<h2>\(page.word("tiers"))</h2>" + ConsolePage.barChart(members, label: page.word("tiers")))
+            \(moves)
             <form method="post" action="/console/programs/\(HTMLPage.escaped(program))/tiers">
             <input type="hidden" name="csrf" value="\(session.csrf(try await key.get()))">
-            \(fieldsets)<p>\(buttons)</p></form>\(moves)
+            <p>\(buttons)</p>\(fieldsets)<p>\(buttons)</p></form>
             """
     }
 

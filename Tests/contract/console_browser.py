@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""The web console in a real browser (headless Chromium through Selenium), against a running
+server. It checks:
+
+- signing in;
+- the overview;
+- the tier editor: Diamond's threshold lowered, the preview's counts read, the change saved, the
+  re-evaluation job followed to its end, and the chart showing the new distribution;
+- an analyst sees no Save button, and a save forged into their page is refused (403);
+- a form posted from another site does not reach the session (SameSite=Strict, CSRF token);
+- the overview on a phone-sized screen.
+
+Screenshots of the pages go to SCREENSHOT_DIR.
+
+Usage: console_browser.py URL SCREENSHOT_DIR."""
+import datetime
+import json
+import os
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from blackbox import checker, client
+
+url, shots = sys.argv[1], Path(sys.argv[2])
+shots.mkdir(parents=True, exist_ok=True)
+call = client(url)
+check = checker("console")
+
+slug = f"console-{int(time.time())}"
+password = "correct horse battery staple"
+status, _, body = call("POST", "/v1/signup", {
+    "tenant": {"name": "Lijiang Travel", "slug": slug, "kind": "agency"},
+    "owner": {"email": f"owner@{slug}.example", "password": password, "name": "Owner"}})
+check(status == 201, f"sign-up answered {status}")
+token = json.loads(body)["session"]["token"]
+status, _, body = call("POST", "/v1/programs", {
+    "name": "Blue Sky Club", "points_per_currency_unit": 1, "tier_window": {"kind": "rolling_days", "days": 365}},
+    token=token)
+check(status == 201, f"the programme answered {status}: {body!r}")
+program = json.loads(body)["id"]
+for customer, count in ((1, 1), (2, 2), (3, 3)):
+    for index in range(count):
+        ordered = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=index + 2)
+        status, _, body = call("POST", "/v1/orders", {
+            "customer": {"phone": f"1390000000{customer}"}, "amount_minor": 400000, "currency": "CNY",
+            "product": {"name": "Lijiang 4 days", "category": "tour"}, "destination": "Lijiang",
+            "ordered_at": ordered.isoformat(timespec="seconds")},
+            token=token, headers={"Idempotency-Key": f"{customer}-{index}"})
+        check(status == 201, f"an order answered {status}: {body!r}")
+call("POST", "/v1/insight/refresh", token=token)
+
+
+def browser(phone=False):
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--ignore-certificate-errors",
+                     "--window-size=1280,900"):
+        options.add_argument(argument)
+    if phone:  # a phone's screen: headless windows are at least 500 px wide
+        options.add_experimental_option("mobileEmulation",
+                                        {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2}})
+    if os.path.exists("/usr/bin/chromium"):
+        options.binary_location = "/usr/bin/chromium"
+    service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver") \
+        if os.path.exists("/usr/bin/chromedriver") else webdriver.ChromeService()
+    return webdriver.Chrome(options=options, service=service)
+
+
+def sign_in(driver, email, secret):
+    driver.get(url + "/console")
+    WebDriverWait(driver, 10).until(expected_conditions.url_contains("/console/sign-in"))
+    driver.find_element(By.ID, "tenant").send_keys(slug)
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(secret)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[data-figure]")))
+
+
+def diamonds(driver):
+    """Diamond's member count as the tier chart draws it."""
+    chart = driver.find_element(By.CSS_SELECTOR, "svg[role=img]")
+    texts = [element.text for element in chart.find_elements(By.TAG_NAME, "text")]
+    return int(texts[texts.index("Diamond") + 1])
+
+
+driver = browser()
+try:
+    sign_in(driver, f"owner@{slug}.example", password)
+    check(driver.find_element(By.TAG_NAME, "h1").text == "Overview", "the overview is not shown")
+    check(driver.find_element(By.CSS_SELECTOR, "[data-figure=customers]").text == "3",
+          f"the overview counts {driver.find_element(By.CSS_SELECTOR, '[data-figure=customers]').text} customers")
+    driver.save_screenshot(str(shots / "overview.png"))
+
+    driver.get(f"{url}/console/programs/{program}/tiers")
+    check(diamonds(driver) == 0, "Diamond has members before the change")
+    driver.save_screenshot(str(shots / "tiers.png"))
+    top = next(i for i in range(20)
+               if driver.find_element(By.NAME, f"t{i}.code").get_attribute("value") == "diamond")
+    field = driver.find_element(By.NAME, f"t{top}.min_orders")
+    field.clear()
+    field.send_keys("1")
+    driver.find_element(By.NAME, f"t{top}.min_average_order_minor").clear()
+    driver.find_element(By.CSS_SELECTOR, "button[value=preview]").click()
+    WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located(
+        (By.CSS_SELECTOR, "[data-figure=evaluated]")))
+    moves = {element.get_attribute("data-move"): int(element.text)
+             for element in driver.find_elements(By.CSS_SELECTOR, "[data-move]")}
+    check(moves == {"gold>diamond": 2, "->diamond": 1}, f"the preview shows {moves}")
+    driver.save_screenshot(str(shots / "tier-preview.png"))
+    driver.find_element(By.CSS_SELECTOR, "button[value=save]").click()
+    WebDriverWait(driver, 60).until(expected_conditions.presence_of_element_located(
+        (By.CSS_SELECTOR, "[data-job-state=succeeded]")))
+    driver.save_screenshot(str(shots / "tier-job.png"))
+    driver.find_element(By.LINK_TEXT, "Back").click()
+    WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "svg")))
+    check(diamonds(driver) == 3, f"after the job the chart shows {diamonds(driver)} Diamonds")
+    driver.save_screenshot(str(shots / "tiers-after.png"))
+
+    # A form on another site posting to the console: the browser does not send the session with it.
+    driver.get("data:text/html," + urllib.parse.quote(
+        f'<form method="post" action="{url}/console/sign-out"><input name="csrf" value="x"></form>'
+        '<script>document.forms[0].submit()</script>'))
+    WebDriverWait(driver, 10).until(expected_conditions.url_contains("/console"))
+    time.sleep(0.5)
+    driver.get(url + "/console")
+    check("/console/sign-in" not in driver.current_url and driver.find_element(By.TAG_NAME, "h1").text == "Overview",
+          "a cross-site form post ended the session")
+finally:
+    driver.quit()
+
+# An analyst: no Save button, and a save forged into the page is refused.
+status, _, body = call("POST", "/v1/users", {"email": "ana@example.com", "name": "Ana", "role": "analyst"}, token=token)
+check(status == 201, f"inviting the analyst answered {status}: {body!r}")
+invitation = json.loads(body)["invitation"]["token"]
+status, _, _ = call("POST", "/v1/invitations/accept", {"token": invitation, "password": "a long enough password"})
+check(status == 201, f"accepting the invitation answered {status}")
+driver = browser()
+try:
+    sign_in(driver, "ana@example.com", "a long enough password")
+    driver.get(f"{url}/console/programs/{program}/tiers")
+    check(driver.find_elements(By.CSS_SELECTOR, "button[value=preview]"), "the analyst has no Preview button")
+    check(not driver.find_elements(By.CSS_SELECTOR, "button[value=save]"), "the analyst sees a Save button")
+    driver.execute_script(
+        "const b = document.createElement('button'); b.type = 'submit'; b.name = 'action'; b.value = 'save';"
+        "b.id = 'forged'; document.forms[0].appendChild(b);")
+    driver.find_element(By.ID, "forged").click()
+    WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[role=alert]")))
+    check(driver.title.startswith("403"), f"the forged save gave the page {driver.title!r}")
+finally:
+    driver.quit()
+
+driver = browser(phone=True)
+try:
+    sign_in(driver, f"owner@{slug}.example", password)
+    width, screen = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    check(screen == 390 and width <= screen, f"the overview is {width} px wide on a {screen} px screen")
+    driver.save_screenshot(str(shots / "overview-phone.png"))
+finally:
+    driver.quit()
+print(f"console: sign-in, overview, tier preview (2 Gold → Diamond, 1 → Diamond), save and re-evaluation, "
+      f"analyst refused, cross-site post kept out, phone width; screenshots in {shots}")
