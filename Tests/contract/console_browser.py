@@ -6,6 +6,7 @@ server. It checks:
 - the overview;
 - the tier editor: Diamond's threshold lowered, the preview's counts read, the change saved, the
   re-evaluation job followed to its end, and the chart showing the new distribution;
+- a win-back campaign launched, its results read with the uplift drawn;
 - an analyst sees no Save button, and a save forged into their page is refused (403);
 - a form posted from another site does not reach the session (SameSite=Strict, CSRF token);
 - the overview on a phone-sized screen.
@@ -54,6 +55,26 @@ for customer, count in ((1, 1), (2, 2), (3, 3)):
             "ordered_at": ordered.isoformat(timespec="seconds")},
             token=token, headers={"Idempotency-Key": f"{customer}-{index}"})
         check(status == 201, f"an order answered {status}: {body!r}")
+# Thirty lapsed customers with marketing consent, and a win-back campaign for them.
+status, _, _ = call("PUT", "/v1/message-templates/back", {
+    "channel": "email", "purpose": "marketing", "subject": "We miss you", "body": "Come back to Lijiang"}, token=token)
+check(status == 201, f"the template answered {status}")
+long_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=120)
+for i in range(30):
+    status, _, body = call("POST", "/v1/customers", {
+        "email": f"lapsed{i}@example.com", "consents": {"email": {"granted": True, "purpose": "marketing"}}},
+        token=token)
+    check(status == 201, f"a customer answered {status}: {body!r}")
+    status, _, body = call("POST", "/v1/orders", {
+        "customer": {"email": f"lapsed{i}@example.com"}, "amount_minor": 300000, "currency": "CNY",
+        "product": {"name": "Lijiang 4 days"}, "ordered_at": long_ago.isoformat(timespec="seconds")},
+        token=token, headers={"Idempotency-Key": f"lapsed-{i}"})
+    check(status == 201, f"an old order answered {status}: {body!r}")
+status, _, body = call("POST", "/v1/campaigns", {
+    "name": "Back to Lijiang", "audience": {"lapsed_days_min": 90}, "channel": "email", "template": "back",
+    "holdout_percent": 20, "attribution_days": 30}, token=token)
+check(status == 201, f"the campaign answered {status}: {body!r}")
+campaign = json.loads(body)["id"]
 call("POST", "/v1/insight/refresh", token=token)
 
 
@@ -93,7 +114,7 @@ driver = browser()
 try:
     sign_in(driver, f"owner@{slug}.example", password)
     check(driver.find_element(By.TAG_NAME, "h1").text == "Overview", "the overview is not shown")
-    check(driver.find_element(By.CSS_SELECTOR, "[data-figure=customers]").text == "3",
+    check(driver.find_element(By.CSS_SELECTOR, "[data-figure=customers]").text == "33",
           f"the overview counts {driver.find_element(By.CSS_SELECTOR, '[data-figure=customers]').text} customers")
     driver.save_screenshot(str(shots / "overview.png"))
 
@@ -111,7 +132,8 @@ try:
         (By.CSS_SELECTOR, "[data-figure=evaluated]")))
     moves = {element.get_attribute("data-move"): int(element.text)
              for element in driver.find_elements(By.CSS_SELECTOR, "[data-move]")}
-    check(moves == {"gold>diamond": 2, "->diamond": 1}, f"the preview shows {moves}")
+    # The two Gold members, the one below every tier and the thirty lapsed (Potential) members.
+    check(moves == {"gold>diamond": 2, "->diamond": 1, "potential>diamond": 30}, f"the preview shows {moves}")
     driver.save_screenshot(str(shots / "tier-preview.png"))
     driver.find_element(By.CSS_SELECTOR, "button[value=save]").click()
     WebDriverWait(driver, 60).until(expected_conditions.presence_of_element_located(
@@ -119,8 +141,33 @@ try:
     driver.save_screenshot(str(shots / "tier-job.png"))
     driver.find_element(By.LINK_TEXT, "Back").click()
     WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "svg")))
-    check(diamonds(driver) == 3, f"after the job the chart shows {diamonds(driver)} Diamonds")
+    check(diamonds(driver) == 33, f"after the job the chart shows {diamonds(driver)} Diamonds")
     driver.save_screenshot(str(shots / "tiers-after.png"))
+
+    # A campaign launched from the console, and its results.
+    driver.get(url + "/console/campaigns")
+    driver.find_element(By.LINK_TEXT, "Back to Lijiang").click()
+    WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located(
+        (By.CSS_SELECTOR, "[data-campaign-state=draft]")))
+    driver.find_element(By.XPATH, "//button[text()='Launch']").click()
+    WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located(
+        (By.CSS_SELECTOR, "[data-campaign-state=running]")))
+    treated = int(driver.find_element(By.CSS_SELECTOR, "[data-group=treated] td:nth-child(2)").text)
+    holdout = int(driver.find_element(By.CSS_SELECTOR, "[data-group=holdout] td:nth-child(2)").text)
+    check(treated + holdout == 30 and holdout > 0, f"{treated} treated and {holdout} held out of 30 lapsed")
+    # Half of them order again: each is a recovery, in whichever group they are.
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    for i in range(15):
+        status, _, body = call("POST", "/v1/orders", {
+            "customer": {"email": f"lapsed{i}@example.com"}, "amount_minor": 320000, "currency": "CNY",
+            "product": {"name": "Lijiang 4 days"}, "ordered_at": now}, token=token, headers={"Idempotency-Key": f"back-{i}"})
+        check(status == 201, f"a returning order answered {status}: {body!r}")
+    driver.refresh()
+    recovered = sum(int(driver.find_element(By.CSS_SELECTOR, f"[data-figure={group}-recovered]").text)
+                    for group in ("treated", "holdout"))
+    check(recovered == 15, f"the results count {recovered} recoveries, not 15")
+    check(driver.find_elements(By.CSS_SELECTOR, "[data-figure=uplift]"), "the results draw no uplift")
+    driver.save_screenshot(str(shots / "campaign.png"))
 
     # A form on another site posting to the console: the browser does not send the session with it.
     driver.get("data:text/html," + urllib.parse.quote(
@@ -163,5 +210,6 @@ try:
     driver.save_screenshot(str(shots / "overview-phone.png"))
 finally:
     driver.quit()
-print(f"console: sign-in, overview, tier preview (2 Gold → Diamond, 1 → Diamond), save and re-evaluation, "
+print(f"console: sign-in, overview, tier preview (33 to Diamond), save and re-evaluation, "
+      f"a campaign launched with its results, "
       f"analyst refused, cross-site post kept out, phone width; screenshots in {shots}")

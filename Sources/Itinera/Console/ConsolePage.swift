@@ -40,6 +40,17 @@ struct ConsolePage {
         "programs": [.en: "Programmes", .zh: "会员计划"],
         "no_tier": [.en: "(no tier)", .zh: "（无等级）"],
         "tier_editor": [.en: "Tier editor", .zh: "等级编辑"],
+        "campaigns_title": [.en: "Campaigns", .zh: "营销活动"],
+        "name": [.en: "Name", .zh: "名称"],
+        "state": [.en: "State", .zh: "状态"],
+        "launch": [.en: "Launch", .zh: "启动"],
+        "results": [.en: "Results", .zh: "效果"],
+        "recipients": [.en: "Recipients", .zh: "接收人"],
+        "sent": [.en: "Sent", .zh: "已发送"],
+        "recovered": [.en: "Recovered", .zh: "已召回"],
+        "rate": [.en: "Rate", .zh: "比例"],
+        "treated": [.en: "Treated", .zh: "实验组"],
+        "holdout": [.en: "Hold-out", .zh: "对照组"],
         "no_answers": [.en: "No answers yet.", .zh: "暂无回答。"],
     ]
 

@@ -14,6 +14,24 @@ extension ConsoleRoutes {
     ]
 
     func addTiers(to router: Router<ItineraRequestContext>) {
+        router.get("/console/programs") { request, _ -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            return try await run("listPrograms", session, page) { _ in
+                guard case .ok(let ok) = try await service.listPrograms(.init(query: .init(limit: 200))),
+                    case .json(let list) = ok.body
+                else { throw Problem.forbidden("No programmes.") }
+                let items = list.items.map {
+                    "<li><a href=\"/console/programs/\($0.id)/tiers\">\(HTMLPage.escaped($0.name))</a></li>"
+                }.joined()
+                return page.response(
+                    title: page.word("programs"),
+                    body: """
+                        <h1>\(page.word("programs"))</h1><p><a href="/console">\(page.word("overview"))</a></p>
+                        <ul>\(items)</ul>
+                        """)
+            }
+        }
         router.get("/console/programs/:id/tiers") { request, context -> Response in
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }

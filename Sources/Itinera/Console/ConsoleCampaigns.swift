@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ItineraAPI
+
+/// Campaigns in the console: the list, and one campaign with its results (the uplift and its 95%
+/// interval drawn) and, for the roles whose rule allows it, the launch.
+extension ConsoleRoutes {
+    func addCampaigns(to router: Router<ItineraRequestContext>) {
+        router.get("/console/campaigns") { request, _ -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            return try await run("listCampaigns", session, page) { _ in
+                guard case .ok(let ok) = try await service.listCampaigns(.init(query: .init(limit: 200))),
+                    case .json(let list) = ok.body
+                else { throw Problem.forbidden("No campaigns.") }
+                let rows = list.items.map { campaign in
+                    """
+                    <tr><td><a href="/console/campaigns/\(campaign.id)">\(HTMLPage.escaped(campaign.name))</a></td>\
+                    <td>\(campaign.state.rawValue)</td></tr>
+                    """
+                }.joined()
+                return page.response(
+                    title: page.word("campaigns_title"),
+                    body: """
+                        <h1>\(page.word("campaigns_title"))</h1><p><a href="/console">\(page.word("overview"))</a></p>
+                        <table><tr><th>\(page.word("name"))</th><th>\(page.word("state"))</th></tr>\(rows)</table>
+                        """)
+            }
+        }
+        router.get("/console/campaigns/:id") { request, context -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            let id = context.parameters.get("id") ?? ""
+            return try await run("getCampaign", session, page) { principal in
+                guard case .ok(let ok) = try await service.getCampaign(.init(path: .init(id: id))),
+                    case .json(let campaign) = ok.body
+                else { throw Problem.notFound("campaign", id) }
+                var results: Components.Schemas.CampaignResults?
+                if campaign.launchedAt != nil,
+                    case .ok(let answered) = try await service.getCampaignResults(.init(path: .init(id: id))),
+                    case .json(let figures) = answered.body
+                {
+                    results = figures
+                }
+                let mayLaunch =
+                    principal.role.map { AccessTable.rules["launchCampaign"]?.roles.contains($0) ?? false } ?? false
+                let launch =
+                    mayLaunch && ["draft", "scheduled"].contains(campaign.state.rawValue)
+                    ? """
+                    <form method="post" action="/console/campaigns/\(campaign.id)/launch">\
+                    <input type="hidden" name="csrf" value="\(session.csrf(try await key.get()))">\
+                    <button type="submit">\(page.word("launch"))</button></form>
+                    """ : ""
+                return page.response(
+                    title: campaign.name,
+                    body: """
+                        <h1>\(HTMLPage.escaped(campaign.name))</h1>
+                        <p><a href="/console/campaigns">\(page.word("campaigns_title"))</a></p>
+                        <p>\(page.word("state")): <strong data-campaign-state="\(campaign.state.rawValue)">\
+                        \(campaign.state.rawValue)</strong></p>\(launch)\(results.map { Self.results($0, page: page) } ?? "")
+                        """)
+            }
+        }
+        router.post("/console/campaigns/:id/launch") { request, context -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            let form = SurveyRoutes.form(try await request.body.collect(upTo: 16 * 1024))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            guard
+                session.admits(
+                    form: form, headers: request.headers, authority: request.head.authority, key: try await key.get())
+            else { return page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden) }
+            let id = context.parameters.get("id") ?? ""
+            return try await run("launchCampaign", session, page) { _ in
+                _ = try await service.launchCampaign(.init(path: .init(id: id)))
+                return Response(status: .seeOther, headers: [.location: "/console/campaigns/\(id)"])
+            }
+        }
+    }
+
+    /// The two groups side by side, and the uplift with its interval drawn against zero.
+    static func results(_ results: Components.Schemas.CampaignResults, page: ConsolePage) -> String {
+        func row(_ label: String, _ group: Components.Schemas.CampaignGroupResult, _ key: String) -> String {
+            """
+            <tr data-group="\(key)"><td>\(label)</td><td>\(group.recipients)</td><td>\(group.sent)</td>\
+            <td data-figure="\(key)-recovered">\(group.recovered)</td><td>\(String(format: "%.1f%%", group.rate * 100))</td></tr>
+            """
+        }
+        var interval = ""
+        if let uplift = results.uplift {
+            // −50 to +50 percentage points across 400 px, zero in the middle.
+            func x(_ value: Double) -> String { String(format: "%.1f", 200 + max(-0.5, min(0.5, value)) * 400) }
+            interval = """
+                <svg role="img" aria-label="\(page.word("uplift")): \(String(format: "%.1f", uplift.value * 100)) \
+                (\(String(format: "%.1f", uplift.lower * 100)) – \(String(format: "%.1f", uplift.upper * 100)))" \
+                viewBox="0 0 400 66" width="100%" style="max-width:400px">\
+                <line x1="0" y1="45" x2="400" y2="45" stroke="#777"/>\
+                <line x1="200" y1="5" x2="200" y2="45" stroke="#777" stroke-dasharray="3"/>\
+                <text x="0" y="62" font-size="12">−50</text><text x="192" y="62" font-size="12">0</text>\
+                <text x="372" y="62" font-size="12">+50</text>\
+                <line x1="\(x(uplift.lower))" y1="25" x2="\(x(uplift.upper))" y2="25" stroke="#0b3d5c" stroke-width="4"/>\
+                <circle cx="\(x(uplift.value))" cy="25" r="6" fill="#0b3d5c"/></svg>
+                <p data-figure="uplift">\(page.word("uplift")): \(String(format: "%+.1f", uplift.value * 100)) pp \
+                [\(String(format: "%+.1f", uplift.lower * 100)), \(String(format: "%+.1f", uplift.upper * 100))]</p>
+                """
+        }
+        return """
+            <h2>\(page.word("results"))</h2>
+            <table><tr><th></th><th>\(page.word("recipients"))</th><th>\(page.word("sent"))</th>\
+            <th>\(page.word("recovered"))</th><th>\(page.word("rate"))</th></tr>
+            \(row(page.word("treated"), results.treated, "treated"))\(row(page.word("holdout"), results.holdout, "holdout"))
+            </table>\(interval)<p>\(HTMLPage.escaped(results.verdict))</p>
+            """
+    }
+}
