@@ -23,8 +23,11 @@ enum ConsoleOverview {
             <p>\(page.word("signed_in_as")): <strong>\(HTMLPage.escaped(role))</strong> · \
             \(HTMLPage.escaped(principal.tenant.name)) · \(page.word("computed")) \(HTMLPage.escaped(computed)) \
             (\(HTMLPage.escaped(principal.tenant.timezone)))</p>
-            <nav><a href="/console/programs">\(page.word("programs"))</a> · \
-            <a href="/console/campaigns">\(page.word("campaigns_title"))</a></nav>
+            <nav><a href="/console/customers">\(page.word("customers"))</a> · \
+            <a href="/console/programs">\(page.word("programs"))</a> · \
+            <a href="/console/campaigns">\(page.word("campaigns_title"))</a> · \
+            <a href="/console/complaints">\(page.word("complaints"))</a> · \
+            <a href="/console/audit">\(page.word("audit"))</a></nav>
             <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="\(csrf)">
             <button type="submit">\(page.word("sign_out"))</button></form>
             <div class="cards">

@@ -16,6 +16,7 @@ struct ConsoleRoutes: Sendable {
     func add(to router: Router<ItineraRequestContext>) {
         addTiers(to: router)
         addCampaigns(to: router)
+        addReads(to: router)
         router.get("/console/sign-in") { request, _ -> Response in
             Self.signInPage(ConsolePage(language: Self.language(request.headers)), error: nil)
         }
