@@ -43,9 +43,8 @@ import Testing
                 for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/console"] {
                     #expect(session.contains(attribute), "\(attribute) in \(session)")
                 }
-                let cookie: HTTPFields = [
-                    .cookie: String(session.prefix { $0 != ";" }) + "; itinera_lang=zh"
-                ]
+                // The language is the user's, kept at sign-in: no language cookie is sent here.
+                let cookie: HTTPFields = [.cookie: String(session.prefix { $0 != ";" })]
 
                 let overview = try await client.execute(uri: "/console", method: .get, headers: cookie)
                 let html = String(buffer: overview.body)

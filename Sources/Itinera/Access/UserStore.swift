@@ -164,3 +164,18 @@ public enum UserStore {
         return nil
     }
 }
+
+extension UserStore {
+    /// The user's language in the console (`en`, `zh`).
+    static func language(id: UUID, on connection: PQConnection, logger: Logger) async throws -> String? {
+        try await connection.query("SELECT language FROM itinera.users WHERE id = \(id)", logger: logger).first?
+            .decode(String.self)
+    }
+
+    /// Keeps the language the user chose.
+    static func setLanguage(_ language: String, id: UUID, on connection: PQConnection, logger: Logger) async throws {
+        try await connection.query(
+            "UPDATE itinera.users SET language = \(language) WHERE id = \(id) AND language <> \(language)",
+            logger: logger)
+    }
+}

@@ -154,8 +154,11 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
     ).add(to: router)
     SurveyRoutes(client: parts.client, key: linkKey, events: events, clock: configuration.clock, logger: logger)
         .add(to: router)
-    ConsoleRoutes(service: service, key: linkKey, sessionLifetime: configuration.sessionLifetime, logger: logger)
-        .add(to: router)
+    ConsoleRoutes(
+        service: service, client: parts.client, key: linkKey, sessionLifetime: configuration.sessionLifetime,
+        logger: logger
+    )
+    .add(to: router)
     if configuration.benchmarkRoutes {
         addBenchmarkRoutes(to: router, client: parts.client, access: access, logger: logger)
     }

@@ -10,7 +10,7 @@ extension ConsoleRoutes {
         router.get("/console/campaigns") { request, _ -> Response in
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
-            return try await run("listCampaigns", session, page) { _ in
+            return try await run("listCampaigns", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listCampaigns(.init(query: .init(limit: 200))),
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No campaigns.") }
@@ -32,7 +32,7 @@ extension ConsoleRoutes {
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
             let id = context.parameters.get("id") ?? ""
-            return try await run("getCampaign", session, page) { principal in
+            return try await run("getCampaign", session, page) { principal, page in
                 guard case .ok(let ok) = try await service.getCampaign(.init(path: .init(id: id))),
                     case .json(let campaign) = ok.body
                 else { throw Problem.notFound("campaign", id) }
@@ -71,7 +71,7 @@ extension ConsoleRoutes {
                     form: form, headers: request.headers, authority: request.head.authority, key: try await key.get())
             else { return page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden) }
             let id = context.parameters.get("id") ?? ""
-            return try await run("launchCampaign", session, page) { _ in
+            return try await run("launchCampaign", session, page) { _, page in
                 _ = try await service.launchCampaign(.init(path: .init(id: id)))
                 return Response(status: .seeOther, headers: [.location: "/console/campaigns/\(id)"])
             }

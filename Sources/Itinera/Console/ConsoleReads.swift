@@ -11,7 +11,7 @@ extension ConsoleRoutes {
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
             let query = request.uri.queryParameters.get("query").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
-            return try await run("listCustomers", session, page) { _ in
+            return try await run("listCustomers", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listCustomers(.init(query: .init(limit: 50, query: query))),
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No customers.") }
@@ -35,7 +35,7 @@ extension ConsoleRoutes {
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
             let id = context.parameters.get("id") ?? ""
-            return try await run("getCustomer", session, page) { _ in
+            return try await run("getCustomer", session, page) { _, page in
                 guard case .ok(let ok) = try await service.getCustomer(.init(path: .init(id: id))),
                     case .json(let customer) = ok.body
                 else { throw Problem.notFound("customer", id) }
@@ -72,7 +72,7 @@ extension ConsoleRoutes {
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
             let breached = request.uri.queryParameters.get("breached").map { $0 == "true" }
-            return try await run("listComplaints", session, page) { _ in
+            return try await run("listComplaints", session, page) { _, page in
                 guard
                     case .ok(let ok) = try await service.listComplaints(
                         .init(query: .init(limit: 100, breached: breached))),
@@ -98,7 +98,7 @@ extension ConsoleRoutes {
         router.get("/console/audit") { request, _ -> Response in
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
-            return try await run("listAuditEvents", session, page) { _ in
+            return try await run("listAuditEvents", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listAuditEvents(.init(query: .init(limit: 100))),
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No audit events.") }

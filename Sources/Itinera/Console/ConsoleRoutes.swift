@@ -9,6 +9,7 @@ import Logging
 /// access table, so the console can do exactly what the user's role may do through the API.
 struct ConsoleRoutes: Sendable {
     let service: APIService
+    let client: PQPool
     let key: MessageLinkKey
     let sessionLifetime: Duration
     let logger: Logger
@@ -30,6 +31,12 @@ struct ConsoleRoutes: Sendable {
                 guard case .created(let created) = output, case .json(let session) = created.body,
                     let token = SessionToken(parsing: session.token)
                 else { return Self.signInPage(page, error: page.word("wrong")) }
+                if let user = UUID(uuidString: session.user.id) {
+                    try await client.withConnection { connection in
+                        try await UserStore.setLanguage(
+                            page.language.rawValue, id: user, on: connection, logger: logger)
+                    }
+                }
                 var headers = HTTPFields()
                 headers[.location] = "/console"
                 headers.append(
@@ -45,7 +52,7 @@ struct ConsoleRoutes: Sendable {
         router.get("/console") { request, _ -> Response in
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
-            return try await run("getInsightOverview", session, page) { principal in
+            return try await run("getInsightOverview", session, page) { principal, page in
                 guard case .ok(let ok) = try await service.getInsightOverview(.init()),
                     case .json(let overview) = ok.body
                 else { throw Problem.forbidden("No overview.") }
@@ -65,7 +72,7 @@ struct ConsoleRoutes: Sendable {
             else {
                 return page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden)
             }
-            return try await run("deleteCurrentSession", session, page) { _ in
+            return try await run("deleteCurrentSession", session, page) { _, page in
                 _ = try await service.deleteCurrentSession(.init())
                 var headers = HTTPFields()
                 headers[.location] = "/console/sign-in"
@@ -80,7 +87,7 @@ struct ConsoleRoutes: Sendable {
     /// the sign-in page, a role the rule refuses to a 403 page.
     func run(
         _ operationID: String, _ session: ConsoleSession, _ page: ConsolePage,
-        _ body: (Principal) async throws -> Response
+        _ body: (Principal, ConsolePage) async throws -> Response
     ) async throws -> Response {
         guard let rule = AccessTable.rules[operationID], let scope = RequestScope.current else {
             return page.response(
@@ -88,7 +95,8 @@ struct ConsoleRoutes: Sendable {
         }
         scope.setAccess(AccessRequest(operationID: operationID, rule: rule, credential: .session(session.token)))
         do {
-            return try await body(try await principal(scope))
+            let principal = try await principal(scope)
+            return try await body(principal, try await Self.page(for: principal, client: client, logger: logger))
         } catch let problem as Problem where problem.status == .unauthorized {
             return Self.toSignIn
         } catch let problem as Problem where problem.status == .forbidden {
@@ -104,6 +112,15 @@ struct ConsoleRoutes: Sendable {
             let principal = scope.principal
         else { throw Problem.unauthorized("No session.") }
         return principal
+    }
+
+    /// The page in the language of the principal's user.
+    static func page(for principal: Principal, client: PQPool, logger: Logger) async throws -> ConsolePage {
+        guard case .user(let id, _) = principal.actor else { return ConsolePage(language: .en) }
+        let language = try await client.withConnection { connection in
+            try await UserStore.language(id: id, on: connection, logger: logger)
+        }
+        return ConsolePage(language: .init(language))
     }
 
     static let toSignIn = Response(status: .seeOther, headers: [.location: "/console/sign-in"])

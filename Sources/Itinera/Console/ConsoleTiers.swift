@@ -17,7 +17,7 @@ extension ConsoleRoutes {
         router.get("/console/programs") { request, _ -> Response in
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
-            return try await run("listPrograms", session, page) { _ in
+            return try await run("listPrograms", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listPrograms(.init(query: .init(limit: 200))),
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No programmes.") }
@@ -36,7 +36,7 @@ extension ConsoleRoutes {
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
             let id = context.parameters.get("id") ?? ""
-            return try await run("getProgramTiers", session, page) { principal in
+            return try await run("getProgramTiers", session, page) { principal, page in
                 guard case .ok(let ok) = try await service.getProgramTiers(.init(path: .init(id: id))),
                     case .json(let list) = ok.body
                 else { throw Problem.notFound("programme", id) }
@@ -67,7 +67,7 @@ extension ConsoleRoutes {
             let rows = Self.rows(form)
             let tiers = rows.map(Self.tierInput)
             if form["action"] == "save" {
-                return try await run("replaceProgramTiers", session, page) { _ in
+                return try await run("replaceProgramTiers", session, page) { _, page in
                     guard
                         case .accepted(let accepted) = try await service.replaceProgramTiers(
                             .init(path: .init(id: id), body: .json(.init(tiers: tiers)))),
@@ -80,7 +80,7 @@ extension ConsoleRoutes {
                         ])
                 }
             }
-            return try await run("previewProgramTiers", session, page) { principal in
+            return try await run("previewProgramTiers", session, page) { principal, page in
                 guard
                     case .ok(let ok) = try await service.previewProgramTiers(
                         .init(path: .init(id: id), body: .json(.init(tiers: tiers)))),
@@ -98,7 +98,7 @@ extension ConsoleRoutes {
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
             let id = context.parameters.get("id") ?? ""
             let next = request.uri.queryParameters.get("next").flatMap { $0.hasPrefix("/console/") ? $0 : nil }
-            return try await run("getJob", session, page) { _ in
+            return try await run("getJob", session, page) { _, page in
                 guard case .ok(let ok) = try await service.getJob(.init(path: .init(id: id))),
                     case .json(let job) = ok.body
                 else { throw Problem.notFound("job", id) }
