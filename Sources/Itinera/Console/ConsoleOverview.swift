@@ -27,6 +27,9 @@ enum ConsoleOverview {
             <a href="/console/programs">\(page.word("programs"))</a> · \
             <a href="/console/campaigns">\(page.word("campaigns_title"))</a> · \
             <a href="/console/complaints">\(page.word("complaints"))</a> · \
+            <a href="/console/webhooks">\(page.word("webhooks"))</a> · \
+            <a href="/console/api-keys">\(page.word("api_keys"))</a> · \
+            <a href="/console/users">\(page.word("users"))</a> · \
             <a href="/console/audit">\(page.word("audit"))</a></nav>
             <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="\(csrf)">
             <button type="submit">\(page.word("sign_out"))</button></form>

@@ -18,6 +18,7 @@ struct ConsoleRoutes: Sendable {
         addTiers(to: router)
         addCampaigns(to: router)
         addReads(to: router)
+        addAdmin(to: router)
         router.get("/console/sign-in") { request, _ -> Response in
             Self.signInPage(ConsolePage(language: Self.language(request.headers)), error: nil)
         }
