@@ -26,7 +26,10 @@ enum ConsoleOverview {
             <nav><a href="/console/customers">\(page.word("customers"))</a> · \
             <a href="/console/programs">\(page.word("programs"))</a> · \
             <a href="/console/campaigns">\(page.word("campaigns_title"))</a> · \
+            <a href="/console/events">\(page.word("events_title"))</a> · \
+            <a href="/console/offers">\(page.word("offers"))</a> · \
             <a href="/console/complaints">\(page.word("complaints"))</a> · \
+            <a href="/console/touchpoints">\(page.word("touchpoints"))</a> · \
             <a href="/console/webhooks">\(page.word("webhooks"))</a> · \
             <a href="/console/api-keys">\(page.word("api_keys"))</a> · \
             <a href="/console/users">\(page.word("users"))</a> · \

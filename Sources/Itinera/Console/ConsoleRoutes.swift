@@ -19,6 +19,7 @@ struct ConsoleRoutes: Sendable {
         addCampaigns(to: router)
         addReads(to: router)
         addAdmin(to: router)
+        addCommunity(to: router)
         router.get("/console/sign-in") { request, _ -> Response in
             Self.signInPage(ConsolePage(language: Self.language(request.headers)), error: nil)
         }

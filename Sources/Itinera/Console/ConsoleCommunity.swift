@@ -1,0 +1,119 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ItineraAPI
+
+/// The community in the console: events with their registrations (the check-in list and the
+/// waiting list in order), and offers; and trip care's touchpoint rules with the touchpoints due.
+extension ConsoleRoutes {
+    func addCommunity(to router: Router<ItineraRequestContext>) {
+        router.get("/console/events") { request, _ -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            return try await run("listEvents", session, page) { _, page in
+                guard case .ok(let ok) = try await service.listEvents(.init(query: .init(limit: 200))),
+                    case .json(let list) = ok.body
+                else { throw Problem.forbidden("No events.") }
+                let table = ConsoleTable.html(
+                    list.items.map(ConsoleTable.json),
+                    columns: [
+                        (page.word("title_column"), "title"), (page.word("kind"), "kind"),
+                        (page.word("when"), "starts_at_local"),
+                        (page.word("state"), "state"), (page.word("capacity"), "capacity"),
+                        (page.word("registered"), "registered_count"),
+                    ], link: { "/console/events/\(ConsoleTable.text($0, "id"))" })
+                return page.response(
+                    title: page.word("events_title"),
+                    body: """
+                        <h1>\(page.word("events_title"))</h1><p><a href="/console">\(page.word("overview"))</a> · \
+                        <a href="/console/offers">\(page.word("offers"))</a></p>\(table)
+                        """)
+            }
+        }
+        router.get("/console/events/:id") { request, context -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            let id = context.parameters.get("id") ?? ""
+            return try await run("listEventRegistrations", session, page) { _, page in
+                var sections = ""
+                for state in [Components.Schemas.RegistrationState.registered, .waitlisted] {
+                    guard
+                        case .ok(let ok) = try await service.listEventRegistrations(
+                            .init(path: .init(id: id), query: .init(limit: 200, state: state))),
+                        case .json(let list) = ok.body
+                    else { throw Problem.notFound("event", id) }
+                    let title = state == .registered ? page.word("check_in_list") : page.word("waiting_list")
+                    sections +=
+                        "<h2>\(title)</h2>"
+                        + ConsoleTable.html(
+                            list.items.map(ConsoleTable.json),
+                            columns: [
+                                (page.word("customer"), "customer_id"), (page.word("state"), "state"),
+                                (page.word("position"), "waitlist_position"),
+                                (page.word("checked_in"), "checked_in_at"),
+                            ], link: { "/console/customers/\(ConsoleTable.text($0, "customer_id"))" })
+                }
+                return page.response(
+                    title: page.word("events_title"),
+                    body: """
+                        <h1>\(page.word("events_title"))</h1><p><a href="/console/events">\(page.word("events_title"))</a></p>\
+                        \(sections)
+                        """)
+            }
+        }
+        router.get("/console/offers") { request, _ -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            return try await run("listOffers", session, page) { _, page in
+                guard case .ok(let ok) = try await service.listOffers(.init(query: .init(limit: 200))),
+                    case .json(let list) = ok.body
+                else { throw Problem.forbidden("No offers.") }
+                let table = ConsoleTable.html(
+                    list.items.map(ConsoleTable.json),
+                    columns: [
+                        (page.word("name"), "name"), (page.word("benefit"), "benefit"), ("code", "code_mode"),
+                        (page.word("redeemed"), "redeemed_count"), (page.word("expires"), "valid_until"),
+                    ])
+                return page.response(
+                    title: page.word("offers"),
+                    body: """
+                        <h1>\(page.word("offers"))</h1><p><a href="/console">\(page.word("overview"))</a></p>\(table)
+                        """)
+            }
+        }
+        router.get("/console/touchpoints") { request, _ -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            return try await run("getTouchpointRules", session, page) { _, page in
+                guard case .ok(let ok) = try await service.getTouchpointRules(.init()), case .json(let rules) = ok.body
+                else { throw Problem.forbidden("No rules.") }
+                var due = ""
+                if case .ok(let answered) = try await service.listTouchpoints(
+                    .init(query: .init(limit: 50, state: .pending))),
+                    case .json(let list) = answered.body
+                {
+                    due = ConsoleTable.html(
+                        list.items.map(ConsoleTable.json),
+                        columns: [
+                            (page.word("when"), "due_local"), ("rule", "rule"), ("channel", "channel"),
+                            (page.word("customer"), "customer_id"), ("order", "order_id"),
+                        ])
+                }
+                return page.response(
+                    title: page.word("touchpoints"),
+                    body: """
+                        <h1>\(page.word("touchpoints"))</h1><p><a href="/console">\(page.word("overview"))</a></p>
+                        <p>\(page.word("quiet_hours")): \(rules.quietHours.start)–\(rules.quietHours.end)</p>
+                        \(ConsoleTable.html(
+                            rules.rules.map(ConsoleTable.json),
+                            columns: [
+                                ("rule", "code"), ("phase", "phase"), ("anchor", "anchor"), ("offset (h)", "offset_hours"),
+                                ("channel", "channel"), ("template", "template"), (page.word("category"), "product_category"),
+                                ("destination", "destination"),
+                            ]))
+                        <h2>\(page.word("due_next")) (\(rules.pending))</h2>\(due)
+                        """)
+            }
+        }
+    }
+}
