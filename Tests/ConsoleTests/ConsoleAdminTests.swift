@@ -65,19 +65,8 @@ import Testing
                     buffer: try await client.execute(uri: "/console/users", method: .get, headers: owner).body)
                 #expect(users.contains("owner@\(tenant.slug).example"))
 
-                let invited = try JSON.object(
-                    try await client.send(
-                        .post, "/v1/users", json: ["email": "agent@example.com", "name": "Ann", "role": "agent"],
-                        token: tenant.token
-                    ).body)
-                _ = try await client.send(
-                    .post, "/v1/invitations/accept",
-                    json: [
-                        "token": (invited["invitation"] as! [String: Any])["token"] as! String,
-                        "password": "a long enough password",
-                    ])
-                let agent = try await ConsoleTierEditorTests.signIn(
-                    client, tenant: tenant.slug, email: "agent@example.com", password: "a long enough password")
+                let agent = try await ConsoleTierEditorTests.invite(
+                    client, tenant: tenant, email: "agent@example.com", role: "agent")
                 let seen = String(
                     buffer: try await client.execute(uri: "/console/webhooks/\(id)", method: .get, headers: agent).body)
                 #expect(seen.contains(">order.created<") && !seen.contains("/replay\""))

@@ -61,19 +61,8 @@ import Testing
                 #expect(running.contains("data-figure=\"uplift\"") && running.contains("<circle"))
                 #expect(!running.contains("/launch\""))
 
-                let invited = try JSON.object(
-                    try await client.send(
-                        .post, "/v1/users", json: ["email": "ana@example.com", "name": "Ana", "role": "analyst"],
-                        token: tenant.token
-                    ).body)
-                _ = try await client.send(
-                    .post, "/v1/invitations/accept",
-                    json: [
-                        "token": (invited["invitation"] as! [String: Any])["token"] as! String,
-                        "password": "a long enough password",
-                    ])
-                let analyst = try await ConsoleTierEditorTests.signIn(
-                    client, tenant: tenant.slug, email: "ana@example.com", password: "a long enough password")
+                let analyst = try await ConsoleTierEditorTests.invite(
+                    client, tenant: tenant, email: "ana@example.com", role: "analyst")
                 let second = try JSON.object(
                     try await client.send(
                         .post, "/v1/campaigns",

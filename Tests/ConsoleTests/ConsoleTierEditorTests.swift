@@ -21,6 +21,20 @@ import Testing
         return [.cookie: String(cookie.prefix { $0 != ";" })]
     }
 
+    /// Invites a user with `role`, who accepts and signs in to the console; their cookie.
+    static func invite(_ client: some TestClientProtocol, tenant: SignedUpTenant, email: String, role: String)
+        async throws -> HTTPFields
+    {
+        let invited = try JSON.object(
+            try await client.send(
+                .post, "/v1/users", json: ["email": email, "name": "Invited", "role": role], token: tenant.token
+            ).body)
+        let invitation = try #require((invited["invitation"] as? [String: Any])?["token"] as? String)
+        _ = try await client.send(
+            .post, "/v1/invitations/accept", json: ["token": invitation, "password": "a long enough password"])
+        return try await signIn(client, tenant: tenant.slug, email: email, password: "a long enough password")
+    }
+
     static func csrf(_ html: String) -> String {
         html.firstRange(of: "name=\"csrf\" value=\"").map { String(html[$0.upperBound...].prefix(64)) } ?? ""
     }
@@ -90,16 +104,7 @@ import Testing
                 #expect(after.contains(">Diamond</text>") && after.contains("y=\"17\" font-size=\"13\">3</text>"))
 
                 // An analyst: no buttons, and a forged save is refused by the operation's rule.
-                let invited = try JSON.object(
-                    try await client.send(
-                        .post, "/v1/users", json: ["email": "ana@example.com", "name": "Ana", "role": "analyst"],
-                        token: tenant.token
-                    ).body)
-                let invitation = (invited["invitation"] as! [String: Any])["token"] as! String
-                _ = try await client.send(
-                    .post, "/v1/invitations/accept", json: ["token": invitation, "password": "a long enough password"])
-                let analyst = try await Self.signIn(
-                    client, tenant: tenant.slug, email: "ana@example.com", password: "a long enough password")
+                let analyst = try await Self.invite(client, tenant: tenant, email: "ana@example.com", role: "analyst")
                 let seen = String(
                     buffer: try await client.execute(
                         uri: "/console/programs/\(program)/tiers", method: .get, headers: analyst

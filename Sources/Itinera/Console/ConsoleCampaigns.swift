@@ -64,12 +64,11 @@ extension ConsoleRoutes {
         }
         router.post("/console/campaigns/:id/launch") { request, context -> Response in
             let page = ConsolePage(language: Self.language(request.headers))
-            let form = SurveyRoutes.form(try await request.body.collect(upTo: 16 * 1024))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
-            guard
-                session.admits(
-                    form: form, headers: request.headers, authority: request.head.authority, key: try await key.get())
-            else { return page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden) }
+            let session: ConsoleSession
+            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
+            case .failure(let refusal): return refusal.response
+            case .success(let checked): session = checked.1
+            }
             let id = context.parameters.get("id") ?? ""
             return try await run("launchCampaign", session, page) { _, page in
                 _ = try await service.launchCampaign(.init(path: .init(id: id)))

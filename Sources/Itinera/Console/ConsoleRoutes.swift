@@ -66,13 +66,10 @@ struct ConsoleRoutes: Sendable {
         }
         router.post("/console/sign-out") { request, _ -> Response in
             let page = ConsolePage(language: Self.language(request.headers))
-            let form = SurveyRoutes.form(try await request.body.collect(upTo: 16 * 1024))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
-            guard
-                session.admits(
-                    form: form, headers: request.headers, authority: request.head.authority, key: try await key.get())
-            else {
-                return page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden)
+            let session: ConsoleSession
+            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
+            case .failure(let refusal): return refusal.response
+            case .success(let checked): session = checked.1
             }
             return try await run("deleteCurrentSession", session, page) { _, page in
                 _ = try await service.deleteCurrentSession(.init())
@@ -114,6 +111,23 @@ struct ConsoleRoutes: Sendable {
             let principal = scope.principal
         else { throw Problem.unauthorized("No session.") }
         return principal
+    }
+
+    /// A form post's fields and session once the session is there and the post carries its CSRF
+    /// token from the console's own origin; otherwise the answer: the sign-in page, or a 403.
+    func checkedForm(_ request: Request, page: ConsolePage, upTo limit: Int) async throws -> Result<
+        ([String: String], ConsoleSession), ConsoleRefusal
+    > {
+        let form = SurveyRoutes.form(try await request.body.collect(upTo: limit))
+        guard let session = ConsoleSession(request.headers) else { return .failure(ConsoleRefusal(Self.toSignIn)) }
+        guard
+            session.admits(
+                form: form, headers: request.headers, authority: request.head.authority, key: try await key.get())
+        else {
+            return .failure(
+                ConsoleRefusal(page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden)))
+        }
+        return .success((form, session))
     }
 
     /// The page in the language of the principal's user.
@@ -158,4 +172,10 @@ struct ConsoleRoutes: Sendable {
                 <p><button type="submit">\(page.word("sign_in"))</button></p></form>
                 """, status: status)
     }
+}
+
+/// The answer to a form post the console refuses.
+struct ConsoleRefusal: Error {
+    let response: Response
+    init(_ response: Response) { self.response = response }
 }

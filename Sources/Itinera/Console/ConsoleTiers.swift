@@ -57,12 +57,11 @@ extension ConsoleRoutes {
         }
         router.post("/console/programs/:id/tiers") { request, context -> Response in
             let page = ConsolePage(language: Self.language(request.headers))
-            let form = SurveyRoutes.form(try await request.body.collect(upTo: 64 * 1024))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
-            guard
-                session.admits(
-                    form: form, headers: request.headers, authority: request.head.authority, key: try await key.get())
-            else { return page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden) }
+            let (form, session): ([String: String], ConsoleSession)
+            switch try await checkedForm(request, page: page, upTo: 64 * 1024) {
+            case .failure(let refusal): return refusal.response
+            case .success(let checked): (form, session) = checked
+            }
             let id = context.parameters.get("id") ?? ""
             let rows = Self.rows(form)
             let tiers = rows.map(Self.tierInput)
