@@ -49,6 +49,10 @@ import Testing
                     buffer: try await client.execute(uri: "/console/campaigns/\(id)", method: .get, headers: owner).body
                 )
                 #expect(draft.contains("data-campaign-state=\"draft\"") && draft.contains("/launch\""))
+                let audience = try await ConsoleSignInTests.post(
+                    client, "/console/campaigns/\(id)/preview", "csrf=\(ConsoleTierEditorTests.csrf(draft))",
+                    headers: owner)
+                #expect(String(buffer: audience.body).contains("data-figure=\"audience\">200<"))
                 let launched = try await ConsoleSignInTests.post(
                     client, "/console/campaigns/\(id)/launch", "csrf=\(ConsoleTierEditorTests.csrf(draft))",
                     headers: owner)

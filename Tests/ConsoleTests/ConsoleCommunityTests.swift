@@ -70,6 +70,22 @@ import Testing
                     lists[$0.upperBound...].prefix { $0 != "<" }
                 }
                 #expect(positions == ["1", "2"])
+                let action = try #require(
+                    lists.firstRange(of: "action=\"/console/events/\(event)/check-in/").map {
+                        String(lists[$0.lowerBound...].dropFirst("action=\"".count).prefix { $0 != "\"" })
+                    })
+                let nonce = try #require(
+                    lists.firstRange(of: "name=\"nonce\" value=\"").map {
+                        String(lists[$0.upperBound...].prefix { $0 != "\"" })
+                    })
+                let checkedIn = try await ConsoleSignInTests.post(
+                    client, action, "csrf=\(ConsoleTierEditorTests.csrf(lists))&nonce=\(nonce)", headers: owner)
+                #expect(checkedIn.status == .seeOther)
+                let after = String(
+                    buffer: try await client.execute(uri: "/console/events/\(event)", method: .get, headers: owner).body
+                )
+                #expect(!after.contains("/check-in/"))
+                #expect(after.contains("data-column=\"checked_in_at\">20"))
 
                 let offers = String(
                     buffer: try await client.execute(uri: "/console/offers", method: .get, headers: owner).body)

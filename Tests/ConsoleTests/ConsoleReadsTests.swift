@@ -49,6 +49,26 @@ import Testing
                 #expect(view.contains("<h1>Wei Zhang</h1>") && view.contains("128800"))
                 #expect(view.contains(">order<") && view.contains(">complaint<"), "\(view)")
 
+                // Li Na merged into Wei Zhang from Wei Zhang's page.
+                let other = try JSON.object(
+                    try await client.send(.get, "/v1/customers?query=Li", token: tenant.token).body)
+                let otherID = try #require((other["items"] as? [[String: Any]])?.first?["id"] as? String)
+                let merged = try await ConsoleSignInTests.post(
+                    client, "/console/customers/\(id)/merge",
+                    "csrf=\(ConsoleTierEditorTests.csrf(view))&other_id=\(otherID)",
+                    headers: owner)
+                #expect(merged.status == .seeOther, "\(String(buffer: merged.body))")
+                let survivor = String(
+                    buffer: try await client.execute(uri: "/console/customers/\(id)", method: .get, headers: owner).body
+                )
+                #expect(survivor.contains("257600") && survivor.contains(">merge<"), "\(survivor)")
+                let itself = try await ConsoleSignInTests.post(
+                    client, "/console/customers/\(id)/merge",
+                    "csrf=\(ConsoleTierEditorTests.csrf(view))&other_id=\(id)",
+                    headers: owner)
+                #expect(
+                    itself.status == .unprocessableContent && String(buffer: itself.body).contains("role=\"alert\""))
+
                 let queue = String(
                     buffer: try await client.execute(uri: "/console/complaints", method: .get, headers: owner).body)
                 #expect(queue.contains(">guide<") && queue.contains("data-column=\"first_response_due_at\""))

@@ -45,13 +45,23 @@ extension ConsoleRoutes {
                 }
                 let mayLaunch =
                     principal.role.map { AccessTable.rules["launchCampaign"]?.roles.contains($0) ?? false } ?? false
-                let launch =
+                let csrf = session.csrf(try await key.get())
+                let mayPreview =
+                    principal.role.map { AccessTable.rules["previewCampaign"]?.roles.contains($0) ?? false } ?? false
+                var launch =
                     mayLaunch && ["draft", "scheduled"].contains(campaign.state.rawValue)
                     ? """
                     <form method="post" action="/console/campaigns/\(campaign.id)/launch">\
-                    <input type="hidden" name="csrf" value="\(session.csrf(try await key.get()))">\
+                    <input type="hidden" name="csrf" value="\(csrf)">\
                     <button type="submit">\(page.word("launch"))</button></form>
                     """ : ""
+                if mayPreview && campaign.state.rawValue == "draft" {
+                    launch += """
+                        <form method="post" action="/console/campaigns/\(campaign.id)/preview">\
+                        <input type="hidden" name="csrf" value="\(csrf)">\
+                        <button type="submit">\(page.word("preview_audience"))</button></form>
+                        """
+                }
                 return page.response(
                     title: campaign.name,
                     body: """
@@ -59,6 +69,27 @@ extension ConsoleRoutes {
                         <p><a href="/console/campaigns">\(page.word("campaigns_title"))</a></p>
                         <p>\(page.word("state")): <strong data-campaign-state="\(campaign.state.rawValue)">\
                         \(campaign.state.rawValue)</strong></p>\(launch)\(results.map { Self.results($0, page: page) } ?? "")
+                        """)
+            }
+        }
+        router.post("/console/campaigns/:id/preview") { request, context -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            let session: ConsoleSession
+            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
+            case .failure(let refusal): return refusal.response
+            case .success(let checked): session = checked.1
+            }
+            let id = context.parameters.get("id") ?? ""
+            return try await run("previewCampaign", session, page) { _, page in
+                guard case .ok(let ok) = try await service.previewCampaign(.init(path: .init(id: id))),
+                    case .json(let preview) = ok.body
+                else { throw Problem.notFound("campaign", id) }
+                return page.response(
+                    title: page.word("preview_audience"),
+                    body: """
+                        <h1>\(page.word("preview_audience"))</h1>
+                        <p><a href="/console/campaigns/\(HTMLPage.escaped(id))">\(page.word("back"))</a></p>\
+                        \(Self.audience(preview, page: page))
                         """)
             }
         }
@@ -75,6 +106,17 @@ extension ConsoleRoutes {
                 return Response(status: .seeOther, headers: [.location: "/console/campaigns/\(id)"])
             }
         }
+    }
+
+    /// A campaign's audience as a launch would draw it now.
+    static func audience(_ preview: Components.Schemas.CampaignPreview, page: ConsolePage) -> String {
+        """
+        <section aria-live="polite"><h2>\(page.word("preview_audience"))</h2>
+        <p>\(page.word("audience")): <strong data-figure="audience">\(preview.audience)</strong></p>
+        <p>\(page.word("excluded")): \(page.word("no_consent")) \(preview.excluded.noConsent), \
+        \(page.word("cool_down")) \(preview.excluded.coolDown), \(page.word("holdout_history")) \
+        \(preview.excluded.holdoutHistory)</p></section>
+        """
     }
 
     /// The two groups side by side, and the uplift with its interval drawn against zero.

@@ -34,7 +34,11 @@ extension ConsoleRoutes {
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
             let id = context.parameters.get("id") ?? ""
-            return try await run("listEventRegistrations", session, page) { _, page in
+            return try await run("listEventRegistrations", session, page) { principal, page in
+                let mayCheckIn =
+                    principal.role.map { AccessTable.rules["checkInEventRegistration"]?.roles.contains($0) ?? false }
+                    ?? false
+                let csrf = session.csrf(try await key.get())
                 var sections = ""
                 for state in [Components.Schemas.RegistrationState.registered, .waitlisted] {
                     guard
@@ -52,6 +56,16 @@ extension ConsoleRoutes {
                                 (page.word("position"), "waitlist_position"),
                                 (page.word("checked_in"), "checked_in_at"),
                             ], link: { "/console/customers/\(ConsoleTable.text($0, "customer_id"))" })
+                    guard state == .registered, mayCheckIn else { continue }
+                    // A button per registration not yet checked in, with a nonce of its own.
+                    sections += list.items.filter { $0.checkedInAt == nil }.map { registration in
+                        """
+                        <form method="post" action="/console/events/\(HTMLPage.escaped(id))/check-in/\(registration.id)">\
+                        <input type="hidden" name="csrf" value="\(csrf)">\
+                        <input type="hidden" name="nonce" value="console-\(UUID().uuidString.lowercased())">\
+                        <button type="submit">\(page.word("check_in")) \(registration.customerId)</button></form>
+                        """
+                    }.joined()
                 }
                 return page.response(
                     title: page.word("events_title"),
@@ -59,6 +73,22 @@ extension ConsoleRoutes {
                         <h1>\(page.word("events_title"))</h1><p><a href="/console/events">\(page.word("events_title"))</a></p>\
                         \(sections)
                         """)
+            }
+        }
+        router.post("/console/events/:id/check-in/:registration") { request, context -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            let (form, session): ([String: String], ConsoleSession)
+            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
+            case .failure(let refusal): return refusal.response
+            case .success(let checked): (form, session) = checked
+            }
+            let id = context.parameters.get("id") ?? "", registration = context.parameters.get("registration") ?? ""
+            return try await run("checkInEventRegistration", session, page) { _, _ in
+                _ = try await service.checkInEventRegistration(
+                    .init(
+                        path: .init(id: id, registrationId: registration),
+                        body: .json(.init(nonce: form["nonce"] ?? "console"))))
+                return Response(status: .seeOther, headers: [.location: "/console/events/\(id)"])
             }
         }
         router.get("/console/offers") { request, _ -> Response in

@@ -35,7 +35,7 @@ extension ConsoleRoutes {
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
             let id = context.parameters.get("id") ?? ""
-            return try await run("getCustomer", session, page) { _, page in
+            return try await run("getCustomer", session, page) { principal, page in
                 guard case .ok(let ok) = try await service.getCustomer(.init(path: .init(id: id))),
                     case .json(let customer) = ok.body
                 else { throw Problem.notFound("customer", id) }
@@ -55,6 +55,16 @@ extension ConsoleRoutes {
                 ].map { "<dt>\(page.word($0.0))</dt><dd>\(HTMLPage.escaped(ConsoleTable.text(view, $0.1)))</dd>" }
                     .joined()
                 let tags = (view["tags"] as? [[String: Any]] ?? []).map { ConsoleTable.text($0, "name") }
+                let mayMerge =
+                    principal.role.map { AccessTable.rules["mergeCustomers"]?.roles.contains($0) ?? false } ?? false
+                let merge =
+                    mayMerge
+                    ? """
+                    <form method="post" action="/console/customers/\(HTMLPage.escaped(id))/merge">\
+                    <input type="hidden" name="csrf" value="\(session.csrf(try await key.get()))">\
+                    <label for="other">\(page.word("merge_other"))</label><input id="other" name="other_id" inputmode="numeric">\
+                    <button type="submit">\(page.word("merge"))</button></form>
+                    """ : ""
                 return page.response(
                     title: ConsoleTable.text(view, "name"),
                     body: """
@@ -64,8 +74,32 @@ extension ConsoleRoutes {
                         <h2>\(page.word("consents"))</h2>\(ConsoleTable.html(
                             (view["consents"] as? [[String: Any]]) ?? [],
                             columns: [("channel", "channel"), ("purpose", "purpose"), ("granted", "granted")]))
-                        <h2>\(page.word("timeline"))</h2>\(timeline)
+                        \(merge)<h2>\(page.word("timeline"))</h2>\(timeline)
                         """)
+            }
+        }
+        router.post("/console/customers/:id/merge") { request, context -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            let (form, session): ([String: String], ConsoleSession)
+            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
+            case .failure(let refusal): return refusal.response
+            case .success(let checked): (form, session) = checked
+            }
+            let id = context.parameters.get("id") ?? ""
+            return try await run("mergeCustomers", session, page) { _, page in
+                do {
+                    _ = try await service.mergeCustomers(
+                        .init(path: .init(id: id), body: .json(.init(otherId: (form["other_id"] ?? "").trimmed))))
+                } catch let problem as Problem where problem.status.kind == .clientError && problem.status != .forbidden
+                {
+                    return page.response(
+                        title: page.word("merge"),
+                        body: """
+                            <p role="alert">\(HTMLPage.escaped(problem.detail ?? problem.title))</p>
+                            <p><a href="/console/customers/\(HTMLPage.escaped(id))">\(page.word("back"))</a></p>
+                            """, status: problem.status)
+                }
+                return Response(status: .seeOther, headers: [.location: "/console/customers/\(id)"])
             }
         }
         router.get("/console/complaints") { request, _ -> Response in
