@@ -41,14 +41,24 @@ extension ConsoleRoutes {
                 else { throw Problem.notFound("customer", id) }
                 let view = ConsoleTable.json(customer)
                 var timeline = ""
+                var members: [String] = []
                 if case .ok(let answered) = try await service.getCustomerTimeline(
                     .init(path: .init(id: id), query: .init(limit: 50))),
                     case .json(let events) = answered.body
                 {
+                    let entries = events.items.map(ConsoleTable.json)
                     timeline = ConsoleTable.html(
-                        events.items.map(ConsoleTable.json),
+                        entries,
                         columns: [(page.word("when"), "occurred_at"), (page.word("kind"), "kind"), ("id", "id")])
+                    // The memberships the tier changes name.
+                    for entry in entries where ConsoleTable.text(entry, "kind") == "tier_change" {
+                        let member = ConsoleTable.text(entry, "data.member_id")
+                        if member != "–", !members.contains(member) { members.append(member) }
+                    }
                 }
+                let memberships = members.map {
+                    "<a href=\"/console/members/\($0)\">\(page.word("membership")) \($0)</a>"
+                }.joined(separator: " · ")
                 let facts = [
                     ("name", "name"), ("orders", "value.order_count"), ("spent", "value.total_spent_minor"),
                     ("RFM", "rfm.segment"),
@@ -74,7 +84,7 @@ extension ConsoleRoutes {
                         <h2>\(page.word("consents"))</h2>\(ConsoleTable.html(
                             (view["consents"] as? [[String: Any]]) ?? [],
                             columns: [("channel", "channel"), ("purpose", "purpose"), ("granted", "granted")]))
-                        \(merge)<h2>\(page.word("timeline"))</h2>\(timeline)
+                        <p>\(memberships)</p>\(merge)<h2>\(page.word("timeline"))</h2>\(timeline)
                         """)
             }
         }

@@ -20,6 +20,7 @@ struct ConsoleRoutes: Sendable {
         addReads(to: router)
         addAdmin(to: router)
         addCommunity(to: router)
+        addMembers(to: router)
         router.get("/console/sign-in") { request, _ -> Response in
             Self.signInPage(ConsolePage(language: Self.language(request.headers)), error: nil)
         }
