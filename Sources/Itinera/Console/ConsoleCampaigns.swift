@@ -10,7 +10,7 @@ extension ConsoleRoutes {
         router.get("/console/campaigns") { request, _ -> Response in
             let page = ConsolePage(language: Self.language(request.headers))
             guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
-            return try await run("listCampaigns", session, page) { _, page in
+            return try await run("listCampaigns", session, page) { principal, page in
                 guard case .ok(let ok) = try await service.listCampaigns(.init(query: .init(limit: 200))),
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No campaigns.") }
@@ -20,11 +20,14 @@ extension ConsoleRoutes {
                     <td>\(campaign.state.rawValue)</td></tr>
                     """
                 }.joined()
+                let mayCreate =
+                    principal.role.map { AccessTable.rules["createCampaign"]?.roles.contains($0) ?? false } ?? false
                 return page.response(
                     title: page.word("campaigns_title"),
                     body: """
                         <h1>\(page.word("campaigns_title"))</h1><p><a href="/console">\(page.word("overview"))</a></p>
                         <table><tr><th>\(page.word("name"))</th><th>\(page.word("state"))</th></tr>\(rows)</table>
+                        \(mayCreate ? Self.campaignForm(csrf: session.csrf(try await key.get()), page: page) : "")
                         """)
             }
         }
@@ -72,6 +75,40 @@ extension ConsoleRoutes {
                         """)
             }
         }
+        router.post("/console/campaigns") { request, _ -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            let (form, session): ([String: String], ConsoleSession)
+            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
+            case .failure(let refusal): return refusal.response
+            case .success(let checked): (form, session) = checked
+            }
+            return try await run("createCampaign", session, page) { _, page in
+                func number(_ field: String) -> Int? { form[field].flatMap { Int($0.trimmed) } }
+                let gift = (form["gift"] ?? "").trimmed
+                let request = Components.Schemas.CampaignRequest(
+                    name: (form["name"] ?? "").trimmed,
+                    audience: .init(
+                        lapsedDaysMin: number("lapsed_days_min") ?? 0, lapsedDaysMax: number("lapsed_days_max")),
+                    offer: gift.isEmpty ? nil : .init(gift: gift),
+                    channel: .init(rawValue: form["channel"] ?? "") ?? .email,
+                    template: (form["template"] ?? "").trimmed,
+                    holdoutPercent: number("holdout_percent") ?? -1, attributionDays: number("attribution_days") ?? 0)
+                do {
+                    guard case .created(let created) = try await service.createCampaign(.init(body: .json(request))),
+                        case .json(let campaign) = created.body
+                    else { throw Problem.forbidden("Not created.") }
+                    return Response(status: .seeOther, headers: [.location: "/console/campaigns/\(campaign.id)"])
+                } catch let problem as Problem where problem.status.kind == .clientError && problem.status != .forbidden
+                {
+                    return page.response(
+                        title: page.word("new_campaign"),
+                        body: """
+                            <p role="alert">\(HTMLPage.escaped(problem.detail ?? problem.title))</p>
+                            <p><a href="/console/campaigns">\(page.word("back"))</a></p>
+                            """, status: problem.status)
+                }
+            }
+        }
         router.post("/console/campaigns/:id/preview") { request, context -> Response in
             let page = ConsolePage(language: Self.language(request.headers))
             let session: ConsoleSession
@@ -106,6 +143,28 @@ extension ConsoleRoutes {
                 return Response(status: .seeOther, headers: [.location: "/console/campaigns/\(id)"])
             }
         }
+    }
+
+    /// The form of a new win-back campaign: who (days since the last order), by which template, with
+    /// what hold-out, attribution window and gift.
+    static func campaignForm(csrf: String, page: ConsolePage) -> String {
+        let fields: [(String, String, String)] = [
+            ("name", page.word("name"), ""), ("lapsed_days_min", page.word("lapsed_min"), "90"),
+            ("lapsed_days_max", page.word("lapsed_max"), ""), ("template", "template", ""),
+            ("holdout_percent", page.word("holdout_percent"), "10"),
+            ("attribution_days", page.word("attribution"), "30"),
+            ("gift", page.word("gift"), ""),
+        ]
+        let inputs = fields.map { name, label, value in
+            "<div><label for=\"c-\(name)\">\(label)</label><input id=\"c-\(name)\" name=\"\(name)\" value=\"\(value)\"></div>"
+        }.joined()
+        return """
+            <h2>\(page.word("new_campaign"))</h2>
+            <form method="post" action="/console/campaigns"><input type="hidden" name="csrf" value="\(csrf)">
+            <fieldset>\(inputs)<div><label for="c-channel">channel</label><select id="c-channel" name="channel">\
+            <option>email</option><option>sms</option><option>wechat</option></select></div></fieldset>
+            <p><button type="submit">\(page.word("create"))</button></p></form>
+            """
     }
 
     /// A campaign's audience as a launch would draw it now.
