@@ -156,12 +156,26 @@ import Testing
                     ).body)
                 #expect((timeline["items"] as? [[String: Any]] ?? []).contains { $0["kind"] as? String == "message" })
 
+                // New rules: the trip is scheduled again, the guide already sent is not sent again,
+                // the weather moves to 18:00 the day before, the survey's rule is gone.
+                var changed = Self.rules
+                changed["rules"] = [
+                    ["code": "guide", "phase": "pre", "offset_hours": -72, "channel": "email", "template": "trip-guide"],
+                    ["code": "weather", "phase": "pre", "offset_hours": -6, "channel": "email", "template": "trip-guide"],
+                ]
+                let replaced = try await client.send(.put, "/v1/touchpoint-rules", json: changed, token: signed.token)
+                #expect(replaced.status == .ok, "\(String(buffer: replaced.body))")
+                #expect(try JSON.object(replaced.body)["pending"] as? Int == 1)
+                let rescheduled = try await Self.touchpoints(client, order: order, token: signed.token)
+                #expect(Set(rescheduled.keys) == ["guide", "weather", "sos"])
+                #expect(rescheduled["guide"]?["state"] as? String == "sent")
+                #expect(Self.due(rescheduled["weather"]) == Self.local(day: 9, hour: 18))
+
                 let cancelled = try await client.send(.post, "/v1/orders/\(order)/cancel", token: signed.token)
                 #expect(cancelled.status == .ok, "\(String(buffer: cancelled.body))")
                 let after = try await Self.touchpoints(client, order: order, token: signed.token)
                 #expect(after["weather"]?["state"] as? String == "withdrawn")
-                #expect(after["survey"]?["state"] as? String == "withdrawn")
-                #expect(after["survey"]?["reason"] as? String == "order_cancelled")
+                #expect(after["weather"]?["reason"] as? String == "order_cancelled")
                 #expect(after["guide"]?["state"] as? String == "sent")
             }
         }

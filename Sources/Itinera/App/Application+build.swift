@@ -155,7 +155,7 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
     SurveyRoutes(client: parts.client, key: linkKey, events: events, clock: configuration.clock, logger: logger)
         .add(to: router)
     ConsoleRoutes(
-        service: service, client: parts.client, key: linkKey, sessionLifetime: configuration.sessionLifetime,
+        service: service, access: access, key: linkKey, sessionLifetime: configuration.sessionLifetime,
         logger: logger
     )
     .add(to: router)

@@ -36,7 +36,6 @@ struct TouchpointDue: DomainEvent {
 struct RiskAlertDue: DomainEvent {
     let alert: RiskAlert
     let booking: RiskAlertBooking
-    let timeZone: TimeZone
 
     var reference: String { "risk_alert:\(alert.id):\(booking.orderID)" }
 }

@@ -144,12 +144,7 @@ extension ComplaintController {
         -> Operations.GetComplaintReport.Output
     {
         let now = clock.now()
-        let to = input.query.to ?? now
-        let from = input.query.from ?? to.addingTimeInterval(-30 * 86_400)
-        guard from < to else { throw Problem.invalidField("from", "from must be before to.") }
-        guard to.timeIntervalSince(from) <= 366 * 86_400 else {
-            throw Problem.invalidField("from", "The report spans at most 366 days.")
-        }
+        let (from, to) = try ReportRange.checked(from: input.query.from, to: input.query.to, now: now, defaultDays: 30)
         let unit = input.query.period?.rawValue ?? "week"
         let lines = try await access.inTenant { tenant, principal in
             try await ComplaintStore.report(

@@ -62,12 +62,8 @@ struct NPSController: Sendable {
     }
 
     func getNpsReport(_ input: Operations.GetNpsReport.Input) async throws -> Operations.GetNpsReport.Output {
-        let to = input.query.to ?? clock.now()
-        let from = input.query.from ?? to.addingTimeInterval(-90 * 86_400)
-        guard from < to else { throw Problem.invalidField("from", "from must be before to.") }
-        guard to.timeIntervalSince(from) <= 366 * 86_400 else {
-            throw Problem.invalidField("from", "The report spans at most 366 days.")
-        }
+        let (from, to) = try ReportRange.checked(
+            from: input.query.from, to: input.query.to, now: clock.now(), defaultDays: 90)
         let unit = input.query.period?.rawValue ?? "month"
         let lines = try await access.inTenant { tenant, principal in
             try await NPSStore.report(from: from, to: to, unit: unit, timezone: principal.tenant.timezone, on: tenant)

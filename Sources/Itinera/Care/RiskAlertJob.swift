@@ -22,7 +22,7 @@ struct RiskAlertJob: JobHandler {
                 let context = EventContext(connection: tenant, tenant: run.tenant, events: events)
                 for booking in due {
                     try await context.publish(
-                        RiskAlertDue(alert: alert, booking: booking, timeZone: run.tenant.timeZone))
+                        RiskAlertDue(alert: alert, booking: booking))
                     // Whatever the reactions did not settle.
                     try await RiskAlertStore.settle(
                         alert: id, order: booking.orderID, message: nil, channel: nil, reason: "no_template",

@@ -31,17 +31,21 @@ struct TouchpointController: Sendable {
                         "Template '\(rule.template)' sends by \(template.channel); the rule sends by \(rule.channel).")
                 }
             }
-            let before = try await Self.view(on: tenant)
-            let kept = try await TouchpointStore.rules(on: tenant).0
-            _ = try await TouchpointStore.replace(
-                quiet: quiet ?? kept, rules: rules, tenant: principal.tenant, on: tenant)
-            let after = try await Self.view(on: tenant)
+            let (keptQuiet, keptRules) = try await TouchpointStore.rules(on: tenant)
+            let pending = try await TouchpointStore.replace(
+                quiet: quiet ?? keptQuiet, rules: rules, tenant: principal.tenant, on: tenant)
+            // What was set before and after, as a request would set it.
+            func settings(_ quiet: QuietHours, _ rules: [TouchpointRule]) -> Data? {
+                try? AuditJSON.encoder.encode(
+                    Components.Schemas.TouchpointRulesRequest(quietHours: quiet.api, rules: rules.map(\.api)))
+            }
             try await AuditLog.record(
                 principal.auditEvent(
                     action: "touchpoint_rules.replace", targetType: "touchpoint_rules", targetID: nil,
-                    before: try? AuditJSON.encoder.encode(before), after: try? AuditJSON.encoder.encode(after)),
+                    before: settings(keptQuiet, keptRules), after: settings(quiet ?? keptQuiet, rules)),
                 on: tenant)
-            return after
+            return Components.Schemas.TouchpointRules(
+                quietHours: (quiet ?? keptQuiet).api, rules: rules.map(\.api), pending: pending)
         }
         return .ok(.init(body: .json(view)))
     }

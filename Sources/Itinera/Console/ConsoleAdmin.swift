@@ -7,9 +7,7 @@ import ItineraAPI
 /// one delivery, API keys, users and their roles.
 extension ConsoleRoutes {
     func addAdmin(to router: Router<ItineraRequestContext>) {
-        router.get("/console/webhooks") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/webhooks") { request, _, session, page in
             return try await run("listWebhookEndpoints", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listWebhookEndpoints(.init()), case .json(let list) = ok.body
                 else { throw Problem.forbidden("No endpoints.") }
@@ -26,9 +24,7 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.get("/console/webhooks/:id") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/webhooks/:id") { request, context, session, page in
             let id = context.parameters.get("id") ?? ""
             return try await run("listWebhookDeliveries", session, page) { principal, page in
                 guard
@@ -65,22 +61,14 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.post("/console/webhooks/:id/deliveries/:delivery/replay") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            let session: ConsoleSession
-            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
-            case .failure(let refusal): return refusal.response
-            case .success(let checked): session = checked.1
-            }
+        postForm(router, "/console/webhooks/:id/deliveries/:delivery/replay") { request, context, form, session, page in
             let id = context.parameters.get("id") ?? "", delivery = context.parameters.get("delivery") ?? ""
             return try await run("replayWebhookDelivery", session, page) { _, _ in
                 _ = try await service.replayWebhookDelivery(.init(path: .init(id: id, deliveryId: delivery)))
                 return Response(status: .seeOther, headers: [.location: "/console/webhooks/\(id)"])
             }
         }
-        router.get("/console/api-keys") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/api-keys") { request, _, session, page in
             return try await run("listApiKeys", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listApiKeys(.init()), case .json(let list) = ok.body
                 else { throw Problem.forbidden("No keys.") }
@@ -97,9 +85,7 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.get("/console/users") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/users") { request, _, session, page in
             return try await run("listUsers", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listUsers(.init()), case .json(let list) = ok.body
                 else { throw Problem.forbidden("No users.") }

@@ -7,9 +7,7 @@ import ItineraAPI
 /// interval drawn) and, for the roles whose rule allows it, the launch.
 extension ConsoleRoutes {
     func addCampaigns(to router: Router<ItineraRequestContext>) {
-        router.get("/console/campaigns") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/campaigns") { request, _, session, page in
             return try await run("listCampaigns", session, page) { principal, page in
                 guard case .ok(let ok) = try await service.listCampaigns(.init(query: .init(limit: 200))),
                     case .json(let list) = ok.body
@@ -31,9 +29,7 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.get("/console/campaigns/:id") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/campaigns/:id") { request, context, session, page in
             let id = context.parameters.get("id") ?? ""
             return try await run("getCampaign", session, page) { principal, page in
                 guard case .ok(let ok) = try await service.getCampaign(.init(path: .init(id: id))),
@@ -75,14 +71,8 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.post("/console/campaigns") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            let (form, session): ([String: String], ConsoleSession)
-            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
-            case .failure(let refusal): return refusal.response
-            case .success(let checked): (form, session) = checked
-            }
-            return try await run("createCampaign", session, page) { _, page in
+        postForm(router, "/console/campaigns") { request, _, form, session, page in
+            return try await run("createCampaign", session, page, back: "/console/campaigns") { _, page in
                 func number(_ field: String) -> Int? { form[field].flatMap { Int($0.trimmed) } }
                 let gift = (form["gift"] ?? "").trimmed
                 let request = Components.Schemas.CampaignRequest(
@@ -93,29 +83,13 @@ extension ConsoleRoutes {
                     channel: .init(rawValue: form["channel"] ?? "") ?? .email,
                     template: (form["template"] ?? "").trimmed,
                     holdoutPercent: number("holdout_percent") ?? -1, attributionDays: number("attribution_days") ?? 0)
-                do {
-                    guard case .created(let created) = try await service.createCampaign(.init(body: .json(request))),
-                        case .json(let campaign) = created.body
-                    else { throw Problem.forbidden("Not created.") }
-                    return Response(status: .seeOther, headers: [.location: "/console/campaigns/\(campaign.id)"])
-                } catch let problem as Problem where problem.status.kind == .clientError && problem.status != .forbidden
-                {
-                    return page.response(
-                        title: page.word("new_campaign"),
-                        body: """
-                            <p role="alert">\(HTMLPage.escaped(problem.detail ?? problem.title))</p>
-                            <p><a href="/console/campaigns">\(page.word("back"))</a></p>
-                            """, status: problem.status)
-                }
+                guard case .created(let created) = try await service.createCampaign(.init(body: .json(request))),
+                    case .json(let campaign) = created.body
+                else { throw Problem.forbidden("Not created.") }
+                return Response(status: .seeOther, headers: [.location: "/console/campaigns/\(campaign.id)"])
             }
         }
-        router.post("/console/campaigns/:id/preview") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            let session: ConsoleSession
-            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
-            case .failure(let refusal): return refusal.response
-            case .success(let checked): session = checked.1
-            }
+        postForm(router, "/console/campaigns/:id/preview") { request, context, form, session, page in
             let id = context.parameters.get("id") ?? ""
             return try await run("previewCampaign", session, page) { _, page in
                 guard case .ok(let ok) = try await service.previewCampaign(.init(path: .init(id: id))),
@@ -130,13 +104,7 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.post("/console/campaigns/:id/launch") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            let session: ConsoleSession
-            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
-            case .failure(let refusal): return refusal.response
-            case .success(let checked): session = checked.1
-            }
+        postForm(router, "/console/campaigns/:id/launch") { request, context, form, session, page in
             let id = context.parameters.get("id") ?? ""
             return try await run("launchCampaign", session, page) { _, page in
                 _ = try await service.launchCampaign(.init(path: .init(id: id)))

@@ -7,9 +7,7 @@ import ItineraAPI
 /// waiting list in order), and offers; and trip care's touchpoint rules with the touchpoints due.
 extension ConsoleRoutes {
     func addCommunity(to router: Router<ItineraRequestContext>) {
-        router.get("/console/events") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/events") { request, _, session, page in
             return try await run("listEvents", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listEvents(.init(query: .init(limit: 200))),
                     case .json(let list) = ok.body
@@ -30,9 +28,7 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.get("/console/events/:id") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/events/:id") { request, context, session, page in
             let id = context.parameters.get("id") ?? ""
             return try await run("listEventRegistrations", session, page) { principal, page in
                 let mayCheckIn =
@@ -75,13 +71,7 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.post("/console/events/:id/check-in/:registration") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            let (form, session): ([String: String], ConsoleSession)
-            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
-            case .failure(let refusal): return refusal.response
-            case .success(let checked): (form, session) = checked
-            }
+        postForm(router, "/console/events/:id/check-in/:registration") { request, context, form, session, page in
             let id = context.parameters.get("id") ?? "", registration = context.parameters.get("registration") ?? ""
             return try await run("checkInEventRegistration", session, page) { _, _ in
                 _ = try await service.checkInEventRegistration(
@@ -91,9 +81,7 @@ extension ConsoleRoutes {
                 return Response(status: .seeOther, headers: [.location: "/console/events/\(id)"])
             }
         }
-        router.get("/console/offers") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/offers") { request, _, session, page in
             return try await run("listOffers", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listOffers(.init(query: .init(limit: 200))),
                     case .json(let list) = ok.body
@@ -111,9 +99,7 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.get("/console/touchpoints") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/touchpoints") { request, _, session, page in
             return try await run("getTouchpointRules", session, page) { _, page in
                 guard case .ok(let ok) = try await service.getTouchpointRules(.init()), case .json(let rules) = ok.body
                 else { throw Problem.forbidden("No rules.") }

@@ -7,9 +7,7 @@ import ItineraAPI
 /// with its reason for the roles whose rule allows it.
 extension ConsoleRoutes {
     func addMembers(to router: Router<ItineraRequestContext>) {
-        router.get("/console/members/:id") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/members/:id") { request, context, session, page in
             let id = context.parameters.get("id") ?? ""
             return try await run("getMember", session, page) { principal, page in
                 guard case .ok(let ok) = try await service.getMember(.init(path: .init(id: id))),
@@ -50,32 +48,16 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.post("/console/members/:id/points") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            let (form, session): ([String: String], ConsoleSession)
-            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
-            case .failure(let refusal): return refusal.response
-            case .success(let checked): (form, session) = checked
-            }
+        postForm(router, "/console/members/:id/points") { request, context, form, session, page in
             let id = context.parameters.get("id") ?? ""
-            return try await run("adjustMemberPoints", session, page) { _, page in
-                do {
-                    _ = try await service.adjustMemberPoints(
-                        .init(
-                            path: .init(id: id),
-                            body: .json(
-                                .init(
-                                    points: Int64((form["points"] ?? "").trimmed) ?? 0,
-                                    reason: (form["reason"] ?? "").trimmed))))
-                } catch let problem as Problem where problem.status.kind == .clientError && problem.status != .forbidden
-                {
-                    return page.response(
-                        title: page.word("adjust"),
-                        body: """
-                            <p role="alert">\(HTMLPage.escaped(problem.detail ?? problem.title))</p>
-                            <p><a href="/console/members/\(HTMLPage.escaped(id))">\(page.word("back"))</a></p>
-                            """, status: problem.status)
-                }
+            return try await run("adjustMemberPoints", session, page, back: "/console/members/\(id)") { _, page in
+                _ = try await service.adjustMemberPoints(
+                    .init(
+                        path: .init(id: id),
+                        body: .json(
+                            .init(
+                                points: Int64((form["points"] ?? "").trimmed) ?? 0,
+                                reason: (form["reason"] ?? "").trimmed))))
                 return Response(status: .seeOther, headers: [.location: "/console/members/\(id)"])
             }
         }

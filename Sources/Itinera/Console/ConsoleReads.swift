@@ -7,9 +7,7 @@ import ItineraAPI
 /// complaints queue with its service-level clocks, and the audit log.
 extension ConsoleRoutes {
     func addReads(to router: Router<ItineraRequestContext>) {
-        router.get("/console/customers") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/customers") { request, _, session, page in
             let query = request.uri.queryParameters.get("query").flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
             return try await run("listCustomers", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listCustomers(.init(query: .init(limit: 50, query: query))),
@@ -31,9 +29,7 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.get("/console/customers/:id") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/customers/:id") { request, context, session, page in
             let id = context.parameters.get("id") ?? ""
             return try await run("getCustomer", session, page) { principal, page in
                 guard case .ok(let ok) = try await service.getCustomer(.init(path: .init(id: id))),
@@ -88,33 +84,15 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.post("/console/customers/:id/merge") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            let (form, session): ([String: String], ConsoleSession)
-            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
-            case .failure(let refusal): return refusal.response
-            case .success(let checked): (form, session) = checked
-            }
+        postForm(router, "/console/customers/:id/merge") { request, context, form, session, page in
             let id = context.parameters.get("id") ?? ""
-            return try await run("mergeCustomers", session, page) { _, page in
-                do {
-                    _ = try await service.mergeCustomers(
-                        .init(path: .init(id: id), body: .json(.init(otherId: (form["other_id"] ?? "").trimmed))))
-                } catch let problem as Problem where problem.status.kind == .clientError && problem.status != .forbidden
-                {
-                    return page.response(
-                        title: page.word("merge"),
-                        body: """
-                            <p role="alert">\(HTMLPage.escaped(problem.detail ?? problem.title))</p>
-                            <p><a href="/console/customers/\(HTMLPage.escaped(id))">\(page.word("back"))</a></p>
-                            """, status: problem.status)
-                }
+            return try await run("mergeCustomers", session, page, back: "/console/customers/\(id)") { _, page in
+                _ = try await service.mergeCustomers(
+                    .init(path: .init(id: id), body: .json(.init(otherId: (form["other_id"] ?? "").trimmed))))
                 return Response(status: .seeOther, headers: [.location: "/console/customers/\(id)"])
             }
         }
-        router.get("/console/complaints") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/complaints") { request, _, session, page in
             let breached = request.uri.queryParameters.get("breached").map { $0 == "true" }
             return try await run("listComplaints", session, page) { _, page in
                 guard
@@ -139,9 +117,7 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.get("/console/audit") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/audit") { request, _, session, page in
             return try await run("listAuditEvents", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listAuditEvents(.init(query: .init(limit: 100))),
                     case .json(let list) = ok.body

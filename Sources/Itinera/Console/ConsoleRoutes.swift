@@ -9,7 +9,7 @@ import Logging
 /// access table, so the console can do exactly what the user's role may do through the API.
 struct ConsoleRoutes: Sendable {
     let service: APIService
-    let client: PQPool
+    let access: AccessControl
     let key: MessageLinkKey
     let sessionLifetime: Duration
     let logger: Logger
@@ -35,7 +35,7 @@ struct ConsoleRoutes: Sendable {
                     let token = SessionToken(parsing: session.token)
                 else { return Self.signInPage(page, error: page.word("wrong")) }
                 if let user = UUID(uuidString: session.user.id) {
-                    try await client.withConnection { connection in
+                    try await access.client.withConnection { connection in
                         try await UserStore.setLanguage(
                             page.language.rawValue, id: user, on: connection, logger: logger)
                     }
@@ -52,9 +52,7 @@ struct ConsoleRoutes: Sendable {
                 return Self.signInPage(page, error: page.word("wrong"), status: problem.status)
             }
         }
-        router.get("/console") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console") { request, _, session, page in
             return try await run("getInsightOverview", session, page) { principal, page in
                 guard case .ok(let ok) = try await service.getInsightOverview(.init()),
                     case .json(let overview) = ok.body
@@ -65,13 +63,7 @@ struct ConsoleRoutes: Sendable {
                         overview, page: page, principal: principal, csrf: session.csrf(try await key.get())))
             }
         }
-        router.post("/console/sign-out") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            let session: ConsoleSession
-            switch try await checkedForm(request, page: page, upTo: 16 * 1024) {
-            case .failure(let refusal): return refusal.response
-            case .success(let checked): session = checked.1
-            }
+        postForm(router, "/console/sign-out") { request, _, form, session, page in
             return try await run("deleteCurrentSession", session, page) { _, page in
                 _ = try await service.deleteCurrentSession(.init())
                 var headers = HTTPFields()
@@ -84,9 +76,10 @@ struct ConsoleRoutes: Sendable {
 
     /// Runs `body` as the API operation `operationID` for the session's user: the operation's rule
     /// from the access table decides, as it does for the API. A session that is gone leads back to
-    /// the sign-in page, a role the rule refuses to a 403 page.
+    /// the sign-in page, a role the rule refuses to a 403 page, any other refusal of the API to a page
+    /// saying why (with a link to `back`).
     func run(
-        _ operationID: String, _ session: ConsoleSession, _ page: ConsolePage,
+        _ operationID: String, _ session: ConsoleSession, _ page: ConsolePage, back: String = "/console",
         _ body: (Principal, ConsolePage) async throws -> Response
     ) async throws -> Response {
         guard let rule = AccessTable.rules[operationID], let scope = RequestScope.current else {
@@ -95,49 +88,58 @@ struct ConsoleRoutes: Sendable {
         }
         scope.setAccess(AccessRequest(operationID: operationID, rule: rule, credential: .session(session.token)))
         do {
-            let principal = try await principal(scope)
-            return try await body(principal, try await Self.page(for: principal, client: client, logger: logger))
+            // The user and their language, in one statement's transaction before the operation's own.
+            let (principal, language) = try await access.inControl { connection, principal in
+                guard case .user(let id, _) = principal.actor else { return (principal, nil as String?) }
+                return (principal, try await UserStore.language(id: id, on: connection, logger: logger))
+            }
+            return try await body(principal, ConsolePage(language: .init(language)))
         } catch let problem as Problem where problem.status == .unauthorized {
             return Self.toSignIn
         } catch let problem as Problem where problem.status == .forbidden {
             return page.response(
                 title: "403", body: "<p role=\"alert\">\(page.word("forbidden"))</p>", status: .forbidden)
+        } catch let problem as Problem where problem.status.kind == .clientError {
+            return page.response(
+                title: problem.title,
+                body: """
+                    <p role="alert">\(HTMLPage.escaped(problem.detail ?? problem.title))</p>
+                    <p><a href="\(HTMLPage.escaped(back))">\(page.word("back"))</a></p>
+                    """, status: problem.status)
         }
     }
 
-    /// The signed-in principal, authenticated by the operation's rule.
-    private func principal(_ scope: RequestScope) async throws -> Principal {
-        if let principal = scope.principal { return principal }
-        guard case .ok(let ok) = try await service.getTenant(.init()), case .json = ok.body,
-            let principal = scope.principal
-        else { throw Problem.unauthorized("No session.") }
-        return principal
+    /// A page at `path`: the request with the session cookie's session and a page in the language
+    /// the browser last chose; without a session, the sign-in page.
+    func getPage(
+        _ router: Router<ItineraRequestContext>, _ path: RouterPath,
+        _ body:
+            @escaping @Sendable (Request, ItineraRequestContext, ConsoleSession, ConsolePage) async throws -> Response
+    ) {
+        router.get(path) { request, context -> Response in
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            return try await body(request, context, session, ConsolePage(language: Self.language(request.headers)))
+        }
     }
 
-    /// A form post's fields and session once the session is there and the post carries its CSRF
-    /// token from the console's own origin; otherwise the answer: the sign-in page, or a 403.
-    func checkedForm(_ request: Request, page: ConsolePage, upTo limit: Int) async throws -> Result<
-        ([String: String], ConsoleSession), ConsoleRefusal
-    > {
-        let form = SurveyRoutes.form(try await request.body.collect(upTo: limit))
-        guard let session = ConsoleSession(request.headers) else { return .failure(ConsoleRefusal(Self.toSignIn)) }
-        guard
-            session.admits(
-                form: form, headers: request.headers, authority: request.head.authority, key: try await key.get())
-        else {
-            return .failure(
-                ConsoleRefusal(page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden)))
+    /// A form post to `path`, taken only with the session and the post's CSRF token from the
+    /// console's own origin; otherwise the sign-in page, or a 403.
+    func postForm(
+        _ router: Router<ItineraRequestContext>, _ path: RouterPath, upTo limit: Int = 16 * 1024,
+        _ body:
+            @escaping @Sendable (Request, ItineraRequestContext, [String: String], ConsoleSession, ConsolePage)
+            async throws -> Response
+    ) {
+        router.post(path) { request, context -> Response in
+            let page = ConsolePage(language: Self.language(request.headers))
+            let form = SurveyRoutes.form(try await request.body.collect(upTo: limit))
+            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+            guard
+                session.admits(
+                    form: form, headers: request.headers, authority: request.head.authority, key: try await key.get())
+            else { return page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden) }
+            return try await body(request, context, form, session, page)
         }
-        return .success((form, session))
-    }
-
-    /// The page in the language of the principal's user.
-    static func page(for principal: Principal, client: PQPool, logger: Logger) async throws -> ConsolePage {
-        guard case .user(let id, _) = principal.actor else { return ConsolePage(language: .en) }
-        let language = try await client.withConnection { connection in
-            try await UserStore.language(id: id, on: connection, logger: logger)
-        }
-        return ConsolePage(language: .init(language))
     }
 
     static let toSignIn = Response(status: .seeOther, headers: [.location: "/console/sign-in"])
@@ -173,10 +175,4 @@ struct ConsoleRoutes: Sendable {
                 <p><button type="submit">\(page.word("sign_in"))</button></p></form>
                 """, status: status)
     }
-}
-
-/// The answer to a form post the console refuses.
-struct ConsoleRefusal: Error {
-    let response: Response
-    init(_ response: Response) { self.response = response }
 }

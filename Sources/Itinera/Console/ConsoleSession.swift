@@ -42,10 +42,12 @@ struct ConsoleSession: Sendable {
     /// comes from, comes from the console's own origin.
     func admits(form: [String: String], headers: HTTPFields, authority: String?, key: SymmetricKey) -> Bool {
         if let site = headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin" { return false }
-        if let origin = headers[HTTPField.Name("Origin")!],
-            URL(string: origin)?.host.map({ (authority ?? "").hasPrefix($0) }) != true
-        {
-            return false
+        // An origin names the host and, unless it is the scheme's default, the port; so does the
+        // request's authority. They must be the same.
+        if let origin = headers[HTTPField.Name("Origin")!] {
+            guard let url = URL(string: origin), let host = url.host,
+                (url.port.map { "\(host):\($0)" } ?? host) == authority
+            else { return false }
         }
         guard let sent = form["csrf"] else { return false }
         return constantTimeEquals(Data(sent.utf8), Data(csrf(key).utf8))

@@ -14,9 +14,7 @@ extension ConsoleRoutes {
     ]
 
     func addTiers(to router: Router<ItineraRequestContext>) {
-        router.get("/console/programs") { request, _ -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/programs") { request, _, session, page in
             return try await run("listPrograms", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listPrograms(.init(query: .init(limit: 200))),
                     case .json(let list) = ok.body
@@ -32,9 +30,7 @@ extension ConsoleRoutes {
                         """)
             }
         }
-        router.get("/console/programs/:id/tiers") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/programs/:id/tiers") { request, context, session, page in
             let id = context.parameters.get("id") ?? ""
             return try await run("getProgramTiers", session, page) { principal, page in
                 guard case .ok(let ok) = try await service.getProgramTiers(.init(path: .init(id: id))),
@@ -55,13 +51,7 @@ extension ConsoleRoutes {
                         page: page, principal: principal, session: session))
             }
         }
-        router.post("/console/programs/:id/tiers") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            let (form, session): ([String: String], ConsoleSession)
-            switch try await checkedForm(request, page: page, upTo: 64 * 1024) {
-            case .failure(let refusal): return refusal.response
-            case .success(let checked): (form, session) = checked
-            }
+        postForm(router, "/console/programs/:id/tiers", upTo: 64 * 1024) { request, context, form, session, page in
             let id = context.parameters.get("id") ?? ""
             let rows = Self.rows(form)
             let tiers = rows.map(Self.tierInput)
@@ -92,9 +82,7 @@ extension ConsoleRoutes {
                         session: session))
             }
         }
-        router.get("/console/jobs/:id") { request, context -> Response in
-            let page = ConsolePage(language: Self.language(request.headers))
-            guard let session = ConsoleSession(request.headers) else { return Self.toSignIn }
+        getPage(router, "/console/jobs/:id") { request, context, session, page in
             let id = context.parameters.get("id") ?? ""
             let next = request.uri.queryParameters.get("next").flatMap { $0.hasPrefix("/console/") ? $0 : nil }
             return try await run("getJob", session, page) { _, page in

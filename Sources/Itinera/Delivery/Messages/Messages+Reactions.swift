@@ -35,21 +35,43 @@ enum Messages {
         }
     }
 
+    /// Renders `template` for `customer` with `variables` and `extra`, and queues it with the job that
+    /// sends it under the customer's consent (`MessageStore.queue`), from `source` under `reference`.
+    static func queue(
+        _ template: MessageTemplate, to customer: Int64, variables: String, extra: [String: Any], source: String,
+        reference: String, attempts: Int, _ context: EventContext
+    ) async throws -> Result<Message, MessageStore.Refusal> {
+        let (subject, text) = try MessageRenderer.render(
+            template, variables: variables, offer: nil, orderAsked: false, extra: extra)
+        return try await MessageStore.queue(
+            MessageDraft(
+                customerID: customer, channel: template.channel, purpose: template.purpose, template: template.name,
+                source: source, sourceRef: reference, subject: subject.map { String($0.prefix(400)) },
+                body: String(text.prefix(20_000)), links: MessageLinks.extract(text)),
+            attempts: attempts, on: context.connection)
+    }
+
+    /// `date` as `YYYY-MM-DD HH:MM` on the clock of `zone`.
+    static func localTime(_ date: Date, _ zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+
     /// Queues the first of a risk alert's templates the traveller can be reached by; answers the
     /// message, or the refusal of the last template tried.
     static func warn(_ event: RiskAlertDue, _ context: EventContext, attempts: Int) async throws
         -> ReferencedMessageQueued
     {
         let alert = event.alert
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = event.timeZone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        let zone = context.tenant.timeZone
         let extra: [String: Any] = [
             "alert": [
                 "id": String(alert.id), "destination": alert.destination, "severity": alert.severity,
-                "message": alert.message, "starts_at": formatter.string(from: alert.startsAt),
-                "ends_at": formatter.string(from: alert.endsAt),
+                "message": alert.message, "starts_at": localTime(alert.startsAt, zone),
+                "ends_at": localTime(alert.endsAt, zone),
             ]
         ]
         var refusal = "no_template"
@@ -60,15 +82,9 @@ enum Messages {
                     customer: event.booking.customerID, order: event.booking.orderID, offer: alert.offerID,
                     on: context.connection)
             else { return ReferencedMessageQueued(reference: event.reference, messageID: nil, refusal: "no_customer") }
-            let (subject, text) = try MessageRenderer.render(
-                template, variables: variables, offer: nil, orderAsked: false, extra: extra)
-            let queued = try await MessageStore.queue(
-                MessageDraft(
-                    customerID: event.booking.customerID, channel: template.channel, purpose: template.purpose,
-                    template: template.name, source: "risk_alert", sourceRef: event.reference,
-                    subject: subject.map { String($0.prefix(400)) }, body: String(text.prefix(20_000)),
-                    links: MessageLinks.extract(text)),
-                attempts: attempts, on: context.connection)
+            let queued = try await queue(
+                template, to: event.booking.customerID, variables: variables, extra: extra, source: "risk_alert",
+                reference: event.reference, attempts: attempts, context)
             switch queued {
             case .success(let message):
                 return ReferencedMessageQueued(
@@ -95,15 +111,9 @@ enum Messages {
             "touchpoint": ["phase": touchpoint.phase.rawValue, "rule": touchpoint.rule],
             "survey": ["url": event.surveyURL ?? ""],
         ]
-        let (subject, text) = try MessageRenderer.render(
-            template, variables: variables, offer: nil, orderAsked: false, extra: extra)
-        let queued = try await MessageStore.queue(
-            MessageDraft(
-                customerID: touchpoint.customerID, channel: template.channel, purpose: template.purpose,
-                template: template.name, source: "touchpoint", sourceRef: event.reference,
-                subject: subject.map { String($0.prefix(400)) }, body: String(text.prefix(20_000)),
-                links: MessageLinks.extract(text)),
-            attempts: attempts, on: context.connection)
+        let queued = try await queue(
+            template, to: touchpoint.customerID, variables: variables, extra: extra, source: "touchpoint",
+            reference: event.reference, attempts: attempts, context)
         switch queued {
         case .success(let message): return (message.id, nil)
         case .failure(let refusal): return (nil, refusal.code)
@@ -124,15 +134,9 @@ enum Messages {
                 on: context.connection)
         else { return }
         let extra: [String: Any] = ["gift": campaign.gift ?? "", "campaign": ["name": campaign.name]]
-        let (subject, text) = try MessageRenderer.render(
-            template, variables: variables, offer: nil, orderAsked: false, extra: extra)
-        _ = try await MessageStore.queue(
-            MessageDraft(
-                customerID: event.customerID, channel: template.channel, purpose: template.purpose,
-                template: template.name, source: "campaign", sourceRef: event.reference,
-                subject: subject.map { String($0.prefix(400)) },
-                body: String(text.prefix(20_000)), links: MessageLinks.extract(text)),
-            attempts: attempts, on: context.connection)
+        _ = try await queue(
+            template, to: event.customerID, variables: variables, extra: extra, source: "campaign",
+            reference: event.reference, attempts: attempts, context)
     }
 
     /// Queues the tenant's template `name` to each customer, with `event` among its variables;
@@ -144,14 +148,11 @@ enum Messages {
         guard !customers.isEmpty,
             let template = try await MessageTemplateStore.find(name, on: context.connection)
         else { return }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: context.tenant.timezone) ?? TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        let zone = context.tenant.timeZone
         let values: [String: Any] = [
             "event": [
                 "id": String(event.id), "title": event.title, "kind": event.kind.rawValue,
-                "starts_at": formatter.string(from: event.startsAt), "ends_at": formatter.string(from: event.endsAt),
+                "starts_at": localTime(event.startsAt, zone), "ends_at": localTime(event.endsAt, zone),
                 "location": event.location ?? "", "online_url": event.onlineURL ?? "",
                 "reason": event.cancelledReason ?? "",
             ]
