@@ -160,8 +160,14 @@ import Testing
                 // the weather moves to 18:00 the day before, the survey's rule is gone.
                 var changed = Self.rules
                 changed["rules"] = [
-                    ["code": "guide", "phase": "pre", "offset_hours": -72, "channel": "email", "template": "trip-guide"],
-                    ["code": "weather", "phase": "pre", "offset_hours": -6, "channel": "email", "template": "trip-guide"],
+                    [
+                        "code": "guide", "phase": "pre", "offset_hours": -72, "channel": "email",
+                        "template": "trip-guide",
+                    ],
+                    [
+                        "code": "weather", "phase": "pre", "offset_hours": -6, "channel": "email",
+                        "template": "trip-guide",
+                    ],
                 ]
                 let replaced = try await client.send(.put, "/v1/touchpoint-rules", json: changed, token: signed.token)
                 #expect(replaced.status == .ok, "\(String(buffer: replaced.body))")
