@@ -175,4 +175,66 @@ import Testing
             }
         }
     }
+
+    /// An order arriving for a treated recipient while the send job passes them: the order's
+    /// transaction holds the customer and then records the recovery on the recipient; the job locks
+    /// the customers of its batch before their recipients, so it waits for the order instead of
+    /// deadlocking with it. Both finish: the recovery is recorded and every recipient is passed once.
+    @Test func test_anOrderDuringTheSend_neitherDeadlocksNorLosesARecipient() async throws {
+        try await TestDatabase.with { db in
+            let parts = db.parts { $0.jobWorkers = 0 }
+            let app = Application(router: try buildRouter(parts))
+            try await app.test(.router) { client in
+                let tenant = try await client.signUp(slugPrefix: "wbrace")
+                _ = try await client.send(
+                    .put, "/v1/message-templates/back",
+                    json: [
+                        "channel": "email", "purpose": "marketing", "subject": "We miss you",
+                        "body": "Come back, {{customer.first_name}}",
+                    ], token: tenant.token)
+                let customers = try await Self.lapsed(20, consenting: 20, db: db, tenant: tenant.slug)
+                try await db.inTenant(tenant.slug) { connection in
+                    try await connection.execute(
+                        """
+                        INSERT INTO customer_identities (customer_id, kind, value, source)
+                        SELECT id, 'email', 'lapsed' || id || '@example.com', '' FROM customers
+                        """)
+                }
+                let campaign = try await Self.campaign(client, token: tenant.token, holdout: 0)
+                #expect(
+                    try await client.send(.post, "/v1/campaigns/\(campaign)/launch", token: tenant.token).status == .ok)
+                let customer = try #require(customers.dropFirst(10).first)
+                let worker = try makeJobWorker(parts, schedules: false)
+
+                // The order's transaction, as the order path takes its locks: the customer first.
+                let send = try await db.inTenant(tenant.slug) { connection in
+                    try await connection.execute(
+                        "UPDATE customers SET order_count = order_count + 1 WHERE id = \(customer)")
+                    let send = Task { try await worker.drain() }
+                    try await Task.sleep(for: .milliseconds(1_500))  // the job is at its batch by now
+                    try await connection.execute(
+                        """
+                        UPDATE campaign_recipients SET recovered_at = now(), recovered_amount_minor = 1
+                        WHERE customer_id = \(customer) AND recovered_at IS NULL
+                        """)
+                    return send
+                }
+                _ = try await send.value
+
+                let (contacted, recovered) = try await db.inTenant(tenant.slug) { connection in
+                    try await connection.query(
+                        """
+                        SELECT count(*) FILTER (WHERE contacted_at IS NOT NULL)::int,
+                               count(*) FILTER (WHERE recovered_at IS NOT NULL)::int
+                        FROM campaign_recipients WHERE campaign_id = \(Int64(campaign)!)
+                        """
+                    ).collect()[0].decode((Int, Int).self)
+                }
+                #expect(contacted == 20 && recovered == 1)
+                let attempts = try await db.scalar(
+                    "SELECT max(attempts)::int FROM itinera.jobs WHERE kind = 'campaign.send'", as: Int.self)
+                #expect(attempts == 1)
+            }
+        }
+    }
 }

@@ -11,10 +11,22 @@ extension CampaignStore {
     /// same one.
     /// Taken in customer order after `after` (the last of the batch before; 0 at the start), so each
     /// batch reads on from where the one before stopped.
+    /// The batch's customers are locked (shared) first, in id order, before their recipients: an
+    /// order takes its customer before it records a recovery on the recipient, so the job waits for
+    /// an order in flight rather than holding the recipient the order needs (a deadlock).
     static func due(_ id: Int64, after: Int64, limit: Int, on tenant: TenantConnection) async throws
         -> [(customerID: Int64, lastOrderID: Int64?, consents: Bool)]
     {
-        try await tenant.query(
+        try await tenant.execute(
+            """
+            SELECT c.id FROM customers c
+            WHERE c.id IN (SELECT r.customer_id FROM campaign_recipients r
+                           WHERE r.campaign_id = \(id) AND r.customer_id > \(after) AND r.grp = 'treated'
+                             AND r.contacted_at IS NULL
+                           ORDER BY r.customer_id LIMIT \(limit))
+            ORDER BY c.id FOR SHARE
+            """)
+        return try await tenant.query(
             """
             WITH d AS (
                 SELECT r.customer_id FROM campaign_recipients r
