@@ -101,6 +101,22 @@ import Testing
                 let members = try JSON.object(
                     try await client.send(.get, "/v1/communities/\(goldClub)/members", token: tenant.token).body)
                 #expect((members["items"] as? [[String: Any]])?.map { $0["customer_id"] as? String } == [gold])
+                // The customer's one view names the membership (programme, tier, points) and both clubs,
+                // in the order joined; the customer below every tier has neither.
+                let view = try JSON.object(
+                    try await client.send(.get, "/v1/customers/\(gold)", token: tenant.token).body)
+                let membership = try #require((view["memberships"] as? [[String: Any]])?.first)
+                #expect(membership["program_id"] as? String == program && membership["program"] as? String == "Club")
+                #expect(
+                    membership["card_number"] as? String == "8800000001" && membership["points_balance"] as? Int == 0)
+                #expect((membership["tier"] as? [String: Any])?["name"] as? String == "Gold")
+                #expect(
+                    (view["communities"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Founders", "Gold"])
+                let plain = try JSON.object(
+                    try await client.send(.get, "/v1/customers/\(nobody)", token: tenant.token).body)
+                #expect(
+                    (plain["memberships"] as? [Any])?.isEmpty == true
+                        && (plain["communities"] as? [Any])?.isEmpty == true)
 
                 #expect(
                     try await client.send(

@@ -83,8 +83,8 @@ import Testing
                 #expect(preview.status == .ok, "\(previewed)")
                 #expect(previewed.contains("data-figure=\"evaluated\">3<"), "\(previewed)")
                 // All three members would be Diamond: the two Gold ones and the one below every tier.
-                #expect(previewed.contains("data-move=\"gold>diamond\">2<"), "\(previewed)")
-                #expect(previewed.contains("data-move=\"->diamond\">1<"), "\(previewed)")
+                #expect(previewed.contains("data-move=\"gold&gt;diamond\">2<"), "\(previewed)")
+                #expect(previewed.contains("data-move=\"-&gt;diamond\">1<"), "\(previewed)")
 
                 let saved = try await ConsoleSignInTests.post(
                     client, "/console/programs/\(program)/tiers", "\(lowered)&csrf=\(csrf)&action=save", headers: owner)

@@ -98,7 +98,9 @@ public func buildRouter(_ parts: ApplicationParts) throws -> Router<ItineraReque
                 migrations: parts.migrations,
                 logger: logger
             ),
-            CustomerController(access: access, events: events, logger: logger),
+            CustomerController(
+                access: access, events: events,
+                viewParts: [MemberStore.customerViewPart, CommunityStore.customerViewPart], logger: logger),
             OrderController(access: access, events: events, reads: orderReads, logger: logger),
             TagController(access: access, logger: logger),
             ImportController(access: access, logger: logger),

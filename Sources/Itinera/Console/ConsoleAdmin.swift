@@ -11,17 +11,14 @@ extension ConsoleRoutes {
             return try await run("listWebhookEndpoints", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listWebhookEndpoints(.init()), case .json(let list) = ok.body
                 else { throw Problem.forbidden("No endpoints.") }
-                let table = ConsoleTable.html(
+                var context = page.toOverview
+                context["table"] = ConsoleTable.context(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         ("URL", "url"), (page.word("state"), "state"), (page.word("events"), "event_types"),
                         (page.word("failing_since"), "failing_since"),
                     ], link: { "/console/webhooks/\(ConsoleTable.text($0, "id"))" })
-                return page.response(
-                    title: page.word("webhooks"),
-                    body: """
-                        <h1>\(page.word("webhooks"))</h1><p><a href="/console">\(page.word("overview"))</a></p>\(table)
-                        """)
+                return page.response("list", title: page.word("webhooks"), context)
             }
         }
         getPage(router, "/console/webhooks/:id") { request, context, session, page in
@@ -32,33 +29,26 @@ extension ConsoleRoutes {
                         .init(path: .init(id: id), query: .init(limit: 100))),
                     case .json(let list) = ok.body
                 else { throw Problem.notFound("webhook endpoint", id) }
-                let mayReplay =
-                    principal.role.map { AccessTable.rules["replayWebhookDelivery"]?.roles.contains($0) ?? false }
-                    ?? false
-                let csrf = session.csrf(try await key.get())
-                let rows = list.items.map { delivery in
-                    let replay =
+                var context = ConsolePage.links([("/console/webhooks", page.word("webhooks"))])
+                context["csrf"] = session.csrf(try await key.get())
+                let mayReplay = principal.may("replayWebhookDelivery")
+                context["table"] = ConsoleTable.context(
+                    list.items.map(ConsoleTable.json),
+                    columns: [
+                        (page.word("kind"), "event_type"), (page.word("state"), "state"),
+                        (page.word("attempts"), "attempts"), ("HTTP", "last_status"),
+                        (page.word("error"), "last_error"),
+                        (page.word("delivered"), "delivered_at"),
+                    ],
+                    form: { delivery in
                         mayReplay
-                        ? """
-                        <form method="post" action="/console/webhooks/\(id)/deliveries/\(delivery.id)/replay">\
-                        <input type="hidden" name="csrf" value="\(csrf)"><button type="submit">\(page.word("replay"))</button></form>
-                        """ : ""
-                    let json = ConsoleTable.json(delivery)
-                    let cells = ["event_type", "state", "attempts", "last_status", "last_error", "delivered_at"].map {
-                        "<td data-column=\"\($0)\">\(HTMLPage.escaped(ConsoleTable.text(json, $0)))</td>"
-                    }.joined()
-                    return "<tr>\(cells)<td>\(replay)</td></tr>"
-                }.joined()
-                let head = [
-                    page.word("kind"), page.word("state"), page.word("attempts"), "HTTP", page.word("error"),
-                    page.word("delivered"), "",
-                ].map { "<th>\($0)</th>" }.joined()
-                return page.response(
-                    title: page.word("deliveries"),
-                    body: """
-                        <h1>\(page.word("deliveries"))</h1><p><a href="/console/webhooks">\(page.word("webhooks"))</a></p>
-                        <div style="overflow-x:auto"><table><tr>\(head)</tr>\(rows)</table></div>
-                        """)
+                            ? [
+                                "action":
+                                    "/console/webhooks/\(id)/deliveries/\(ConsoleTable.text(delivery, "id"))/replay",
+                                "button": page.word("replay"),
+                            ] : nil
+                    })
+                return page.response("list", title: page.word("deliveries"), context)
             }
         }
         postForm(router, "/console/webhooks/:id/deliveries/:delivery/replay") { request, context, form, session, page in
@@ -72,34 +62,28 @@ extension ConsoleRoutes {
             return try await run("listApiKeys", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listApiKeys(.init()), case .json(let list) = ok.body
                 else { throw Problem.forbidden("No keys.") }
-                let table = ConsoleTable.html(
+                var context = page.toOverview
+                context["table"] = ConsoleTable.context(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         (page.word("name"), "name"), ("scopes", "scopes"), (page.word("state"), "state"),
                         (page.word("last_used"), "last_used_at"), (page.word("expires"), "expires_at"),
                     ])
-                return page.response(
-                    title: page.word("api_keys"),
-                    body: """
-                        <h1>\(page.word("api_keys"))</h1><p><a href="/console">\(page.word("overview"))</a></p>\(table)
-                        """)
+                return page.response("list", title: page.word("api_keys"), context)
             }
         }
         getPage(router, "/console/users") { request, _, session, page in
             return try await run("listUsers", session, page) { _, page in
                 guard case .ok(let ok) = try await service.listUsers(.init()), case .json(let list) = ok.body
                 else { throw Problem.forbidden("No users.") }
-                let table = ConsoleTable.html(
+                var context = page.toOverview
+                context["table"] = ConsoleTable.context(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         (page.word("name"), "name"), (page.word("email"), "email"), ("role", "role"),
                         (page.word("state"), "state"),
                     ])
-                return page.response(
-                    title: page.word("users"),
-                    body: """
-                        <h1>\(page.word("users"))</h1><p><a href="/console">\(page.word("overview"))</a></p>\(table)
-                        """)
+                return page.response("list", title: page.word("users"), context)
             }
         }
     }

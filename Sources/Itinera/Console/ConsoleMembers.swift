@@ -13,12 +13,12 @@ extension ConsoleRoutes {
                 guard case .ok(let ok) = try await service.getMember(.init(path: .init(id: id))),
                     case .json(let member) = ok.body
                 else { throw Problem.notFound("member", id) }
-                var ledger = ""
+                var context = ConsolePage.links([("/console/customers/\(member.customerId)", page.word("customer"))])
                 if case .ok(let answered) = try await service.listMemberPoints(
                     .init(path: .init(id: id), query: .init(limit: 50))),
                     case .json(let entries) = answered.body
                 {
-                    ledger = ConsoleTable.html(
+                    context["ledger"] = ConsoleTable.context(
                         entries.items.map(ConsoleTable.json),
                         columns: [
                             (page.word("when"), "created_at"), (page.word("kind"), "kind"),
@@ -26,26 +26,14 @@ extension ConsoleRoutes {
                             (page.word("balance"), "balance_after"), (page.word("reason"), "reason"),
                         ])
                 }
-                let mayAdjust =
-                    principal.role.map { AccessTable.rules["adjustMemberPoints"]?.roles.contains($0) ?? false } ?? false
-                let adjust =
-                    mayAdjust
-                    ? """
-                    <form method="post" action="/console/members/\(HTMLPage.escaped(id))/points">\
-                    <input type="hidden" name="csrf" value="\(session.csrf(try await key.get()))">\
-                    <label for="points">\(page.word("points"))</label><input id="points" name="points" inputmode="numeric" required>\
-                    <label for="reason">\(page.word("reason"))</label><input id="reason" name="reason" required>\
-                    <p><button type="submit">\(page.word("adjust"))</button></p></form>
-                    """ : ""
-                return page.response(
-                    title: member.cardNumber,
-                    body: """
-                        <h1>\(HTMLPage.escaped(member.cardNumber))</h1>
-                        <p><a href="/console/customers/\(HTMLPage.escaped(member.customerId))">\(page.word("customer"))</a></p>
-                        <p>\(page.word("tier")): <strong>\(HTMLPage.escaped(member.tier?.name ?? "–"))</strong> · \
-                        \(page.word("balance")): <strong data-figure="balance">\(member.pointsBalance)</strong></p>
-                        \(adjust)<h2>\(page.word("ledger"))</h2>\(ledger)
-                        """)
+                context["id"] = id
+                context["tier"] = member.tier?.name ?? "–"
+                context["balance"] = member.pointsBalance
+                if principal.may("adjustMemberPoints") {
+                    context["adjust"] = true
+                    context["csrf"] = session.csrf(try await key.get())
+                }
+                return page.response("member", title: member.cardNumber, context)
             }
         }
         postForm(router, "/console/members/:id/points") { request, context, form, session, page in

@@ -3,9 +3,18 @@ import ItineraAPI
 
 /// The overview dashboard: the insight figures as cards and server-drawn charts.
 enum ConsoleOverview {
-    static func html(
+    /// The console's pages, as the overview links them.
+    static let pages = [
+        ("/console/customers", "customers"), ("/console/programs", "programs"),
+        ("/console/campaigns", "campaigns_title"), ("/console/communities", "communities"),
+        ("/console/events", "events_title"), ("/console/offers", "offers"), ("/console/complaints", "complaints"),
+        ("/console/touchpoints", "touchpoints"), ("/console/webhooks", "webhooks"), ("/console/api-keys", "api_keys"),
+        ("/console/users", "users"), ("/console/audit", "audit"),
+    ]
+
+    static func context(
         _ o: Components.Schemas.InsightOverview, page: ConsolePage, principal: Principal, csrf: String
-    ) -> String {
+    ) -> [String: Any] {
         let zone = principal.tenant.timeZone
         let computed = o.computedAt.formatted(
             Date.ISO8601FormatStyle(timeZone: zone).year().month().day().dateTimeSeparator(.space).time(
@@ -17,38 +26,17 @@ enum ConsoleOverview {
             return (programmes > 1 ? "\(tier.program): \(name)" : name, tier.members)
         }
         let nps = o.nps.map { ($0.month, Int(($0.nps ?? 0).rounded())) }
-        let role = principal.role?.rawValue ?? "–"
-        return """
-            <h1>\(page.word("overview"))</h1>
-            <p>\(page.word("signed_in_as")): <strong>\(HTMLPage.escaped(role))</strong> · \
-            \(HTMLPage.escaped(principal.tenant.name)) · \(page.word("computed")) \(HTMLPage.escaped(computed)) \
-            (\(HTMLPage.escaped(principal.tenant.timezone)))</p>
-            <nav><a href="/console/customers">\(page.word("customers"))</a> · \
-            <a href="/console/programs">\(page.word("programs"))</a> · \
-            <a href="/console/campaigns">\(page.word("campaigns_title"))</a> · \
-            <a href="/console/events">\(page.word("events_title"))</a> · \
-            <a href="/console/offers">\(page.word("offers"))</a> · \
-            <a href="/console/complaints">\(page.word("complaints"))</a> · \
-            <a href="/console/touchpoints">\(page.word("touchpoints"))</a> · \
-            <a href="/console/webhooks">\(page.word("webhooks"))</a> · \
-            <a href="/console/api-keys">\(page.word("api_keys"))</a> · \
-            <a href="/console/users">\(page.word("users"))</a> · \
-            <a href="/console/audit">\(page.word("audit"))</a></nav>
-            <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="\(csrf)">
-            <button type="submit">\(page.word("sign_out"))</button></form>
-            <div class="cards">
-            <section class="card"><h2>\(page.word("customers"))</h2><p class="figure" data-figure="customers">\
-            \(o.customers.total)</p><p>\(page.word("buyers")): \(o.customers.buyers)</p>
-            <p>\(page.word("repurchase")): <span data-figure="repurchase">\(percent(o.customers.repurchaseRate))</span></p></section>
-            <section class="card"><h2>\(page.word("campaigns"))</h2>
-            <p class="figure">\(o.campaigns.treatedRecovered) / \(o.campaigns.treated)</p>
-            <p>\(page.word("uplift")): \(percent(o.campaigns.uplift))</p></section>
-            <section class="card"><h2>\(page.word("attendance"))</h2>
-            <p class="figure">\(percent(o.community.attendanceRate))</p>
-            <p>\(o.community.checkedIn) / \(o.community.registered)</p></section>
-            </div>
-            <section><h2>\(page.word("tiers"))</h2>\(ConsolePage.barChart(tiers, label: page.word("tiers")))</section>
-            <section><h2>\(page.word("nps"))</h2>\(ConsolePage.barChart(nps, label: page.word("nps"), empty: page.word("no_answers")))</section>
-            """
+        return [
+            "role": principal.role?.rawValue ?? "–", "tenant": principal.tenant.name, "computed": computed,
+            "timezone": principal.tenant.timezone, "csrf": csrf,
+            "nav": ConsolePage.links(pages.map { ($0.0, page.word($0.1)) })["links"] ?? [],
+            "customers": o.customers.total, "buyers": o.customers.buyers,
+            "repurchase": percent(o.customers.repurchaseRate),
+            "recovered": o.campaigns.treatedRecovered, "treated": o.campaigns.treated,
+            "uplift": percent(o.campaigns.uplift), "attendance": percent(o.community.attendanceRate),
+            "checked_in": o.community.checkedIn, "registered": o.community.registered,
+            "tiers": ConsolePage.chart(tiers, label: page.word("tiers")),
+            "nps": ConsolePage.chart(nps, label: page.word("nps"), empty: page.word("no_answers")),
+        ]
     }
 }

@@ -122,22 +122,55 @@ struct ConsolePage {
         "treated": [.en: "Treated", .zh: "实验组"],
         "holdout": [.en: "Hold-out", .zh: "对照组"],
         "no_answers": [.en: "No answers yet.", .zh: "暂无回答。"],
+        "communities": [.en: "Communities", .zh: "私域社群"],
+        "visibility": [.en: "Who may join", .zh: "加入方式"],
+        "new_community": [.en: "New community", .zh: "新建社群"],
+        "description": [.en: "Description", .zh: "简介"],
+        "program_id": [.en: "Programme (id)", .zh: "会员计划（ID）"],
+        "joined": [.en: "Joined", .zh: "加入时间"],
+        "source": [.en: "How", .zh: "来源"],
+        "new_event": [.en: "New event", .zh: "新建活动"],
+        "starts": [.en: "Starts", .zh: "开始"],
+        "ends": [.en: "Ends", .zh: "结束"],
+        "location": [.en: "Place", .zh: "地点"],
+        "waitlist_capacity": [.en: "Waiting list places", .zh: "候补名额"],
+        "community_id": [.en: "Community (id)", .zh: "社群（ID）"],
+        "new_offer": [.en: "New offer", .zh: "新建优惠"],
+        "code_prefix": [.en: "Code prefix (A–Z, 0–9)", .zh: "券码前缀（A–Z、0–9）"],
+        "max_redemptions": [.en: "Redemptions at most", .zh: "最多核销次数"],
+        "new_rule": [.en: "New rule", .zh: "新规则"],
+        "edit_rules": [.en: "Edit the rules", .zh: "编辑规则"],
+        "quiet_from": [.en: "Quiet from", .zh: "免打扰开始"],
+        "quiet_until": [.en: "Quiet until", .zh: "免打扰结束"],
+        "rule_blank": [
+            .en:
+                "A rule with an empty code is removed. Phase: pre, in or post; anchor: start or end (empty: by phase).",
+            .zh: "代码留空的规则将被删除。阶段：pre、in 或 post；锚点：start 或 end（留空则按阶段）。",
+        ],
     ]
 
     let language: Language
 
     func word(_ key: String) -> String { Self.words[key]?[language] ?? key }
 
-    /// The whole page: `body` is HTML the caller escaped.
-    func response(title: String, body: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:])
-        -> Response
-    {
-        let html = """
-            <!doctype html><html lang="\(language == .zh ? "zh-Hans" : "en")"><head><meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(HTMLPage.escaped(title)) · \(word("title"))</title><style>\(Self.style)</style></head>
-            <body><header><strong>\(word("title"))</strong></header><main>\(body)</main></body></html>
-            """
+    /// Every word in this page's language, as the templates read them (`{{w.save}}`).
+    static let tables: [Language: [String: String]] = Dictionary(
+        uniqueKeysWithValues: [Language.en, .zh].map { language in
+            (language, words.mapValues { $0[language] ?? "" })
+        })
+
+    /// The page `template` renders with `context`, in the layout: title, words and language added.
+    func response(
+        _ template: String, title: String, _ context: [String: Any] = [:], status: HTTPResponse.Status = .ok,
+        headers: HTTPFields = [:]
+    ) -> Response {
+        var context = context
+        context["w"] = Self.tables[language] ?? [:]
+        context["lang"] = language == .zh ? "zh-Hans" : "en"
+        context["zh"] = language == .zh
+        context["title"] = title
+        context["style"] = Self.style
+        let html = ConsoleTemplates.library.render(context, withTemplate: template) ?? ""
         var fields = headers
         fields[.contentType] = "text/html; charset=utf-8"
         fields[.cacheControl] = "no-store"
@@ -145,6 +178,25 @@ struct ConsolePage {
             "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
+
+    /// A page saying `message` (a refusal, a problem), with a link `back` when there is one.
+    func message(_ message: String, title: String, back: String? = nil, status: HTTPResponse.Status) -> Response {
+        var context: [String: Any] = ["message": message]
+        if let back { context["back"] = back }
+        return response("message", title: title, context, status: status)
+    }
+
+    /// Links for the `back` partial: (href, text) pairs, the last one marked.
+    static func links(_ pairs: [(String, String)]) -> [String: Any] {
+        [
+            "links": pairs.enumerated().map { index, pair in
+                ["href": pair.0, "text": pair.1, "last": index == pairs.count - 1] as [String: Any]
+            }
+        ]
+    }
+
+    /// The back link to the overview.
+    var toOverview: [String: Any] { Self.links([("/console", word("overview"))]) }
 
     /// Dark text on light ground (contrast above 7:1), a visible focus ring, one column on a phone.
     static let style = """
@@ -160,25 +212,20 @@ struct ConsolePage {
         td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
         """
 
-    /// A horizontal bar chart of `bars` (label, value), drawn on the server; the labels get the room
-    /// the longest needs, the bars the rest. Without bars, `empty` says so.
-    static func barChart(_ bars: [(String, Int)], label: String, empty: String = "–") -> String {
-        guard !bars.isEmpty else { return "<p>\(HTMLPage.escaped(empty))</p>" }
+    /// A horizontal bar chart of `bars` (label, value) for the `chart` partial, drawn on the server:
+    /// the labels get the room the longest needs, the bars the rest. Without bars, `empty` says so.
+    static func chart(_ bars: [(String, Int)], label: String, empty: String = "–") -> [String: Any] {
         let widest = max(bars.map(\.1).max() ?? 1, 1)
         let labelWidth = min(max(bars.map { $0.0.count }.max() ?? 0, 4) * 8 + 8, 240)
         let room = Double(480 - labelWidth - 50)
-        let rows = bars.enumerated().map { index, bar in
+        let rows = bars.enumerated().map { index, bar -> [String: Any] in
             let width = Double(bar.1) / Double(widest) * room
-            let y = index * 28
-            return """
-                <text x="0" y="\(y + 17)" font-size="13">\(HTMLPage.escaped(bar.0))</text>\
-                <rect x="\(labelWidth)" y="\(y + 4)" width="\(String(format: "%.1f", width))" height="18" fill="#0b3d5c"/>\
-                <text x="\(String(format: "%.1f", Double(labelWidth) + width + 6))" y="\(y + 17)" font-size="13">\(bar.1)</text>
-                """
-        }.joined()
-        return """
-            <svg role="img" aria-label="\(HTMLPage.escaped(label))" viewBox="0 0 480 \(bars.count * 28)" \
-            width="100%" style="max-width:480px">\(rows)</svg>
-            """
+            return [
+                "name": bar.0, "value": bar.1, "left": labelWidth, "text_y": index * 28 + 17, "rect_y": index * 28 + 4,
+                "width": String(format: "%.1f", width),
+                "value_x": String(format: "%.1f", Double(labelWidth) + width + 6),
+            ]
+        }
+        return ["bars": rows, "has_bars": !rows.isEmpty, "height": bars.count * 28, "label": label, "empty": empty]
     }
 }

@@ -13,20 +13,15 @@ extension ConsoleRoutes {
                 guard case .ok(let ok) = try await service.listCustomers(.init(query: .init(limit: 50, query: query))),
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No customers.") }
-                let table = ConsoleTable.html(
+                var context = page.toOverview
+                context["query"] = query ?? ""
+                context["table"] = ConsoleTable.context(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         (page.word("name"), "name"), ("id", "id"), (page.word("orders"), "value.order_count"),
                         (page.word("spent"), "value.total_spent_minor"), ("RFM", "rfm.segment"),
                     ], link: { "/console/customers/\(ConsoleTable.text($0, "id"))" })
-                return page.response(
-                    title: page.word("customers"),
-                    body: """
-                        <h1>\(page.word("customers"))</h1><p><a href="/console">\(page.word("overview"))</a></p>
-                        <form method="get" role="search"><label for="query">\(page.word("search"))</label>\
-                        <input id="query" name="query" value="\(HTMLPage.escaped(query ?? ""))"> \
-                        <button type="submit">\(page.word("search"))</button></form>\(table)
-                        """)
+                return page.response("customers", title: page.word("customers"), context)
             }
         }
         getPage(router, "/console/customers/:id") { request, context, session, page in
@@ -36,52 +31,40 @@ extension ConsoleRoutes {
                     case .json(let customer) = ok.body
                 else { throw Problem.notFound("customer", id) }
                 let view = ConsoleTable.json(customer)
-                var timeline = ""
-                var members: [String] = []
+                var context = ConsolePage.links([("/console/customers", page.word("customers"))])
                 if case .ok(let answered) = try await service.getCustomerTimeline(
                     .init(path: .init(id: id), query: .init(limit: 50))),
                     case .json(let events) = answered.body
                 {
-                    let entries = events.items.map(ConsoleTable.json)
-                    timeline = ConsoleTable.html(
-                        entries,
+                    context["timeline"] = ConsoleTable.context(
+                        events.items.map(ConsoleTable.json),
                         columns: [(page.word("when"), "occurred_at"), (page.word("kind"), "kind"), ("id", "id")])
-                    // The memberships the tier changes name.
-                    for entry in entries where ConsoleTable.text(entry, "kind") == "tier_change" {
-                        let member = ConsoleTable.text(entry, "data.member_id")
-                        if member != "–", !members.contains(member) { members.append(member) }
-                    }
                 }
-                let memberships = members.map {
-                    "<a href=\"/console/members/\($0)\">\(page.word("membership")) \($0)</a>"
-                }.joined(separator: " · ")
-                let facts = [
+                context["id"] = id
+                context["memberships"] = ConsoleTable.context(
+                    (view["memberships"] as? [[String: Any]]) ?? [],
+                    columns: [
+                        (page.word("membership"), "card_number"), (page.word("programs"), "program"),
+                        (page.word("tier"), "tier.name"), (page.word("points"), "points_balance"),
+                    ], link: { "/console/members/\(ConsoleTable.text($0, "member_id"))" })
+                context["communities"] = ConsoleTable.context(
+                    (view["communities"] as? [[String: Any]]) ?? [],
+                    columns: [(page.word("communities"), "name"), (page.word("joined"), "joined_at")],
+                    link: { "/console/communities/\(ConsoleTable.text($0, "id"))" })
+                context["facts"] = [
                     ("name", "name"), ("orders", "value.order_count"), ("spent", "value.total_spent_minor"),
                     ("RFM", "rfm.segment"),
-                ].map { "<dt>\(page.word($0.0))</dt><dd>\(HTMLPage.escaped(ConsoleTable.text(view, $0.1)))</dd>" }
-                    .joined()
-                let tags = (view["tags"] as? [[String: Any]] ?? []).map { ConsoleTable.text($0, "name") }
-                let mayMerge =
-                    principal.role.map { AccessTable.rules["mergeCustomers"]?.roles.contains($0) ?? false } ?? false
-                let merge =
-                    mayMerge
-                    ? """
-                    <form method="post" action="/console/customers/\(HTMLPage.escaped(id))/merge">\
-                    <input type="hidden" name="csrf" value="\(session.csrf(try await key.get()))">\
-                    <label for="other">\(page.word("merge_other"))</label><input id="other" name="other_id" inputmode="numeric">\
-                    <button type="submit">\(page.word("merge"))</button></form>
-                    """ : ""
-                return page.response(
-                    title: ConsoleTable.text(view, "name"),
-                    body: """
-                        <h1>\(HTMLPage.escaped(ConsoleTable.text(view, "name")))</h1>
-                        <p><a href="/console/customers">\(page.word("customers"))</a></p><dl>\(facts)</dl>
-                        <p>\(page.word("tags")): \(HTMLPage.escaped(tags.joined(separator: ", ")))</p>
-                        <h2>\(page.word("consents"))</h2>\(ConsoleTable.html(
-                            (view["consents"] as? [[String: Any]]) ?? [],
-                            columns: [("channel", "channel"), ("purpose", "purpose"), ("granted", "granted")]))
-                        <p>\(memberships)</p>\(merge)<h2>\(page.word("timeline"))</h2>\(timeline)
-                        """)
+                ].map { ["term": page.word($0.0), "value": ConsoleTable.text(view, $0.1)] }
+                context["tags"] = (view["tags"] as? [[String: Any]] ?? []).map { ConsoleTable.text($0, "name") }
+                    .joined(separator: ", ")
+                context["consents"] = ConsoleTable.context(
+                    (view["consents"] as? [[String: Any]]) ?? [],
+                    columns: [("channel", "channel"), ("purpose", "purpose"), ("granted", "granted")])
+                if principal.may("mergeCustomers") {
+                    context["merge"] = true
+                    context["csrf"] = session.csrf(try await key.get())
+                }
+                return page.response("customer", title: ConsoleTable.text(view, "name"), context)
             }
         }
         postForm(router, "/console/customers/:id/merge") { request, context, form, session, page in
@@ -100,7 +83,10 @@ extension ConsoleRoutes {
                         .init(query: .init(limit: 100, breached: breached))),
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No complaints.") }
-                let table = ConsoleTable.html(
+                var context = ConsolePage.links([
+                    ("/console", page.word("overview")), ("/console/complaints?breached=true", page.word("late_only")),
+                ])
+                context["table"] = ConsoleTable.context(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         ("id", "id"), (page.word("state"), "state"), (page.word("severity"), "severity"),
@@ -109,12 +95,7 @@ extension ConsoleRoutes {
                         (page.word("resolution_due"), "resolution_due_at"),
                         (page.word("resolution_late"), "resolution_breached"),
                     ])
-                return page.response(
-                    title: page.word("complaints"),
-                    body: """
-                        <h1>\(page.word("complaints"))</h1><p><a href="/console">\(page.word("overview"))</a> · \
-                        <a href="/console/complaints?breached=true">\(page.word("late_only"))</a></p>\(table)
-                        """)
+                return page.response("list", title: page.word("complaints"), context)
             }
         }
         getPage(router, "/console/audit") { request, _, session, page in
@@ -122,18 +103,15 @@ extension ConsoleRoutes {
                 guard case .ok(let ok) = try await service.listAuditEvents(.init(query: .init(limit: 100))),
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No audit events.") }
-                let table = ConsoleTable.html(
+                var context = page.toOverview
+                context["table"] = ConsoleTable.context(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         (page.word("when"), "occurred_at"), (page.word("action"), "action"),
                         (page.word("actor"), "actor_type"), ("", "actor_id"), (page.word("target"), "target_type"),
                         ("", "target_id"),
                     ])
-                return page.response(
-                    title: page.word("audit"),
-                    body: """
-                        <h1>\(page.word("audit"))</h1><p><a href="/console">\(page.word("overview"))</a></p>\(table)
-                        """)
+                return page.response("list", title: page.word("audit"), context)
             }
         }
     }

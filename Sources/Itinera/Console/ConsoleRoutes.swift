@@ -58,8 +58,8 @@ struct ConsoleRoutes: Sendable {
                     case .json(let overview) = ok.body
                 else { throw Problem.forbidden("No overview.") }
                 return page.response(
-                    title: page.word("overview"),
-                    body: ConsoleOverview.html(
+                    "overview", title: page.word("overview"),
+                    ConsoleOverview.context(
                         overview, page: page, principal: principal, csrf: session.csrf(try await key.get())))
             }
         }
@@ -83,8 +83,7 @@ struct ConsoleRoutes: Sendable {
         _ body: (Principal, ConsolePage) async throws -> Response
     ) async throws -> Response {
         guard let rule = AccessTable.rules[operationID], let scope = RequestScope.current else {
-            return page.response(
-                title: "403", body: "<p role=\"alert\">\(page.word("forbidden"))</p>", status: .forbidden)
+            return page.message(page.word("forbidden"), title: "403", status: .forbidden)
         }
         scope.setAccess(AccessRequest(operationID: operationID, rule: rule, credential: .session(session.token)))
         do {
@@ -97,15 +96,10 @@ struct ConsoleRoutes: Sendable {
         } catch let problem as Problem where problem.status == .unauthorized {
             return Self.toSignIn
         } catch let problem as Problem where problem.status == .forbidden {
-            return page.response(
-                title: "403", body: "<p role=\"alert\">\(page.word("forbidden"))</p>", status: .forbidden)
+            return page.message(page.word("forbidden"), title: "403", status: .forbidden)
         } catch let problem as Problem where problem.status.kind == .clientError {
-            return page.response(
-                title: problem.title,
-                body: """
-                    <p role="alert">\(HTMLPage.escaped(problem.detail ?? problem.title))</p>
-                    <p><a href="\(HTMLPage.escaped(back))">\(page.word("back"))</a></p>
-                    """, status: problem.status)
+            return page.message(
+                problem.detail ?? problem.title, title: problem.title, back: back, status: problem.status)
         }
     }
 
@@ -137,7 +131,7 @@ struct ConsoleRoutes: Sendable {
             guard
                 session.admits(
                     form: form, headers: request.headers, authority: request.head.authority, key: try await key.get())
-            else { return page.response(title: "403", body: "<p role=\"alert\">CSRF</p>", status: .forbidden) }
+            else { return page.message("CSRF", title: "403", status: .forbidden) }
             return try await body(request, context, form, session, page)
         }
     }
@@ -159,20 +153,15 @@ struct ConsoleRoutes: Sendable {
     }
 
     static func signInPage(_ page: ConsolePage, error: String?, status: HTTPResponse.Status = .ok) -> Response {
-        page.response(
-            title: page.word("sign_in"),
-            body: """
-                <h1>\(page.word("sign_in"))</h1>
-                \(error.map { "<p role=\"alert\">\(HTMLPage.escaped($0))</p>" } ?? "")
-                <form method="post" action="/console/sign-in">
-                <label for="tenant">\(page.word("tenant"))</label><input id="tenant" name="tenant" required>
-                <label for="email">\(page.word("email"))</label><input id="email" name="email" type="email" required>
-                <label for="password">\(page.word("password"))</label>
-                <input id="password" name="password" type="password" required>
-                <label for="language">\(page.word("language"))</label>
-                <select id="language" name="language"><option value="en"\(page.language == .en ? " selected" : "")>English</option>
-                <option value="zh"\(page.language == .zh ? " selected" : "")>简体中文</option></select>
-                <p><button type="submit">\(page.word("sign_in"))</button></p></form>
-                """, status: status)
+        page.response("sign-in", title: page.word("sign_in"), error.map { ["error": $0] } ?? [:], status: status)
+    }
+}
+
+extension Principal {
+    /// Whether the access table's rule for `operationID` admits this principal's role: the console
+    /// shows a button only when the operation it posts would be allowed.
+    func may(_ operationID: String) -> Bool {
+        guard let role, let rule = AccessTable.rules[operationID] else { return false }
+        return rule.roles.contains(role)
     }
 }

@@ -25,21 +25,47 @@ enum ConsoleTable {
         }
     }
 
-    /// A table of `items` with `columns` (header, path); `link` gives a row's first cell a link.
-    static func html(_ items: [[String: Any]], columns: [(String, String)], link: (([String: Any]) -> String?)? = nil)
-        -> String
+    /// A table of `items` with `columns` (header, path) for the `table` partial; `link` gives a
+    /// row's first cell a link, `form` a row a button (the `form` partial's action, button, nonce).
+    static func context(
+        _ items: [[String: Any]], columns: [(String, String)], link: (([String: Any]) -> String?)? = nil,
+        form: (([String: Any]) -> [String: Any]?)? = nil
+    ) -> [String: Any] {
+        let rows = items.map { item -> [String: Any] in
+            let cells = columns.enumerated().map { index, column -> [String: Any] in
+                var cell: [String: Any] = ["text": text(item, column.1), "column": column.1]
+                if index == 0, let href = link?(item) { cell["href"] = href }
+                return cell
+            }
+            var row: [String: Any] = ["cells": cells]
+            if let button = form?(item) { row["form"] = button }
+            return row
+        }
+        return ["head": columns.map(\.0) + (form == nil ? [] : [""]), "rows": rows]
+    }
+}
+
+/// Form fields for the `fields` partial. Every key a field's template reads is set, so that no
+/// name is looked up further out in the page.
+enum ConsoleForm {
+    static func input(
+        _ name: String, label: String, value: String = "", type: String = "text", required: Bool = false,
+        id: String? = nil
+    ) -> [String: Any] {
+        [
+            "id": id ?? "f-\(name)", "name": name, "label": label, "value": value, "type": type, "required": required,
+            "select": false,
+        ]
+    }
+
+    static func select(_ name: String, label: String, _ options: [String], selected: String? = nil, id: String? = nil)
+        -> [String: Any]
     {
-        let head = columns.map { "<th>\(HTMLPage.escaped($0.0))</th>" }.joined()
-        let rows = items.map { item in
-            let cells = columns.enumerated().map { index, column in
-                let value = HTMLPage.escaped(text(item, column.1))
-                if index == 0, let href = link?(item) {
-                    return "<td><a href=\"\(HTMLPage.escaped(href))\">\(value)</a></td>"
-                }
-                return "<td data-column=\"\(column.1)\">\(value)</td>"
-            }.joined()
-            return "<tr>\(cells)</tr>"
-        }.joined()
-        return "<div style=\"overflow-x:auto\"><table><tr>\(head)</tr>\(rows)</table></div>"
+        [
+            "id": id ?? "f-\(name)", "name": name, "label": label, "select": true,
+            "options": options.map {
+                ["value": $0, "text": $0, "selected": $0 == (selected ?? options.first)] as [String: Any]
+            },
+        ]
     }
 }

@@ -19,15 +19,9 @@ extension ConsoleRoutes {
                 guard case .ok(let ok) = try await service.listPrograms(.init(query: .init(limit: 200))),
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No programmes.") }
-                let items = list.items.map {
-                    "<li><a href=\"/console/programs/\($0.id)/tiers\">\(HTMLPage.escaped($0.name))</a></li>"
-                }.joined()
-                return page.response(
-                    title: page.word("programs"),
-                    body: """
-                        <h1>\(page.word("programs"))</h1><p><a href="/console">\(page.word("overview"))</a></p>
-                        <ul>\(items)</ul>
-                        """)
+                var context = page.toOverview
+                context["programs"] = list.items.map { ["id": $0.id, "name": $0.name] }
+                return page.response("programs", title: page.word("programs"), context)
             }
         }
         getPage(router, "/console/programs/:id/tiers") { request, context, session, page in
@@ -45,8 +39,8 @@ extension ConsoleRoutes {
                         ], multiplier: tier.pointsMultiplier, benefits: tier.benefits)
                 }
                 return page.response(
-                    title: page.word("tier_editor"),
-                    body: try await editor(
+                    "tier-editor", title: page.word("tier_editor"),
+                    try await editor(
                         program: id, rows: rows, members: list.tiers.map { ($0.name, $0.members) }, preview: nil,
                         page: page, principal: principal, session: session))
             }
@@ -76,8 +70,8 @@ extension ConsoleRoutes {
                     case .json(let preview) = ok.body
                 else { throw Problem.forbidden("No preview.") }
                 return page.response(
-                    title: page.word("tier_editor"),
-                    body: try await editor(
+                    "tier-editor", title: page.word("tier_editor"),
+                    try await editor(
                         program: id, rows: rows, members: [], preview: preview, page: page, principal: principal,
                         session: session))
             }
@@ -93,13 +87,9 @@ extension ConsoleRoutes {
                 let done = job.progress.done, total = job.progress.total.map(String.init) ?? "?"
                 var headers = HTTPFields()
                 if !finished { headers[HTTPField.Name("Refresh")!] = "1" }
-                return page.response(
-                    title: job.kind,
-                    body: """
-                        <h1>\(HTMLPage.escaped(job.kind))</h1>
-                        <p role="status" data-job-state="\(job.state.rawValue)">\(job.state.rawValue): \(done) / \(total)</p>
-                        \(finished && next != nil ? "<p><a href=\"\(HTMLPage.escaped(next!))\">\(page.word("back"))</a></p>" : "")
-                        """, headers: headers)
+                var context: [String: Any] = ["state": job.state.rawValue, "done": done, "total": total]
+                if finished, let next { context["next"] = next }
+                return page.response("job", title: job.kind, context, headers: headers)
             }
         }
     }
@@ -109,48 +99,37 @@ extension ConsoleRoutes {
     private func editor(
         program: String, rows: [[String: String]], members: [(String, Int)],
         preview: Components.Schemas.TierPreview?, page: ConsolePage, principal: Principal, session: ConsoleSession
-    ) async throws -> String {
-        func allowed(_ operation: String) -> Bool {
-            guard let role = principal.role, let rule = AccessTable.rules[operation] else { return false }
-            return rule.roles.contains(role)
-        }
-        let fieldsets = rows.enumerated().map { index, row in
-            let inputs = (["code", "name", "rank", "combine"] + Self.tierFields + ["points_multiplier", "benefits"])
+    ) async throws -> [String: Any] {
+        let tiers = rows.enumerated().map { index, row -> [String: Any] in
+            let fields = (["code", "name", "rank", "combine"] + Self.tierFields + ["points_multiplier", "benefits"])
                 .map { field in
-                    let id = "t\(index)-\(field)"
-                    return """
-                        <div><label for="\(id)">\(field)</label>\
-                        <input id="\(id)" name="t\(index).\(field)" value="\(HTMLPage.escaped(row[field] ?? ""))"></div>
-                        """
-                }.joined()
-            return "<fieldset><legend>\(HTMLPage.escaped(row["name"] ?? ""))</legend>\(inputs)</fieldset>"
-        }.joined()
-        let moves =
-            preview.map { preview in
-                let lines = preview.moves.map {
-                    "<tr><td>\($0.from ?? "–")</td><td>\($0.to ?? "–")</td><td data-move=\"\($0.from ?? "-")>\($0.to ?? "-")\">\($0.count)</td></tr>"
-                }.joined()
-                return """
-                    <section aria-live="polite"><h2>\(page.word("preview"))</h2><p>\(page.word("evaluated")): \
-                    <span data-figure="evaluated">\(preview.members)</span></p>
-                    <table><tr><th>from</th><th>to</th><th>\(page.word("members"))</th></tr>\(lines)</table></section>
-                    """
-            } ?? ""
-        let buttons = [
-            allowed("previewProgramTiers")
-                ? "<button type=\"submit\" name=\"action\" value=\"preview\">\(page.word("preview"))</button>" : "",
-            allowed("replaceProgramTiers")
-                ? "<button type=\"submit\" name=\"action\" value=\"save\">\(page.word("save"))</button>" : "",
-        ].joined(separator: " ")
-        return """
-            <h1>\(page.word("tier_editor"))</h1>
-            <p><a href="/console">\(page.word("overview"))</a></p>
-            \(members.isEmpty ? "" : "<h2>\(page.word("tiers"))</h2>" + ConsolePage.barChart(members, label: page.word("tiers")))
-            \(moves)
-            <form method="post" action="/console/programs/\(HTMLPage.escaped(program))/tiers">
-            <input type="hidden" name="csrf" value="\(session.csrf(try await key.get()))">
-            <p>\(buttons)</p>\(fieldsets)<p>\(buttons)</p></form>
-            """
+                    [
+                        "id": "t\(index)-\(field)", "label": field, "name": "t\(index).\(field)",
+                        "value": row[field] ?? "",
+                    ]
+                }
+            return ["legend": row["name"] ?? "", "fields": fields]
+        }
+        var context = page.toOverview
+        context["program"] = program
+        context["csrf"] = session.csrf(try await key.get())
+        context["tiers"] = tiers
+        context["may_preview"] = principal.may("previewProgramTiers")
+        context["may_save"] = principal.may("replaceProgramTiers")
+        if !members.isEmpty { context["chart"] = ConsolePage.chart(members, label: page.word("tiers")) }
+        if let preview {
+            context["preview"] =
+                [
+                    "members": preview.members,
+                    "moves": preview.moves.map {
+                        [
+                            "from": $0.from ?? "–", "to": $0.to ?? "–", "key": "\($0.from ?? "-")>\($0.to ?? "-")",
+                            "count": $0.count,
+                        ] as [String: Any]
+                    },
+                ] as [String: Any]
+        }
+        return context
     }
 
     /// A tier as the form shows it.

@@ -8,6 +8,8 @@ struct CustomerController: Sendable {
     let access: AccessControl
     /// The reactions to a merge.
     let events: DomainEvents
+    /// The parts of the one view other capabilities own, in their order.
+    var viewParts: [CustomerViewPart] = []
     let logger: Logger
 
     func createCustomer(_ input: Operations.CreateCustomer.Input) async throws -> Operations.CreateCustomer.Output {
@@ -67,10 +69,18 @@ struct CustomerController: Sendable {
 
     func getCustomer(_ input: Operations.GetCustomer.Input) async throws -> Operations.GetCustomer.Output {
         let id = try Problem.pathID(input.path.id, of: "customer")
-        // Authentication, the reads and COMMIT in one round trip.
-        let (principal, rows) = try await access.read(try CustomerStore.findStatements(id))
+        // Authentication, the reads (the other capabilities' parts too) and COMMIT in one round trip.
+        let own = try CustomerStore.findStatements(id)
+        let parts = try viewParts.map { try $0.statements(id) }
+        let (principal, rows) = try await access.read(own + parts.joined())
         let customer = try CustomerStore.require(id, try CustomerStore.lookup(from: rows))
-        return .ok(.init(body: .json(try customer.api(currency: principal.tenant.currency))))
+        var view = try customer.api(currency: principal.tenant.currency)
+        var next = own.count
+        for (part, statements) in zip(viewParts, parts) {
+            try part.fill(&view, rows[next..<next + statements.count])
+            next += statements.count
+        }
+        return .ok(.init(body: .json(view)))
     }
 
     func updateCustomer(_ input: Operations.UpdateCustomer.Input) async throws -> Operations.UpdateCustomer.Output {
