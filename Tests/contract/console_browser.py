@@ -9,7 +9,8 @@ server. It checks:
 - a win-back campaign launched, its results read with the uplift drawn;
 - an analyst sees no Save button, and a save forged into their page is refused (403);
 - a form posted from another site does not reach the session (SameSite=Strict, CSRF token);
-- the overview on a phone-sized screen.
+- the overview on a phone-sized screen;
+- accessibility on every page: labels, named charts, contrast of 4.5:1 or more, keyboard focus.
 
 Screenshots of the pages go to SCREENSHOT_DIR.
 
@@ -24,6 +25,8 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -103,6 +106,38 @@ def sign_in(driver, email, secret):
     WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "[data-figure]")))
 
 
+AUDIT = """
+const luminance = c => {
+  const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map(v => {
+    v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+const ground = e => {
+  for (; e; e = e.parentElement) {
+    const c = getComputedStyle(e).backgroundColor;
+    if (c && c !== 'transparent' && !/^rgba\\(.*, 0\\)$/.test(c)) return c;
+  }
+  return 'rgb(255, 255, 255)';
+};
+const problems = [];
+if (!document.documentElement.lang) problems.push('no lang');
+for (const e of document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+  if (!(e.id && document.querySelector(`label[for="${e.id}"]`)) && !e.getAttribute('aria-label'))
+    problems.push('unlabelled ' + e.name);
+for (const e of document.querySelectorAll('button'))
+  if (!e.textContent.trim()) problems.push('a button without text');
+for (const e of document.querySelectorAll('svg'))
+  if (e.getAttribute('role') !== 'img' || !e.getAttribute('aria-label')) problems.push('an unnamed chart');
+for (const e of document.querySelectorAll('p, td, th, a, button, label, legend, h1, h2, li, dt, dd, strong, span')) {
+  if (!e.textContent.trim()) continue;
+  const a = luminance(getComputedStyle(e).color), b = luminance(ground(e));
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  if (ratio < 4.5) problems.push(`contrast ${ratio.toFixed(2)} on ${e.tagName} ${e.textContent.trim().slice(0, 20)}`);
+}
+return problems;
+"""
+
+
 def diamonds(driver):
     """Diamond's member count as the tier chart draws it."""
     chart = driver.find_element(By.CSS_SELECTOR, "svg[role=img]")
@@ -178,6 +213,29 @@ try:
     driver.get(url + "/console")
     check("/console/sign-in" not in driver.current_url and driver.find_element(By.TAG_NAME, "h1").text == "Overview",
           "a cross-site form post ended the session")
+
+    # Accessibility on every page: a language, a label for every field, text on every button, a
+    # name for every chart, and text against its ground at a contrast of 4.5:1 or more (WCAG AA).
+    # From the keyboard, the first Tab reaches a link with a visible focus ring.
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    focused = driver.execute_script(
+        "const e = document.activeElement; const s = getComputedStyle(e);"
+        "return [e.tagName, s.outlineStyle, s.outlineWidth]")
+    check(focused[0] == "A" and focused[1] != "none" and focused[2] != "0px",
+          f"the first Tab focuses {focused[0]} with outline {focused[1]} {focused[2]}")
+    driver.get(url + "/console/customers")
+    first_customer = driver.find_element(By.CSS_SELECTOR, "td a[href^='/console/customers/']").get_attribute("href")
+    first_customer = first_customer.rsplit("/", 1)[1]
+    pages = ["/console", "/console/customers", f"/console/customers/{first_customer}",
+             f"/console/programs/{program}/tiers", "/console/campaigns", "/console/campaigns/1",
+             "/console/communities", "/console/events", "/console/offers", "/console/complaints",
+             "/console/touchpoints", "/console/webhooks", "/console/api-keys", "/console/users", "/console/audit"]
+    for page in pages:
+        driver.get(url + page)
+        problems = driver.execute_script(AUDIT)
+        check(not problems, f"{page}: {problems}")
+    print(f"console accessibility: {len(pages)} pages audited, no unlabelled field, no unnamed chart, "
+          f"no text under 4.5:1")
 finally:
     driver.quit()
 
