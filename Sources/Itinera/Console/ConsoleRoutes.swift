@@ -21,6 +21,15 @@ struct ConsoleRoutes: Sendable {
         addAdmin(to: router)
         addCommunity(to: router)
         addMembers(to: router)
+        router.get("/console/console.js") { _, _ -> Response in
+            Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600",
+                    HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                ],
+                body: .init(byteBuffer: ByteBuffer(string: ConsoleTemplates.script)))
+        }
         router.get("/console/sign-in") { request, _ -> Response in
             Self.signInPage(ConsolePage(language: Self.language(request.headers)), error: nil)
         }

@@ -14,11 +14,42 @@ enum ConsoleTemplates {
         return library
     }()
 
+    /// The console's one script, a progressive enhancement: every page works without it. In the
+    /// tier editor (a form marked `data-live-preview`) the preview of who moves follows the fields
+    /// as they are edited: the form is posted as *Preview* would post it, 400 ms after the last
+    /// keystroke, and the answer's preview section replaces the page's (an answer overtaken by a
+    /// later edit is dropped).
+    static let script = """
+        "use strict";
+        document.addEventListener("DOMContentLoaded", () => {
+          const form = document.querySelector("form[data-live-preview]");
+          const region = document.getElementById("preview");
+          if (!form || !region) return;
+          let timer = 0, sent = 0;
+          form.addEventListener("input", () => {
+            clearTimeout(timer);
+            timer = setTimeout(async () => {
+              const mine = ++sent;
+              const body = new URLSearchParams(new FormData(form));
+              body.set("action", "preview");
+              try {
+                const answer = await fetch(form.getAttribute("action"), { method: "POST", body, credentials: "same-origin" });
+                if (!answer.ok || mine !== sent) return;
+                const page = new DOMParser().parseFromString(await answer.text(), "text/html");
+                const fresh = page.getElementById("preview");
+                if (fresh && mine === sent) region.replaceChildren(...fresh.childNodes);
+              } catch (error) { /* the Preview button still works */ }
+            }, 400);
+          });
+        });
+        """
+
     static let templates: [String: String] = [
         "layout": """
         <!doctype html><html lang="{{lang}}"><head><meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{title}} · {{w.title}}</title><style>{{{style}}}</style></head>
+        <title>{{title}} · {{w.title}}</title><style>{{{style}}}</style>
+        <script src="/console/console.js" defer></script></head>
         <body><header><strong>{{w.title}}</strong></header><main>{{$main}}{{/main}}</main></body></html>
         """,
         "csrf": #"<input type="hidden" name="csrf" value="{{csrf}}">"#,
@@ -91,11 +122,12 @@ enum ConsoleTemplates {
         "tier-editor": """
         {{<layout}}{{$main}}<h1>{{w.tier_editor}}</h1>{{>back}}
         {{#chart}}<h2>{{w.tiers}}</h2>{{>chart}}{{/chart}}
-        {{#preview}}<section aria-live="polite"><h2>{{w.preview}}</h2><p>{{w.evaluated}}: \
+        <section id="preview" aria-live="polite">{{#preview}}<h2>{{w.preview}}</h2><p>{{w.evaluated}}: \
         <span data-figure="evaluated">{{members}}</span></p>
         <table><tr><th>from</th><th>to</th><th>{{w.members}}</th></tr>{{#moves}}<tr><td>{{from}}</td><td>{{to}}</td>\
-        <td data-move="{{key}}">{{count}}</td></tr>{{/moves}}</table></section>{{/preview}}
-        <form method="post" action="/console/programs/{{program}}/tiers">{{>csrf}}
+        <td data-move="{{key}}">{{count}}</td></tr>{{/moves}}</table>{{/preview}}</section>
+        <form method="post" action="/console/programs/{{program}}/tiers"{{#may_preview}} data-live-preview{{/may_preview}}>\
+        {{>csrf}}
         <p>{{#may_preview}}<button type="submit" name="action" value="preview">{{w.preview}}</button> {{/may_preview}}\
         {{#may_save}}<button type="submit" name="action" value="save">{{w.save}}</button>{{/may_save}}</p>\
         {{#tiers}}<fieldset><legend>{{legend}}</legend>{{#fields}}<div><label for="{{id}}">{{label}}</label>\
