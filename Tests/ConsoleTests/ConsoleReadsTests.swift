@@ -46,7 +46,9 @@ import Testing
                 let view = String(
                     buffer: try await client.execute(uri: "/console/customers/\(id)", method: .get, headers: owner).body
                 )
-                #expect(view.contains("<h1>Wei Zhang</h1>") && view.contains("128800"))
+                #expect(view.contains("<h1>Wei Zhang</h1>") && view.contains("CN¥1,288.00"), "\(view)")
+                // The order's time on the tenant's clock: 00:00Z is 08:00 in Shanghai.
+                #expect(view.contains(">2026-10-01 08:00<") && !view.contains("2026-10-01T00:00:00Z"), "\(view)")
                 #expect(view.contains(">order<") && view.contains(">complaint<"), "\(view)")
 
                 // Li Na merged into Wei Zhang from Wei Zhang's page.
@@ -61,7 +63,7 @@ import Testing
                 let survivor = String(
                     buffer: try await client.execute(uri: "/console/customers/\(id)", method: .get, headers: owner).body
                 )
-                #expect(survivor.contains("257600") && survivor.contains(">merge<"), "\(survivor)")
+                #expect(survivor.contains("CN¥2,576.00") && survivor.contains(">merge<"), "\(survivor)")
                 let itself = try await ConsoleSignInTests.post(
                     client, "/console/customers/\(id)/merge",
                     "csrf=\(ConsoleTierEditorTests.csrf(view))&other_id=\(id)",

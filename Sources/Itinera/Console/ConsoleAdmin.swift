@@ -12,7 +12,7 @@ extension ConsoleRoutes {
                 guard case .ok(let ok) = try await service.listWebhookEndpoints(.init()), case .json(let list) = ok.body
                 else { throw Problem.forbidden("No endpoints.") }
                 var context = page.toOverview
-                context["table"] = ConsoleTable.context(
+                context["table"] = page.table(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         ("URL", "url"), (page.word("state"), "state"), (page.word("events"), "event_types"),
@@ -32,7 +32,7 @@ extension ConsoleRoutes {
                 var context = ConsolePage.links([("/console/webhooks", page.word("webhooks"))])
                 context["csrf"] = session.csrf(try await key.get())
                 let mayReplay = principal.may("replayWebhookDelivery")
-                context["table"] = ConsoleTable.context(
+                context["table"] = page.table(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         (page.word("kind"), "event_type"), (page.word("state"), "state"),
@@ -63,7 +63,7 @@ extension ConsoleRoutes {
                 guard case .ok(let ok) = try await service.listApiKeys(.init()), case .json(let list) = ok.body
                 else { throw Problem.forbidden("No keys.") }
                 var context = page.toOverview
-                context["table"] = ConsoleTable.context(
+                context["table"] = page.table(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         (page.word("name"), "name"), ("scopes", "scopes"), (page.word("state"), "state"),
@@ -77,7 +77,7 @@ extension ConsoleRoutes {
                 guard case .ok(let ok) = try await service.listUsers(.init()), case .json(let list) = ok.body
                 else { throw Problem.forbidden("No users.") }
                 var context = page.toOverview
-                context["table"] = ConsoleTable.context(
+                context["table"] = page.table(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         (page.word("name"), "name"), (page.word("email"), "email"), ("role", "role"),

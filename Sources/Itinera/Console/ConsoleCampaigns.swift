@@ -13,7 +13,7 @@ extension ConsoleRoutes {
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No campaigns.") }
                 var context = page.toOverview
-                context["table"] = ConsoleTable.context(
+                context["table"] = page.table(
                     list.items.map(ConsoleTable.json),
                     columns: [(page.word("name"), "name"), (page.word("state"), "state")],
                     link: { "/console/campaigns/\(ConsoleTable.text($0, "id"))" })

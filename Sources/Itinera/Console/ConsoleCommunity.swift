@@ -15,7 +15,7 @@ extension ConsoleRoutes {
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No communities.") }
                 var context = page.toOverview
-                context["table"] = ConsoleTable.context(
+                context["table"] = page.table(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         (page.word("name"), "name"), (page.word("visibility"), "visibility"),
@@ -64,7 +64,7 @@ extension ConsoleRoutes {
                     .init(path: .init(id: id), query: .init(limit: 100))),
                     case .json(let members) = answered.body
                 {
-                    context["members"] = ConsoleTable.context(
+                    context["members"] = page.table(
                         members.items.map(ConsoleTable.json),
                         columns: [
                             (page.word("customer"), "customer_id"), (page.word("joined"), "joined_at"),
@@ -157,7 +157,7 @@ extension ConsoleRoutes {
                     let checkIn = state == .registered && mayCheckIn
                     sections.append([
                         "heading": state == .registered ? page.word("check_in_list") : page.word("waiting_list"),
-                        "table": ConsoleTable.context(
+                        "table": page.table(
                             list.items.map(ConsoleTable.json),
                             columns: [
                                 (page.word("customer"), "customer_id"), (page.word("state"), "state"),
@@ -197,7 +197,7 @@ extension ConsoleRoutes {
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No offers.") }
                 var context = page.toOverview
-                context["table"] = ConsoleTable.context(
+                context["table"] = page.table(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         (page.word("name"), "name"), (page.word("benefit"), "benefit"), ("code", "code_mode"),
@@ -244,14 +244,14 @@ extension ConsoleRoutes {
                 context["quiet_start"] = rules.quietHours.start
                 context["quiet_end"] = rules.quietHours.end
                 context["pending"] = rules.pending
-                context["rules"] = ConsoleTable.context(
+                context["rules"] = page.table(
                     rules.rules.map(ConsoleTable.json),
                     columns: Self.ruleFields.map { ($0, $0) })
                 if case .ok(let answered) = try await service.listTouchpoints(
                     .init(query: .init(limit: 50, state: .pending))),
                     case .json(let list) = answered.body
                 {
-                    context["due"] = ConsoleTable.context(
+                    context["due"] = page.table(
                         list.items.map(ConsoleTable.json),
                         columns: [
                             (page.word("when"), "due_local"), ("rule", "rule"), ("channel", "channel"),
@@ -317,7 +317,7 @@ extension ConsoleRoutes {
 
     /// Events as a table linking to each.
     static func eventTable(_ events: [Components.Schemas.Event], page: ConsolePage) -> [String: Any] {
-        ConsoleTable.context(
+        page.table(
             events.map(ConsoleTable.json),
             columns: [
                 (page.word("title_column"), "title"), (page.word("kind"), "kind"),

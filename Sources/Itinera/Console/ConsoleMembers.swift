@@ -18,7 +18,7 @@ extension ConsoleRoutes {
                     .init(path: .init(id: id), query: .init(limit: 50))),
                     case .json(let entries) = answered.body
                 {
-                    context["ledger"] = ConsoleTable.context(
+                    context["ledger"] = page.table(
                         entries.items.map(ConsoleTable.json),
                         columns: [
                             (page.word("when"), "created_at"), (page.word("kind"), "kind"),

@@ -42,7 +42,7 @@ struct ConsolePage {
         "tier_editor": [.en: "Tier editor", .zh: "等级编辑"],
         "campaigns_title": [.en: "Campaigns", .zh: "营销活动"],
         "orders": [.en: "Orders", .zh: "订单"],
-        "spent": [.en: "Spent (minor units)", .zh: "消费（分）"],
+        "spent": [.en: "Spent", .zh: "消费金额"],
         "search": [.en: "Search", .zh: "搜索"],
         "when": [.en: "When", .zh: "时间"],
         "kind": [.en: "Kind", .zh: "类型"],
@@ -150,6 +150,9 @@ struct ConsolePage {
     ]
 
     let language: Language
+    /// The tenant's clock and currency, which every time and amount is shown in.
+    var zone: TimeZone = .gmt
+    var currency: String = "CNY"
 
     func word(_ key: String) -> String { Self.words[key]?[language] ?? key }
 
@@ -193,6 +196,37 @@ struct ConsolePage {
                 ["href": pair.0, "text": pair.1, "last": index == pairs.count - 1] as [String: Any]
             }
         ]
+    }
+
+    /// A table of the API's `items` for the `table` partial (`ConsoleTable.context`), with times
+    /// on the tenant's clock and amounts in minor units (`…_minor`) in the tenant's currency.
+    func table(
+        _ items: [[String: Any]], columns: [(String, String)], link: (([String: Any]) -> String?)? = nil,
+        form: (([String: Any]) -> [String: Any]?)? = nil
+    ) -> [String: Any] {
+        ConsoleTable.context(items, columns: columns, link: link, form: form, shown: shown)
+    }
+
+    /// A value of the API's as the page shows it: a time (`…Z`) on the tenant's clock, an amount in
+    /// minor units (a path ending `_minor`) in the tenant's currency, anything else as it is.
+    func shown(_ text: String, _ path: String) -> String {
+        if path.hasSuffix("_minor"), let minor = Int64(text) {
+            let money = NumberFormatter()
+            money.numberStyle = .currency
+            money.locale = Locale(identifier: language == .zh ? "zh_CN" : "en_US")
+            money.currencyCode = currency
+            var amount = Decimal(minor)
+            for _ in 0..<money.maximumFractionDigits { amount /= 10 }
+            return money.string(from: amount as NSDecimalNumber) ?? text
+        }
+        if text.count >= 20, text.hasSuffix("Z"), let date = ConsoleTable.instant(text) {
+            let time = DateFormatter()
+            time.locale = Locale(identifier: "en_US_POSIX")
+            time.timeZone = zone
+            time.dateFormat = "yyyy-MM-dd HH:mm"
+            return time.string(from: date)
+        }
+        return text
     }
 
     /// The back link to the overview.

@@ -15,7 +15,7 @@ extension ConsoleRoutes {
                 else { throw Problem.forbidden("No customers.") }
                 var context = page.toOverview
                 context["query"] = query ?? ""
-                context["table"] = ConsoleTable.context(
+                context["table"] = page.table(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         (page.word("name"), "name"), ("id", "id"), (page.word("orders"), "value.order_count"),
@@ -36,28 +36,28 @@ extension ConsoleRoutes {
                     .init(path: .init(id: id), query: .init(limit: 50))),
                     case .json(let events) = answered.body
                 {
-                    context["timeline"] = ConsoleTable.context(
+                    context["timeline"] = page.table(
                         events.items.map(ConsoleTable.json),
                         columns: [(page.word("when"), "occurred_at"), (page.word("kind"), "kind"), ("id", "id")])
                 }
                 context["id"] = id
-                context["memberships"] = ConsoleTable.context(
+                context["memberships"] = page.table(
                     (view["memberships"] as? [[String: Any]]) ?? [],
                     columns: [
                         (page.word("membership"), "card_number"), (page.word("programs"), "program"),
                         (page.word("tier"), "tier.name"), (page.word("points"), "points_balance"),
                     ], link: { "/console/members/\(ConsoleTable.text($0, "member_id"))" })
-                context["communities"] = ConsoleTable.context(
+                context["communities"] = page.table(
                     (view["communities"] as? [[String: Any]]) ?? [],
                     columns: [(page.word("communities"), "name"), (page.word("joined"), "joined_at")],
                     link: { "/console/communities/\(ConsoleTable.text($0, "id"))" })
                 context["facts"] = [
                     ("name", "name"), ("orders", "value.order_count"), ("spent", "value.total_spent_minor"),
                     ("RFM", "rfm.segment"),
-                ].map { ["term": page.word($0.0), "value": ConsoleTable.text(view, $0.1)] }
+                ].map { ["term": page.word($0.0), "value": page.shown(ConsoleTable.text(view, $0.1), $0.1)] }
                 context["tags"] = (view["tags"] as? [[String: Any]] ?? []).map { ConsoleTable.text($0, "name") }
                     .joined(separator: ", ")
-                context["consents"] = ConsoleTable.context(
+                context["consents"] = page.table(
                     (view["consents"] as? [[String: Any]]) ?? [],
                     columns: [("channel", "channel"), ("purpose", "purpose"), ("granted", "granted")])
                 if principal.may("mergeCustomers") {
@@ -86,7 +86,7 @@ extension ConsoleRoutes {
                 var context = ConsolePage.links([
                     ("/console", page.word("overview")), ("/console/complaints?breached=true", page.word("late_only")),
                 ])
-                context["table"] = ConsoleTable.context(
+                context["table"] = page.table(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         ("id", "id"), (page.word("state"), "state"), (page.word("severity"), "severity"),
@@ -104,7 +104,7 @@ extension ConsoleRoutes {
                     case .json(let list) = ok.body
                 else { throw Problem.forbidden("No audit events.") }
                 var context = page.toOverview
-                context["table"] = ConsoleTable.context(
+                context["table"] = page.table(
                     list.items.map(ConsoleTable.json),
                     columns: [
                         (page.word("when"), "occurred_at"), (page.word("action"), "action"),

@@ -101,7 +101,10 @@ struct ConsoleRoutes: Sendable {
                 guard case .user(let id, _) = principal.actor else { return (principal, nil as String?) }
                 return (principal, try await UserStore.language(id: id, on: connection, logger: logger))
             }
-            return try await body(principal, ConsolePage(language: .init(language)))
+            return try await body(
+                principal,
+                ConsolePage(
+                    language: .init(language), zone: principal.tenant.timeZone, currency: principal.tenant.currency))
         } catch let problem as Problem where problem.status == .unauthorized {
             return Self.toSignIn
         } catch let problem as Problem where problem.status == .forbidden {

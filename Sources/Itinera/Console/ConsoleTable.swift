@@ -12,6 +12,12 @@ enum ConsoleTable {
         return object
     }
 
+    /// An API time (`2026-12-20T11:30:00Z`, with or without fractions of a second).
+    static func instant(_ text: String) -> Date? {
+        (try? Date.ISO8601FormatStyle().parse(text))
+            ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+    }
+
     /// The value at `path` as text ("–" when absent).
     static func text(_ object: [String: Any], _ path: String) -> String {
         var value: Any? = object
@@ -29,11 +35,11 @@ enum ConsoleTable {
     /// row's first cell a link, `form` a row a button (the `form` partial's action, button, nonce).
     static func context(
         _ items: [[String: Any]], columns: [(String, String)], link: (([String: Any]) -> String?)? = nil,
-        form: (([String: Any]) -> [String: Any]?)? = nil
+        form: (([String: Any]) -> [String: Any]?)? = nil, shown: (String, String) -> String = { text, _ in text }
     ) -> [String: Any] {
         let rows = items.map { item -> [String: Any] in
             let cells = columns.enumerated().map { index, column -> [String: Any] in
-                var cell: [String: Any] = ["text": text(item, column.1), "column": column.1]
+                var cell: [String: Any] = ["text": shown(text(item, column.1), column.1), "column": column.1]
                 if index == 0, let href = link?(item) { cell["href"] = href }
                 return cell
             }
