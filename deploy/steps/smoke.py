@@ -66,6 +66,6 @@ status, _, _ = two("GET", "/v1/customers?limit=1", token=gate["secret"])
 check(status == 401, f"the revoked key on api-2 answered {status}")
 
 status, _, body = one("GET", "/metrics", token=os.environ["ITINERA_PLATFORM_TOKEN"])
-check(status == 200 and b"itinera_jobs" in body, f"/metrics answered {status}")
+check(status == 200 and b"hb_requests" in body and b"itinera_db_connections" in body, f"/metrics answered {status}")
 print("deployment: an order across the two instances with one idempotency record, the worker ran the "
       "refresh, a session ended and a key revoked on one instance are refused on the other, metrics answer")

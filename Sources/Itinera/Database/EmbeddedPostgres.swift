@@ -95,17 +95,35 @@ public struct EmbeddedPostgres: Sendable {
         if durability == .throwaway {
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         }
-        try run(
-            binaries.pgCtl,
-            [
-                "start", "--pgdata=\(dataDirectory.path)", "--wait", "--timeout=60",
-                "--log=\(logFile.path)", "--options=\(options.joined(separator: " "))",
-            ]
-        )
+        let logged = (try? Data(contentsOf: logFile).count) ?? 0
+        do {
+            try run(
+                binaries.pgCtl,
+                [
+                    "start", "--pgdata=\(dataDirectory.path)", "--wait", "--timeout=60",
+                    "--log=\(logFile.path)", "--options=\(options.joined(separator: " "))",
+                ]
+            )
+        } catch {
+            // pg_ctl only says it could not start; the cluster's log says why (a read-only or full
+            // disk, a lock file it cannot write). Exit with that, rather than start and fail later.
+            throw EmbeddedPostgresError.startFailed(
+                directory: dataDirectory.path, reasons: Self.failures(in: logFile, after: logged))
+        }
         logger.info(
             "Embedded PostgreSQL is running",
             metadata: ["socket": "\(socketPath)", "version": "\(binaries.version)"]
         )
+    }
+
+    /// The FATAL and PANIC lines PostgreSQL wrote to `log` after its first `offset` bytes, without
+    /// their time stamps.
+    static func failures(in log: URL, after offset: Int) -> [String] {
+        guard let data = try? Data(contentsOf: log), data.count > offset else { return [] }
+        return String(decoding: data.dropFirst(offset), as: UTF8.self).split(separator: "\n").compactMap { line in
+            guard let range = line.range(of: "FATAL:") ?? line.range(of: "PANIC:") else { return nil }
+            return String(line[range.lowerBound...])
+        }.suffix(3)
     }
 
     /// Stops the cluster, waiting for it to shut down.
@@ -134,6 +152,7 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible {
     case noPostgresUser
     case unreachableDirectory(String)
     case socketPathTooLong(String)
+    case startFailed(directory: String, reasons: [String])
 
     public var description: String {
         switch self {
@@ -147,6 +166,10 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible {
         case .unreachableDirectory(let path):
             "The `postgres` user cannot reach \(path): a parent directory is closed to it. Run Itinera from a "
                 + "directory the `postgres` user can traverse, set --data-dir, or set DATABASE_URL."
+        case .startFailed(let directory, let reasons):
+            "The embedded PostgreSQL in \(directory) did not start: "
+                + (reasons.isEmpty ? "its log says no more." : reasons.joined(separator: "; ") + ".")
+                + " Check that the directory is writable and its disk has room, or set DATABASE_URL."
         case .socketPathTooLong(let path):
             "The embedded PostgreSQL socket path \(path) is longer than a unix socket allows; "
                 + "use a shorter --data-dir."

@@ -113,8 +113,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    /// A 503 for a database error that passes with time (a lock not granted in time, a deadlock, a
-    /// server shutting down or refusing connections, a broken connection), a 422 for text holding a
+    /// A 503 for a database error that passes with time or an operator (a lock not granted in time, a
+    /// deadlock, a server shutting down or refusing connections, a broken connection, a full disk),
+    /// a 422 for text holding a
     /// NUL character; `nil` for the others, which are faults.
     static func problem(for error: PQError) -> Problem? {
         guard let state = error.sqlState else {
@@ -133,6 +134,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             "57P02": "The database is restarting.",
             "57P03": "The database is not accepting connections yet.",
             "53300": "The database has no connection to spare.",
+            "53100": "The database is out of disk space; the operator is needed.",
+            "53200": "The database is out of memory.",
         ]
         if let detail = passing[state] ?? (state.hasPrefix("08") ? "The database connection failed." : nil) {
             return .databaseUnavailable("\(detail) Retry shortly.")
