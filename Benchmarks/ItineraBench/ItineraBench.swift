@@ -41,11 +41,17 @@ struct ItineraBench: AsyncParsableCommand {
 
     @Option(
         help:
-            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last), delivery (the job queue, webhook deliveries), community (registrations for one popular event), campaigns (a win-back launch over a million customers), care (a risk alert over a million orders), insight (the overview's refresh and reads over a million customers)."
+            "What to measure: foundation (provisioning, sign-up, tenant read), access (API keys), customers (import, customer view, order ingest), loyalty (tier re-evaluation, preview and order ingest with loyalty), loyalty-orders (only the last), delivery (the job queue, webhook deliveries), community (registrations for one popular event), campaigns (a win-back launch over a million customers), care (a risk alert over a million orders), insight (the overview's refresh and reads over a million customers), tenants (not run by default: the tenant read and order ingest spread over 10, 1,000 and 10,000 tenants, backends' memory, migrate over them)."
     )
     var sections: [String] = [
         "foundation", "access", "customers", "loyalty", "delivery", "community", "campaigns", "care", "insight",
     ]
+
+    @Option(help: "Tenant counts of the tenants section, ascending (one run grows through them).")
+    var scaleCounts: [Int] = [10, 1_000, 10_000]
+
+    @Option(help: "The tenant count at which the tenants section times an add-column migration over them.")
+    var addColumnAt = 1_000
 
     @Option(help: "Customers in the insight section (each with five orders).")
     var insightCustomers = 1_000_000
@@ -138,7 +144,9 @@ struct ItineraBench: AsyncParsableCommand {
         let server = Task { try await app.run() }
         do {
             for await _ in ready { break }
-            let benchClient = try settings.makeClient(connections: 4, logger: logger)
+            // Named apart from the server's connections, whose backends the tenants section measures.
+            let benchClient = PQPool(
+                keywords: PQPool.keywords(for: settings, applicationName: "itinera-bench"), maximum: 4)
             try await withRunningClient(benchClient) { client in
                 if hold {
                     let provisioner = TenantProvisioner(
@@ -181,6 +189,10 @@ struct ItineraBench: AsyncParsableCommand {
                 }
                 if sections.contains("insight") {
                     try await measureInsight(
+                        client: client, migrations: migrations, embedded: embedded, logger: logger)
+                }
+                if sections.contains("tenants") {
+                    try await measureTenantScale(
                         client: client, migrations: migrations, embedded: embedded, logger: logger)
                 }
                 if sections.contains("care") {

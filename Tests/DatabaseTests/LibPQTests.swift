@@ -241,4 +241,26 @@ import Testing
         #expect(error?.sqlState == nil)
         #expect(error?.message.contains("refused") == true || error?.message.contains("connect") == true)
     }
+
+    /// A backend keeps catalog entries for every tenant schema it worked in, so a connection that
+    /// has served more tenants than the pool allows is replaced when it comes back; one that stays
+    /// within the bound is kept.
+    @Test func test_aConnectionPastItsTenantBudget_isReplaced() async throws {
+        try await TestDatabase.with { db in
+            let pool = PQPool(keywords: PQPool.keywords(for: db.settings), maximum: 1, tenants: 2)
+            func backend(serving tenants: [UUID]) async throws -> Int32 {
+                try await pool.withConnection { connection in
+                    for tenant in tenants { connection.noteTenant(tenant) }
+                    return try await connection.query("SELECT pg_backend_pid()", logger: db.logger).first!.decode(
+                        Int32.self)
+                }
+            }
+            let first = try await backend(serving: [UUID(), UUID()])
+            let again = try await backend(serving: [])
+            #expect(again == first, "a connection within its budget was replaced")
+            _ = try await backend(serving: [UUID()])
+            let replaced = try await backend(serving: [])
+            #expect(replaced != first, "a connection past its budget was kept")
+        }
+    }
 }

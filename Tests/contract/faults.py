@@ -15,6 +15,7 @@ there are no orders without a key's answer, and each key posted again answers it
    names the cause, rather than starting and failing or restarting in a loop.
 
 Usage: faults.py ITINERA_BINARY"""
+import atexit
 import concurrent.futures
 import http.client
 import json
@@ -36,6 +37,7 @@ binary = os.path.abspath(sys.argv[1])
 check = checker("faults")
 pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))[-1]
 root = os.getuid() == 0
+server = None
 work = Path(tempfile.mkdtemp(prefix="itinera-faults-"))
 os.chmod(work, 0o755)
 
@@ -72,6 +74,19 @@ def start_postgres():
 
 
 start_postgres()
+
+
+@atexit.register
+def clean_up():
+    """Whatever happened, no server, cluster or mount is left behind."""
+    if server is not None and server.poll() is None:
+        server.kill()
+    pg_ctl("-m", "immediate", "-w", "stop")
+    if (work / "full").is_dir():
+        subprocess.run(([] if root else ["sudo"]) + ["umount", "-l", str(work / "full")], capture_output=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres", "-d", "postgres", "-q",
                 "-c", "CREATE ROLE itinera LOGIN NOINHERIT CREATEROLE",
                 "-c", "CREATE DATABASE itinera OWNER itinera"], check=True)
@@ -82,7 +97,6 @@ subprocess.run([binary, "migrate", "--database-url", database_url, "--data-dir",
 port = free_port()
 url = f"https://127.0.0.1:{port}"
 call = client(url)
-server = None
 server_log = open(work / "server.log", "a")
 
 

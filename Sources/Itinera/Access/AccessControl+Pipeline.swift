@@ -45,6 +45,7 @@ extension AccessControl {
         var (rows, failed) = try await Self.send([lookup] + statements, commit: commit, on: connection)
         let found = rows.removeFirst().first
         let principal = try Self.principal(from: found, credential: access.credential)
+        connection.noteTenant(principal.tenant.id)
         try admit(principal, for: access, scope: scope)
         if let failed { throw failed }
         return (principal, rows)

@@ -61,6 +61,7 @@ public enum TenantTransaction {
     ) async throws -> Result {
         try await client.transaction(logger: logger, isolation: isolation) { connection in
             let (tenant, principal) = try await enter(connection)
+            connection.noteTenant(tenant.id)
             return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger), principal)
         }
     }
@@ -77,6 +78,7 @@ extension TenantTransaction {
             "SELECT set_config('search_path', \(tenant.schema), true), set_config('role', \(tenant.role), true)",
             logger: logger
         )
+        connection.noteTenant(tenant.id)
         return TenantConnection(connection: connection, tenant: tenant, logger: logger)
     }
 

@@ -21,6 +21,14 @@ public final class PQConnection: @unchecked Sendable {
     /// Statements whose answers nobody waits for (`sendWithNext`): they go before the next flush's own.
     private var deferred: [PQStatement] = []
     public let openedAt = ContinuousClock.now
+    /// The tenants whose schemas this connection's backend has worked in (each leaves its catalog
+    /// and relation cache entries there for the backend's life); counted up to a bound.
+    private(set) var tenantsServed: Set<UUID> = []
+
+    /// Notes that this connection works in `tenant`'s schema (counting stops past `bound`).
+    func noteTenant(_ tenant: UUID, bound: Int = 4096) {
+        if tenantsServed.count <= bound { tenantsServed.insert(tenant) }
+    }
 
     /// Counts this connection's round trips into its pool's total.
     let roundTrips: PQRoundTrips?

@@ -4,10 +4,12 @@ public import ServiceLifecycle
 import Synchronization
 
 /// A pool of libpq connections: at most `maximum` open, opened on demand, handed to waiters in the
-/// order they came. A connection that broke, or that has lived longer than `lifetime` (a backend's
-/// catalog caches grow with every tenant schema it touches), is closed when it comes back and its
-/// place given to the next waiter. A wait for a connection is bounded when the task's
-/// `ConnectionWait.limit` is set (then `DatabaseUnavailable`, a 503).
+/// order they came. A connection that broke, that has lived longer than `lifetime`, or that has
+/// worked in more than `tenants` tenants' schemas (a backend's catalog and relation caches keep an
+/// entry for every table of every schema it touched, about a quarter of a megabyte per tenant, and
+/// never let go) is closed when it comes back and its place given to the next waiter. A wait for a
+/// connection is bounded when the task's `ConnectionWait.limit` is set (then `DatabaseUnavailable`,
+/// a 503).
 public final class PQPool: Sendable, Service {
     private struct Waiter {
         let id: Int
@@ -36,12 +38,17 @@ public final class PQPool: Sendable, Service {
     private let keywords: [(String, String)]
     public let maximum: Int
     public let lifetime: Duration
+    /// How many tenants' schemas a connection may work in before it is replaced.
+    public let tenants: Int
     private let state = Mutex(State())
 
-    public init(keywords: [(String, String)], maximum: Int, lifetime: Duration = .seconds(1800)) {
+    public init(
+        keywords: [(String, String)], maximum: Int, lifetime: Duration = .seconds(1800), tenants: Int = 1000
+    ) {
         self.keywords = keywords
         self.maximum = maximum
         self.lifetime = lifetime
+        self.tenants = tenants
     }
 
     /// A pool for `settings` (nothing is opened until a connection is needed).
@@ -208,7 +215,8 @@ public final class PQPool: Sendable, Service {
     }
 
     private func release(_ connection: PQConnection) {
-        guard connection.isOpen, !connection.inTransaction, ContinuousClock.now - connection.openedAt < lifetime
+        guard connection.isOpen, !connection.inTransaction, ContinuousClock.now - connection.openedAt < lifetime,
+            connection.tenantsServed.count <= tenants
         else {
             dropPlace()
             return

@@ -1,0 +1,193 @@
+import Foundation
+import Itinera
+import Logging
+
+/// Many tenants in one cluster: the tenant read and order ingest with every request for a tenant
+/// drawn at random from all of them, at each tenant count of one run; the database backends'
+/// memory after each; and `itinera migrate` over them (an add-column migration at the count given,
+/// then an up-to-date cluster at the end).
+extension ItineraBench {
+    func measureTenantScale(client: PQPool, migrations: MigrationSet, embedded: EmbeddedPostgres, logger: Logger)
+        async throws
+    {
+        var lines: [String] = [] {
+            didSet { Self.emit(lines.last ?? "") }
+        }
+        lines.append("## Tenants in one cluster")
+        lines.append("")
+        lines.append(
+            "Each request is for a tenant drawn at random from all of them (its owner's session); "
+                + "\(connections) connections, median of \(rounds) alternating rounds of \(duration) s.")
+        lines.append("")
+        lines.append(
+            "| tenants | added in | tenant read p50 / p99 | req/s | failed | order ingest p50 / p99 | req/s | failed | backends' RSS (anon) median / max |"
+        )
+        lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        var current = migrations
+        var tokens: [String] = []
+        var migrateLines: [String] = []
+        var reads: [Int: Wrk.Result] = [:]
+        for count in scaleCounts {
+            let started = ContinuousClock.now
+            let provisioner = TenantProvisioner(
+                client: client, migrations: current, sessionLifetime: .seconds(86_400), logger: logger)
+            tokens += try await addTenants(count - tokens.count, from: tokens.count, provisioner: provisioner)
+            let added = ContinuousClock.now - started
+            if count == addColumnAt {
+                // A new tenant migration, as an upgrade would bring: one column on a table every
+                // request path uses, over every tenant so far.
+                current = try MigrationSet(
+                    control: migrations.control,
+                    tenant: migrations.tenant + [
+                        Migration(
+                            scope: .tenant, version: migrations.tenant.count + 1, name: "bench_add_column",
+                            sql: "ALTER TABLE customers ADD COLUMN bench_note text;")
+                    ])
+                let migrating = ContinuousClock.now
+                let report = try await Migrator(client: client, migrations: current, logger: logger).run(jobs: 4)
+                let took = ContinuousClock.now - migrating
+                migrateLines.append(
+                    "| an add-column migration over \(count) tenants | \(String(format: "%.1f s", took.milliseconds / 1000)) | \(report.tenants.count) tenants migrated, \(report.failedTenants.count) failed |"
+                )
+            }
+            try await settle(embedded)
+            var tenantReads: [Wrk.Result] = []
+            var ingests: [Wrk.Result] = []
+            let list = try Wrk.tokenTable(tokens)
+            defer { try? FileManager.default.removeItem(atPath: list) }
+            for _ in 0..<rounds {
+                tenantReads.append(
+                    try await Wrk.script(
+                        Wrk.spreadRead(tokens: list), port: port, token: nil, seconds: duration,
+                        connections: connections, tolerant: true))
+                ingests.append(
+                    try await Wrk.script(
+                        Wrk.spreadOrders(tokens: list), port: port, token: nil, seconds: duration,
+                        connections: connections, tolerant: true))
+            }
+            let read = Wrk.median(tenantReads)
+            let ingest = Wrk.median(ingests)
+            reads[count] = read
+            let memory = try await backendMemory(embedded)
+            lines.append(
+                "| \(count) | \(String(format: "%.0f s", added.milliseconds / 1000)) | \(Self.format(read.p50)) / \(Self.format(read.p99)) "
+                    + "| \(Int(read.requestsPerSecond)) | \(read.failed) | \(Self.format(ingest.p50)) / \(Self.format(ingest.p99)) "
+                    + "| \(Int(ingest.requestsPerSecond)) | \(ingest.failed) | \(memory) |")
+        }
+        if let first = scaleCounts.first, let last = scaleCounts.last, let low = reads[first], let high = reads[last] {
+            lines.append("")
+            lines.append(
+                "Tenant read p99 at \(last) tenants ÷ at \(first): "
+                    + String(format: "%.2f", high.p99 / low.p99) + ".")
+        }
+        let migrating = ContinuousClock.now
+        let report = try await Migrator(client: client, migrations: current, logger: logger).run(jobs: 4)
+        let took = ContinuousClock.now - migrating
+        migrateLines.append(
+            "| `migrate` of an up-to-date cluster of \(tokens.count) tenants | \(String(format: "%.2f s", took.milliseconds / 1000)) | \(report.tenants.count) tenants changed |"
+        )
+        let size: Int64 = try await embedded.withSuperuser(database: EmbeddedPostgres.applicationDatabase) {
+            connection in
+            let rows = try await connection.query("SELECT pg_database_size(current_database())", logger: logger)
+            return try rows.first?.decode(Int64.self) ?? 0
+        }
+        lines.append("")
+        lines.append("| migration | took | what |")
+        lines.append("| --- | ---: | --- |")
+        for line in migrateLines { lines.append(line) }
+        lines.append("")
+        lines.append("The database with \(tokens.count) tenants: \(size / 1_048_576) MB.")
+    }
+
+    /// Adds `count` tenants, four at a time; their owners' session tokens.
+    func addTenants(_ count: Int, from existing: Int, provisioner: TenantProvisioner) async throws -> [String] {
+        guard count > 0 else { return [] }
+        return try await withThrowingTaskGroup(of: String.self) { group in
+            var next = 0
+            var tokens: [String] = []
+            func add() {
+                let index = existing + next
+                next += 1
+                group.addTask {
+                    try await provisioner.provision(Self.signUp(slug: "scale-\(index)"), ownerPasswordHash: "x")
+                        .session.value
+                }
+            }
+            for _ in 0..<min(4, count) { add() }
+            while let token = try await group.next() {
+                tokens.append(token)
+                if next < count { add() }
+            }
+            return tokens
+        }
+    }
+
+    /// The resident anonymous memory of the server's database backends (median / max; the bench's own
+    /// connections are named `itinera-bench`), read from
+    /// /proc as this machine's root or the cluster's owner may.
+    func backendMemory(_ embedded: EmbeddedPostgres) async throws -> String {
+        let pids = try await embedded.withSuperuser(database: EmbeddedPostgres.applicationDatabase) { connection in
+            try await connection.query(
+                """
+                SELECT pid FROM pg_stat_activity
+                WHERE backend_type = 'client backend' AND application_name = 'itinera'
+                """, logger: Logger(label: "bench")
+            ).collect().map { try $0.decode(Int32.self) }
+        }
+        let sizes = pids.compactMap { pid -> Double? in
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+                let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+            else { return nil }
+            return kilobytes / 1024
+        }
+        guard !sizes.isEmpty else { return "–" }
+        return String(format: "%.0f / %.0f MB (%d backends)", percentile(sizes, 50), sizes.max() ?? 0, sizes.count)
+    }
+}
+
+extension Wrk {
+    /// A Lua file defining `tokens`, the list a spread script draws from.
+    static func tokenTable(_ tokens: [String]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("itinera-tokens-\(UUID()).lua").path
+        let body = "tokens = {\n" + tokens.map { "\"\($0)\"," }.joined(separator: "\n") + "\n}\n"
+        try Data(body.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static let spreadPrelude = """
+        local counter = 0
+        local thread_id = 0
+        setup = function(thread) thread:set("id", thread_id); thread_id = thread_id + 1 end
+        init = function(args) math.randomseed(os.time() + id * 7919) end
+
+        """
+
+    /// GET /v1/tenant for a random tenant each time.
+    static func spreadRead(tokens: String) -> String {
+        "dofile(\"\(tokens)\")\n" + spreadPrelude + """
+            request = function()
+              return wrk.format("GET", "/v1/tenant", {["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]})
+            end
+
+            """
+    }
+
+    /// POST /v1/orders for a random tenant each time, with a fresh Idempotency-Key.
+    static func spreadOrders(tokens: String) -> String {
+        "dofile(\"\(tokens)\")\n" + spreadPrelude + """
+            request = function()
+              counter = counter + 1
+              local phone = string.format("139%08d", math.random(0, 999))
+              local body = '{"customer":{"phone":"' .. phone .. '"},"amount_minor":12800,"currency":"CNY",' ..
+                '"product":{"name":"Day ticket","category":"ticket"},"ordered_at":"2026-11-01T08:00:00Z"}'
+              return wrk.format("POST", "/v1/orders", {
+                ["Content-Type"] = "application/json",
+                ["Idempotency-Key"] = string.format("s-%d-%d-%d", id, counter, math.random(1, 1000000000)),
+                ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)],
+              }, body)
+            end
+
+            """
+    }
+}
