@@ -42,7 +42,8 @@ import Testing
             while !locked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
             let environment = ["ITINERA_JOB_LEASE_SECONDS": "3", "ITINERA_DB_CONNECTIONS": "8"]
             let first = try await ServerProcess(database: db.settings, environment: environment)
-            for _ in 0..<500 where try await state() != "running" { try await Task.sleep(for: .milliseconds(20)) }
+            // Up to 30 s: a loaded machine may be slow to start the server and claim the job.
+            for _ in 0..<1_500 where try await state() != "running" { try await Task.sleep(for: .milliseconds(20)) }
             #expect(try await state() == "running")
             // Inside the slice: the job's statement waits for the lock.
             try await Task.sleep(for: .milliseconds(300))
@@ -51,7 +52,7 @@ import Testing
             try await holder.value
 
             let second = try await ServerProcess(database: db.settings, environment: environment)
-            for _ in 0..<1_000 where try await state() != "succeeded" { try await Task.sleep(for: .milliseconds(20)) }
+            for _ in 0..<3_000 where try await state() != "succeeded" { try await Task.sleep(for: .milliseconds(20)) }
             _ = try await second.stop(waitingAtMost: .seconds(10))
             #expect(try await state() == "succeeded")
             #expect(try await db.scalar("SELECT attempts FROM itinera.jobs WHERE id = \(job)", as: Int.self) == 2)
