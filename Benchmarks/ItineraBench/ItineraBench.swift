@@ -264,7 +264,7 @@ struct ItineraBench: AsyncParsableCommand {
             client: client, migrations: migrations, sessionLifetime: .seconds(3600), logger: logger, spares: pool)
         var populated = 0
         for count in tenantCounts {
-            populated += try await populate(to: count, from: populated, provisioner: provisioner, hash: ownerHash)
+            populated += try await populate(to: count, from: populated, provisioner: provisioner, hash: ownerHash).count
             try await settle(embedded)
             // Provisioning alone: everything sign-up does except hashing the password. With a spare
             // ready (the pool's background refill is done between samples, untimed, as the service
@@ -380,25 +380,33 @@ struct ItineraBench: AsyncParsableCommand {
         }
     }
 
-    /// Adds tenants until `count` exist, four at a time.
-    func populate(to count: Int, from existing: Int, provisioner: TenantProvisioner, hash: String) async throws -> Int {
+    /// Adds tenants until `count` exist, four at a time (slugs `<prefix>-<existing>-<n>`); their
+    /// owners' session tokens.
+    @discardableResult
+    func populate(
+        to count: Int, from existing: Int, provisioner: TenantProvisioner, hash: String, prefix: String = "fill"
+    ) async throws -> [String] {
         let missing = max(0, count - existing)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        guard missing > 0 else { return [] }
+        return try await withThrowingTaskGroup(of: String.self) { group in
             var next = 0
+            var tokens: [String] = []
             func add() {
                 let index = next
                 next += 1
                 group.addTask {
-                    _ = try await provisioner.provision(
-                        Self.signUp(slug: "fill-\(existing)-\(index)"), ownerPasswordHash: hash)
+                    try await provisioner.provision(
+                        Self.signUp(slug: "\(prefix)-\(existing)-\(index)"), ownerPasswordHash: hash
+                    ).session.value
                 }
             }
             for _ in 0..<min(4, missing) { add() }
-            while try await group.next() != nil {
+            while let token = try await group.next() {
+                tokens.append(token)
                 if next < missing { add() }
             }
+            return tokens
         }
-        return missing
     }
 
     /// Writes a line to standard output unbuffered, so each result shows as soon as it is measured.

@@ -31,7 +31,8 @@ extension ItineraBench {
             let started = ContinuousClock.now
             let provisioner = TenantProvisioner(
                 client: client, migrations: current, sessionLifetime: .seconds(86_400), logger: logger)
-            tokens += try await addTenants(count - tokens.count, from: tokens.count, provisioner: provisioner)
+            tokens += try await populate(
+                to: count, from: tokens.count, provisioner: provisioner, hash: "x", prefix: "scale")
             let added = ContinuousClock.now - started
             if count == addColumnAt {
                 // A new tenant migration, as an upgrade would bring: one column on a table every
@@ -97,29 +98,6 @@ extension ItineraBench {
         for line in migrateLines { lines.append(line) }
         lines.append("")
         lines.append("The database with \(tokens.count) tenants: \(size / 1_048_576) MB.")
-    }
-
-    /// Adds `count` tenants, four at a time; their owners' session tokens.
-    func addTenants(_ count: Int, from existing: Int, provisioner: TenantProvisioner) async throws -> [String] {
-        guard count > 0 else { return [] }
-        return try await withThrowingTaskGroup(of: String.self) { group in
-            var next = 0
-            var tokens: [String] = []
-            func add() {
-                let index = existing + next
-                next += 1
-                group.addTask {
-                    try await provisioner.provision(Self.signUp(slug: "scale-\(index)"), ownerPasswordHash: "x")
-                        .session.value
-                }
-            }
-            for _ in 0..<min(4, count) { add() }
-            while let token = try await group.next() {
-                tokens.append(token)
-                if next < count { add() }
-            }
-            return tokens
-        }
     }
 
     /// The resident anonymous memory of the server's database backends (median / max; the bench's own
