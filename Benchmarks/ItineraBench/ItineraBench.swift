@@ -50,6 +50,9 @@ struct ItineraBench: AsyncParsableCommand {
     @Option(help: "Tenant counts of the tenants section, ascending (one run grows through them).")
     var scaleCounts: [Int] = [10, 1_000, 10_000]
 
+    @Option(help: "How many tenants' schemas one of the server's connections works in before it is replaced.")
+    var connectionTenants = 1_000
+
     @Option(help: "The tenant count at which the tenants section times an add-column migration over them.")
     var addColumnAt = 1_000
 
@@ -133,7 +136,9 @@ struct ItineraBench: AsyncParsableCommand {
         let app = try buildApplication(
             ApplicationParts(
                 configuration: configuration,
-                client: try settings.makeClient(connections: configuration.databaseConnections, logger: logger),
+                client: PQPool(
+                    keywords: PQPool.keywords(for: settings), maximum: configuration.databaseConnections,
+                    tenants: connectionTenants),
                 migrations: migrations,
                 logger: logger
             ),

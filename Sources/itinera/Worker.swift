@@ -26,7 +26,8 @@ struct Worker: AsyncParsableCommand {
         let database = try await DatabaseRuntime.start(configuration, logger: logger)
         defer { database.stop() }
         let count = max(1, configuration.jobWorkers)
-        let client = try database.settings.makeClient(connections: count + 2, logger: logger)
+        let client = try database.settings.makeClient(
+            connections: count + 2, logger: logger, lockTimeout: configuration.lockTimeout)
         do {
             try await runJobWorkers(
                 ApplicationParts(

@@ -263,4 +263,97 @@ import Testing
             #expect(replaced != first, "a connection past its budget was kept")
         }
     }
+
+    /// With many tenants active, each tenant's work lands on one connection of its own, and the
+    /// tenants are shared out over every connection (so each backend keeps a bounded, warm set of
+    /// schemas); with few, any idle connection serves any tenant.
+    @Test func test_withManyTenantsActive_eachTenantKeepsToItsOwnConnection() async throws {
+        try await TestDatabase.with { db in
+            let pool = PQPool(keywords: PQPool.keywords(for: db.settings), maximum: 4, tenants: 10)
+            func backend(for tenant: UUID?) async throws -> Int32 {
+                try await PQPool.$affinity.withValue(tenant) {
+                    try await pool.withConnection { connection in
+                        try await connection.query("SELECT pg_backend_pid()", logger: db.logger).first!.decode(
+                            Int32.self)
+                    }
+                }
+            }
+            // Four connections open, as concurrent work without a tenant needs them.
+            let opened = try await withThrowingTaskGroup(of: Int32.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await pool.withConnection { connection in
+                            let rows = try await connection.pipeline([
+                                PQStatement(prepared: "SELECT pg_backend_pid()"),
+                                PQStatement(prepared: "SELECT pg_sleep(0.2)"),
+                            ])
+                            return try rows[0].decode(Int32.self, 0, 0)
+                        }
+                    }
+                }
+                return try await group.reduce(into: Set<Int32>()) { $0.insert($1) }
+            }
+            #expect(opened.count == 4)
+            // 40 tenants active: 4 connections × a budget of 10 leaves one place a tenant.
+            let tenants = (0..<40).map { _ in UUID() }
+            for tenant in tenants { _ = try await backend(for: tenant) }
+            var homes: [UUID: Set<Int32>] = [:]
+            for _ in 0..<3 {
+                for tenant in tenants { homes[tenant, default: []].insert(try await backend(for: tenant)) }
+            }
+            #expect(homes.values.allSatisfy { $0.count == 1 }, "a tenant's work moved between connections")
+            let shares = Dictionary(grouping: tenants) { homes[$0]!.first! }.mapValues(\.count)
+            #expect(shares.count == 4, "the tenants went to \(shares.count) of 4 connections: \(shares)")
+            #expect(Set(shares.keys) == opened)
+        }
+    }
+
+    /// A tenant whose own connection is held by a long transaction does not wait for it: after the
+    /// pool's patience it takes another connection.
+    @Test func test_aTenantWhoseConnectionIsBusy_takesAnotherAfterThePatience() async throws {
+        try await TestDatabase.with { db in
+            let pool = PQPool(
+                keywords: PQPool.keywords(for: db.settings), maximum: 2, tenants: 1,
+                affinityPatience: .milliseconds(50))
+            let tenant = UUID()
+            // Many tenants active, so each has one place.
+            for _ in 0..<20 {
+                try await PQPool.$affinity.withValue(UUID()) { try await pool.withConnection { _ in } }
+            }
+            let holding = AsyncStream<Int32>.makeStream()
+            let done = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await PQPool.$affinity.withValue(tenant) {
+                    try await pool.withConnection { connection in
+                        let pid = try await connection.query("SELECT pg_backend_pid()", logger: db.logger).first!
+                            .decode(Int32.self)
+                        holding.continuation.yield(pid)
+                        for await _ in done.stream { break }
+                    }
+                }
+            }
+            var iterator = holding.stream.makeAsyncIterator()
+            let held = await iterator.next()
+            let other = try await PQPool.$affinity.withValue(tenant) {
+                try await pool.withConnection(waitingAtMost: .seconds(10)) { connection in
+                    try await connection.query("SELECT pg_backend_pid()", logger: db.logger).first!.decode(Int32.self)
+                }
+            }
+            done.continuation.yield()
+            done.continuation.finish()
+            try await holder.value
+            #expect(held != nil && other != held)
+        }
+    }
+
+    /// The pool's connections wait for a lock at most the lock timeout they were made with.
+    @Test func test_theLockTimeout_reachesEveryConnection() async throws {
+        try await TestDatabase.with { db in
+            let pool = try db.settings.makeClient(connections: 1, logger: db.logger, lockTimeout: .milliseconds(1500))
+            let shown = try await pool.withConnection { connection in
+                try await connection.query("SHOW lock_timeout", logger: db.logger).first!.decode(String.self)
+            }
+            #expect(shown == "1500ms")
+        }
+    }
 }

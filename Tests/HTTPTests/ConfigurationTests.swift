@@ -60,7 +60,8 @@ import Testing
             flags: [:],
             environment: [
                 "ITINERA_WEBHOOK_ALLOW_PRIVATE": "1", "ITINERA_WEBHOOK_RETRY_SECONDS": "0.5, 10",
-                "ITINERA_JOB_LEASE_SECONDS": "30", "ITINERA_SMTP_URL": "smtps://u:p@mail.example.com",
+                "ITINERA_JOB_LEASE_SECONDS": "30", "ITINERA_LOCK_TIMEOUT_SECONDS": "45",
+                "ITINERA_SMTP_URL": "smtps://u:p@mail.example.com",
                 "ITINERA_MAIL_FROM": "Trips <trips@example.com>",
             ]
         ).resolve()
@@ -68,11 +69,12 @@ import Testing
         #expect(configuration.webhooks.retrySchedule == [.milliseconds(500), .seconds(10)])
         #expect(configuration.webhooks.maxAttempts == 3)
         #expect(configuration.jobLease == .seconds(30))
+        #expect(configuration.lockTimeout == .seconds(45))
         #expect(configuration.mail?.port == 465 && configuration.mail?.fromAddress == "trips@example.com")
         for environment in [
             ["ITINERA_WEBHOOK_ALLOW_PRIVATE": "maybe"], ["ITINERA_WEBHOOK_RETRY_SECONDS": "5,x"],
             ["ITINERA_WEBHOOK_RETRY_SECONDS": "0"], ["ITINERA_SMTP_URL": "smtp://mail.example.com"],
-            ["ITINERA_JOB_LEASE_SECONDS": "1"],
+            ["ITINERA_JOB_LEASE_SECONDS": "1"], ["ITINERA_LOCK_TIMEOUT_SECONDS": "0"],
         ] {
             #expect(throws: ConfigurationError.self, "\(environment)") {
                 try ConfigurationSources(flags: [:], environment: environment).resolve()

@@ -40,11 +40,16 @@ import Testing
                 }
             }
             while !locked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
-            let environment = ["ITINERA_JOB_LEASE_SECONDS": "3", "ITINERA_DB_CONNECTIONS": "8"]
+            // The job waits for the lock as long as the test holds it (a starved test task may take
+            // longer than the default lock timeout to kill the server).
+            let environment = [
+                "ITINERA_JOB_LEASE_SECONDS": "3", "ITINERA_DB_CONNECTIONS": "8", "ITINERA_LOCK_TIMEOUT_SECONDS": "300",
+            ]
             let first = try await ServerProcess(database: db.settings, environment: environment)
-            // Up to 30 s: a loaded machine may be slow to start the server and claim the job.
-            for _ in 0..<1_500 where try await state() != "running" { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(try await state() == "running")
+            // Up to 90 s: with every suite running on two cores, the server may be slow to start its
+            // worker and claim the job.
+            for _ in 0..<4_500 where try await state() != "running" { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(try await state() == "running", "the first server's log:\n\(first.log.suffix(4000))")
             // Inside the slice: the job's statement waits for the lock.
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await first.stop(with: SIGKILL, waitingAtMost: .seconds(10)) != nil)
@@ -55,7 +60,10 @@ import Testing
             for _ in 0..<3_000 where try await state() != "succeeded" { try await Task.sleep(for: .milliseconds(20)) }
             _ = try await second.stop(waitingAtMost: .seconds(10))
             #expect(try await state() == "succeeded")
-            #expect(try await db.scalar("SELECT attempts FROM itinera.jobs WHERE id = \(job)", as: Int.self) == 2)
+            let attempts = try await db.scalar("SELECT attempts FROM itinera.jobs WHERE id = \(job)", as: Int.self)
+            #expect(
+                attempts == 2,
+                "the first server's log:\n\(first.log.suffix(3000))\nthe second's:\n\(second.log.suffix(3000))")
             // Two orders each: Silver under the new tiers, each member moved once.
             #expect(
                 try await LoyaltyJobTests.tiers(db, tenant: tenant.slug).values.sorted()

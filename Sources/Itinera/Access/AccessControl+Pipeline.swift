@@ -8,8 +8,10 @@ import Foundation
 extension AccessControl {
     /// Authenticates the caller, runs `reads` and commits, in one round trip.
     public func read(_ reads: [PQStatement]) async throws -> (Principal, [PQRows]) {
-        try await client.transaction { connection in
-            try await authenticate(on: connection, with: reads, commit: true)
+        try await withAffinity {
+            try await client.transaction { connection in
+                try await authenticate(on: connection, with: reads, commit: true)
+            }
         }
     }
 
@@ -19,11 +21,13 @@ extension AccessControl {
         sending first: [PQStatement],
         _ body: (TenantConnection, Principal, [PQRows]) async throws -> Result
     ) async throws -> Result {
-        try await client.transaction { connection in
-            let (principal, rows) = try await authenticate(on: connection, with: first, commit: false)
-            return try await body(
-                TenantConnection(connection: connection, tenant: principal.tenant.identity, logger: logger), principal,
-                rows)
+        try await withAffinity {
+            try await client.transaction { connection in
+                let (principal, rows) = try await authenticate(on: connection, with: first, commit: false)
+                return try await body(
+                    TenantConnection(connection: connection, tenant: principal.tenant.identity, logger: logger),
+                    principal, rows)
+            }
         }
     }
 

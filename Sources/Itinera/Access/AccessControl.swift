@@ -30,11 +30,13 @@ public struct AccessControl: Sendable {
         isolation: TransactionIsolation = .readCommitted,
         _ body: (TenantConnection, Principal) async throws -> Result
     ) async throws -> Result {
-        try await TenantTransaction.run(client, logger: logger, isolation: isolation) { connection in
-            let principal = try await authenticate(on: connection, enter: true)
-            return (principal.tenant.identity, principal)
-        } _: { tenant, principal in
-            try await body(tenant, principal)
+        try await withAffinity {
+            try await TenantTransaction.run(client, logger: logger, isolation: isolation) { connection in
+                let principal = try await authenticate(on: connection, enter: true)
+                return (principal.tenant.identity, principal)
+            } _: { tenant, principal in
+                try await body(tenant, principal)
+            }
         }
     }
 
@@ -43,9 +45,11 @@ public struct AccessControl: Sendable {
     public func inControl<Result: Sendable>(
         _ body: (PQConnection, Principal) async throws -> Result
     ) async throws -> Result {
-        try await client.transaction(logger: logger) { connection in
-            let principal = try await authenticate(on: connection, enter: false)
-            return try await body(connection, principal)
+        try await withAffinity {
+            try await client.transaction(logger: logger) { connection in
+                let principal = try await authenticate(on: connection, enter: false)
+                return try await body(connection, principal)
+            }
         }
     }
 
@@ -58,8 +62,10 @@ public struct AccessControl: Sendable {
     /// transaction could (bad input is refused before the database is asked): a caller the rule does
     /// not admit gets the 401 or 403, not a description of what was wrong with their input.
     func check() async throws {
-        try await client.withConnection(waitingAtMost: ConnectionWait.limit) { connection in
-            _ = try await authenticate(on: connection, enter: false)
+        try await withAffinity {
+            try await client.withConnection(waitingAtMost: ConnectionWait.limit) { connection in
+                _ = try await authenticate(on: connection, enter: false)
+            }
         }
     }
 
@@ -92,12 +98,19 @@ public struct AccessControl: Sendable {
         if case .apiKey(let id, _) = principal.actor { keyID = id }
         try limiter.admit(tenant: principal.tenant.id, key: keyID)
         if let keyID { usage?.record(keyID) }
-        hints.remember(principal.tenant.country, for: access.credential)
+        hints.remember(.init(tenant: principal.tenant.id, country: principal.tenant.country), for: access.credential)
         scope.setPrincipal(principal)
     }
 
     /// The country of the tenant the request's credential named when last seen in this process.
     public var guessedCountry: String? {
-        RequestScope.current?.access.flatMap { hints.country(for: $0.credential) }
+        RequestScope.current?.access.flatMap { hints.hint(for: $0.credential)?.country }
+    }
+
+    /// Runs `body` with the pool preferring the connections of the tenant the request's credential
+    /// named when last seen (see `PQPool.affinity`).
+    func withAffinity<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        let tenant = RequestScope.current?.access.flatMap { hints.hint(for: $0.credential)?.tenant }
+        return try await PQPool.$affinity.withValue(tenant, operation: body)
     }
 }

@@ -1,15 +1,21 @@
 import Foundation
 import Synchronization
 
-/// The country of the tenant each credential last named, remembered in the process: an operation
+/// The tenant each credential last named, and its country, remembered in the process. An operation
 /// whose first statement depends on the tenant's country (an order reads its customer's telephone
 /// number in it) can send that statement with the caller's lookup, in one round trip, and start again
 /// in the rare case the guess was wrong (the tenant changed its country, or the process has not seen
-/// the credential yet). Only a guess: nothing is decided from it that is not checked.
+/// the credential yet); the tenant picks the pool's connections (`PQPool.affinity`) before the lookup
+/// has said whose it is. Only a guess: nothing is decided from it that is not checked.
 final class CredentialHints: Sendable {
+    struct Hint: Equatable {
+        let tenant: UUID
+        let country: String
+    }
+
     private struct State {
-        var sessions: [Data: String] = [:]
-        var keys: [String: String] = [:]
+        var sessions: [Data: Hint] = [:]
+        var keys: [String: Hint] = [:]
     }
 
     /// At most this many credentials are remembered; past it the memory starts again.
@@ -21,7 +27,7 @@ final class CredentialHints: Sendable {
     }
 
     @inline(never)
-    func country(for credential: Credential) -> String? {
+    func hint(for credential: Credential) -> Hint? {
         state.withLock { state in
             switch credential {
             case .session(let token): state.sessions[token.hash]
@@ -31,18 +37,18 @@ final class CredentialHints: Sendable {
     }
 
     @inline(never)
-    func remember(_ country: String, for credential: Credential) {
+    func remember(_ hint: Hint, for credential: Credential) {
         state.withLock { state in
             switch credential {
             case .session(let token):
                 let hash = token.hash
-                guard state.sessions[hash] != country else { return }
+                guard state.sessions[hash] != hint else { return }
                 if state.sessions.count >= capacity { state.sessions = [:] }
-                state.sessions[hash] = country
+                state.sessions[hash] = hint
             case .apiKey(let key):
-                guard state.keys[key.prefix] != country else { return }
+                guard state.keys[key.prefix] != hint else { return }
                 if state.keys.count >= capacity { state.keys = [:] }
-                state.keys[key.prefix] = country
+                state.keys[key.prefix] = hint
             }
         }
     }

@@ -14,7 +14,8 @@ public struct ConfigurationSources: Sendable {
         "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst", "job-workers",
         "loyalty-sweep-hours", "insight-refresh-minutes", "shutdown-seconds", "webhook-allow-private",
         "webhook-retry-seconds",
-        "webhook-ca-file", "job-lease-seconds", "smtp-url", "mail-from", "smtp-ca-file", "outbox-retention-days",
+        "webhook-ca-file", "job-lease-seconds", "lock-timeout-seconds", "smtp-url", "mail-from", "smtp-ca-file",
+        "outbox-retention-days",
         "public-url", "message-gateway-url", "message-gateway-secret",
     ]
 
@@ -98,6 +99,9 @@ public struct ConfigurationSources: Sendable {
         }
         if let seconds = value("job-lease-seconds") {
             configuration.jobLease = .seconds(try integer("job-lease-seconds", seconds, in: 2...3600))
+        }
+        if let seconds = value("lock-timeout-seconds") {
+            configuration.lockTimeout = .seconds(try integer("lock-timeout-seconds", seconds, in: 1...600))
         }
         if let seconds = value("shutdown-seconds") {
             configuration.shutdownDeadline = .seconds(try integer("shutdown-seconds", seconds, in: 1...600))

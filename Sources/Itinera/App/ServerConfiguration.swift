@@ -43,6 +43,9 @@ public struct ServerConfiguration: Sendable {
     /// How long a worker holds a job without reporting before another may take it over (the worker
     /// is presumed dead); a job's progress renews it.
     public var jobLease: Duration = .seconds(120)
+    /// The longest a statement waits for a row or table lock before its request gets a 503 (or its
+    /// job is retried): PostgreSQL's `lock_timeout` on every pooled connection.
+    public var lockTimeout: Duration = DatabaseSettings.lockTimeout
     /// How often each tenant's loyalty sweep (points expiry, due demotions, rolling windows) runs.
     public var loyaltySweepInterval: Duration = .seconds(24 * 3600)
     /// How often each tenant's insight figures are computed again (`insight.refresh`).

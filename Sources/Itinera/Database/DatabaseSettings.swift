@@ -98,14 +98,16 @@ public struct DatabaseSettings: Sendable, Equatable {
         )
     }
 
-    /// A pool (not yet running) for these settings with at most `connections` connections, opened on demand.
-    /// The longest a statement waits for a lock, as PostgreSQL's `lock_timeout` reads it.
-    public static let lockTimeout = "10s"
+    /// The longest a statement waits for a lock by default (`ServerConfiguration.lockTimeout`).
+    public static let lockTimeout: Duration = .seconds(10)
 
     /// A pool for these settings with at most `connections` connections, opened on demand through
-    /// libpq (which also reads what the settings leave out from `PG*` variables and service files).
-    public func makeClient(connections: Int, logger: Logger) throws -> PQPool {
-        PQPool(self, maximum: connections)
+    /// libpq (which also reads what the settings leave out from `PG*` variables and service files);
+    /// its statements wait at most `lockTimeout` for a lock.
+    public func makeClient(connections: Int, logger: Logger, lockTimeout: Duration = Self.lockTimeout) throws
+        -> PQPool
+    {
+        PQPool(keywords: PQPool.keywords(for: self, lockTimeout: lockTimeout), maximum: connections)
     }
 
 }

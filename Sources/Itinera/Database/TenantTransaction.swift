@@ -43,9 +43,11 @@ public enum TenantTransaction {
         isolation: TransactionIsolation = .readCommitted,
         _ body: (TenantConnection) async throws -> Result
     ) async throws -> Result {
-        try await client.transaction(logger: logger, isolation: isolation) { connection in
-            try await enter(connection, tenant: tenant, logger: logger)
-            return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger))
+        try await PQPool.$affinity.withValue(tenant.id) {
+            try await client.transaction(logger: logger, isolation: isolation) { connection in
+                try await enter(connection, tenant: tenant, logger: logger)
+                return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger))
+            }
         }
     }
 
