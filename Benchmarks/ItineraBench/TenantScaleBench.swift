@@ -63,11 +63,13 @@ extension ItineraBench {
             // as its writes leave work (dirty pages, analyses) that would fall on the reads.
             let pass = max(3, count / 500)
             _ = try await Wrk.script(
-                Wrk.walkOrders(tokens: list), port: port, token: nil, seconds: pass, connections: connections,
+                Wrk.spreadOrders(tokens: list, pick: Wrk.inTurn), port: port, token: nil, seconds: pass,
+                connections: connections,
                 tolerant: true)
             try await settle(embedded)
             _ = try await Wrk.script(
-                Wrk.walkRead(tokens: list), port: port, token: nil, seconds: pass, connections: connections,
+                Wrk.spreadRead(tokens: list, pick: Wrk.inTurn), port: port, token: nil, seconds: pass,
+                connections: connections,
                 tolerant: true)
             for _ in 0..<rounds {
                 tenantReads.append(
@@ -156,30 +158,18 @@ extension Wrk {
 
         """
 
-    /// GET /v1/tenant for a random tenant each time.
-    static func spreadRead(tokens: String) -> String {
-        "dofile(\"\(tokens)\")\n" + spreadPrelude + """
-            request = function()
-              return wrk.format("GET", "/v1/tenant", {["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]})
-            end
+    /// The next tenant in turn (wrk's two threads take every other one).
+    static let inTurn = "(counter * 2 + id) % #tokens + 1"
 
-            """
-    }
-
-    /// GET /v1/tenant for each tenant in turn (wrk's two threads take every other one).
-    static func walkRead(tokens: String) -> String {
+    /// GET /v1/tenant for a random tenant each time (or the one `pick` names).
+    static func spreadRead(tokens: String, pick: String = "math.random(#tokens)") -> String {
         "dofile(\"\(tokens)\")\n" + spreadPrelude + """
             request = function()
               counter = counter + 1
-              return wrk.format("GET", "/v1/tenant", {["Authorization"] = "Bearer " .. tokens[(counter * 2 + id) % #tokens + 1]})
+              return wrk.format("GET", "/v1/tenant", {["Authorization"] = "Bearer " .. tokens[\(pick)]})
             end
 
             """
-    }
-
-    /// POST /v1/orders for each tenant in turn.
-    static func walkOrders(tokens: String) -> String {
-        spreadOrders(tokens: tokens, pick: "(counter * 2 + id) % #tokens + 1")
     }
 
     /// POST /v1/orders for a random tenant each time (or the one `pick` names), with a fresh

@@ -31,6 +31,12 @@ import Testing
         }
     }
 
+    /// The campaigns' message: an e-mail that names the customer.
+    static let template = [
+        "channel": "email", "purpose": "marketing", "subject": "We miss you",
+        "body": "Come back, {{customer.first_name}}",
+    ]
+
     static func campaign(_ client: some TestClientProtocol, token: String, holdout: Int = 10) async throws -> String {
         let response = try await client.send(
             .post, "/v1/campaigns",
@@ -51,12 +57,7 @@ import Testing
             let app = Application(router: try buildRouter(db.parts()))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "winback")
-                _ = try await client.send(
-                    .put, "/v1/message-templates/back",
-                    json: [
-                        "channel": "email", "purpose": "marketing", "subject": "We miss you",
-                        "body": "Come back, {{customer.first_name}}",
-                    ], token: tenant.token)
+                _ = try await client.send(.put, "/v1/message-templates/back", json: Self.template, token: tenant.token)
                 let customers = try await Self.lapsed(1_050, consenting: 1_000, db: db, tenant: tenant.slug)
                 let campaign = try await Self.campaign(client, token: tenant.token)
 
@@ -186,12 +187,7 @@ import Testing
             let app = Application(router: try buildRouter(parts))
             try await app.test(.router) { client in
                 let tenant = try await client.signUp(slugPrefix: "wbrace")
-                _ = try await client.send(
-                    .put, "/v1/message-templates/back",
-                    json: [
-                        "channel": "email", "purpose": "marketing", "subject": "We miss you",
-                        "body": "Come back, {{customer.first_name}}",
-                    ], token: tenant.token)
+                _ = try await client.send(.put, "/v1/message-templates/back", json: Self.template, token: tenant.token)
                 let customers = try await Self.lapsed(20, consenting: 20, db: db, tenant: tenant.slug)
                 try await db.inTenant(tenant.slug) { connection in
                     try await connection.execute(
