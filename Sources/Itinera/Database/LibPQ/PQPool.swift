@@ -14,10 +14,10 @@ import Synchronization
 /// **Tenant affinity.** Work for a tenant known before the connection is taken (`PQPool.affinity`)
 /// prefers the connections of a run of places that starts at the tenant's own place. While few
 /// tenants are active the run covers every place, and the pool behaves as one shared queue (only the
-/// order in which idle connections are tried differs). As more tenants are active the run shortens,
-/// so that each connection works in about three quarters of its `tenants` budget at most: at 10,000
-/// active tenants over 16 connections, each tenant has one place and each backend keeps the caches
-/// of its own 625 tenants warm. A waiter whose places stay busy for `affinityPatience` takes any
+/// order in which idle connections are tried differs). Once more tenants are active than a
+/// connection's `tenants` budget, the run shortens so that it brings each connection about half of
+/// its budget: at 10,000 active tenants over 16 connections, each tenant has one place and each
+/// backend keeps the caches of its own 625 tenants warm. A waiter whose places stay busy for `affinityPatience` takes any
 /// connection, so a long transaction on a tenant's place delays its other work only that long.
 public final class PQPool: Sendable, Service {
     /// One connection's place in the pool.
@@ -58,15 +58,21 @@ public final class PQPool: Sendable, Service {
         var seenBefore = 0
         var windowStarted = ContinuousClock.now
 
-        func firstIdle(in places: Places) -> (Int, PQConnection)? {
+        /// Takes the first idle connection of `places`, else the first free place (to open one in).
+        mutating func take(in places: Places) -> Lease? {
+            var free: Int?
             for slot in places.ordered(of: slots.count) {
-                if case .idle(let connection) = slots[slot] { return (slot, connection) }
+                switch slots[slot] {
+                case .idle(let connection):
+                    slots[slot] = .busy
+                    return Lease(slot: slot, connection: connection)
+                case .empty where free == nil: free = slot
+                case .empty, .busy: break
+                }
             }
-            return nil
-        }
-
-        func firstEmpty(in places: Places) -> Int? {
-            places.ordered(of: slots.count).first { if case .empty = slots[$0] { true } else { false } }
+            guard let free else { return nil }
+            slots[free] = .busy
+            return Lease(slot: free, connection: nil)
         }
     }
 
@@ -243,14 +249,16 @@ public final class PQPool: Sendable, Service {
         }
         state.seen.insert(tenant)
         let active = max(state.seen.count, state.seenBefore, 1)
-        let count = min(maximum, max(1, maximum * tenants * 3 / (4 * active)))
+        // No connection can pass its budget while the active tenants fit in it. Past that, each
+        // connection's run brings it about half its budget, and leaves the rest for work that came
+        // without a tenant (a credential's first request, sign-ups).
+        let count = active <= tenants ? maximum : min(maximum, max(1, maximum * tenants / (2 * active)))
         return Places(first: Int(UInt(bitPattern: tenant.hashValue) % UInt(maximum)), count: count)
     }
 
     private func lease(waitingAtMost wait: Duration?) async throws -> (Int, PQConnection) {
         enum Next {
-            case use(Int, PQConnection)
-            case open(Int)
+            case take(Lease)
             case wait(Int, Places)
             case closed
         }
@@ -258,20 +266,12 @@ public final class PQPool: Sendable, Service {
         let next: Next = state.withLock { state in
             if state.closed { return .closed }
             let places = places(for: affinity, in: &state)
-            if let (slot, connection) = state.firstIdle(in: places) {
-                state.slots[slot] = .busy
-                return .use(slot, connection)
-            }
-            if let slot = state.firstEmpty(in: places) {
-                state.slots[slot] = .busy
-                return .open(slot)
-            }
+            if let lease = state.take(in: places) { return .take(lease) }
             state.nextWaiter += 1
             return .wait(state.nextWaiter, places)
         }
         switch next {
-        case .use(let slot, let connection): return (slot, connection)
-        case .open(let slot): return (slot, try await open(in: slot))
+        case .take(let lease): return try await connection(for: lease)
         case .closed: throw DatabaseUnavailable("The database pool is closed: the server is shutting down.")
         case .wait(let id, let places):
             // Event-loop timers bound the wait (a sleeping task per waiter cost a tenth of the
@@ -296,9 +296,14 @@ public final class PQPool: Sendable, Service {
             }
             deadline.leased()
             patience.leased()
-            if let connection = handed.connection { return (handed.slot, connection) }
-            return (handed.slot, try await open(in: handed.slot))
+            return try await connection(for: handed)
         }
+    }
+
+    /// The lease's connection, or one opened in its place.
+    private func connection(for lease: Lease) async throws -> (Int, PQConnection) {
+        if let connection = lease.connection { return (lease.slot, connection) }
+        return (lease.slot, try await open(in: lease.slot))
     }
 
     /// The waiter `id` waited long enough for its own places: it takes any connection, now if one is
@@ -308,15 +313,8 @@ public final class PQPool: Sendable, Service {
         let granted: (Waiter, Lease)? = state.withLock { state in
             guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             state.waiters[index].places = all
-            if let (slot, connection) = state.firstIdle(in: all) {
-                state.slots[slot] = .busy
-                return (state.waiters.remove(at: index), Lease(slot: slot, connection: connection))
-            }
-            if let slot = state.firstEmpty(in: all) {
-                state.slots[slot] = .busy
-                return (state.waiters.remove(at: index), Lease(slot: slot, connection: nil))
-            }
-            return nil
+            guard let lease = state.take(in: all) else { return nil }
+            return (state.waiters.remove(at: index), lease)
         }
         if let (waiter, lease) = granted { waiter.continuation.resume(returning: lease) }
     }
