@@ -53,6 +53,16 @@ struct ItineraBench: AsyncParsableCommand {
     @Option(help: "How many tenants' schemas one of the server's connections works in before it is replaced.")
     var connectionTenants = 1_000
 
+    @Option(help: "The server's database connections (ITINERA_DB_CONNECTIONS).")
+    var serverConnections = 16
+
+    @Option(
+        help: "The server's open database connections, at least --server-connections (ITINERA_DB_OPEN_CONNECTIONS).")
+    var serverPlaces: Int?
+
+    @Option(help: "How long the server's work for a tenant waits for one of its own connections, in milliseconds.")
+    var affinityPatienceMs = 10
+
     @Option(help: "The tenant count at which the tenants section times an add-column migration over them.")
     var addColumnAt = 1_000
 
@@ -119,7 +129,7 @@ struct ItineraBench: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         configuration.port = port
         configuration.benchmarkRoutes = true
-        configuration.databaseConnections = 16
+        configuration.databaseConnections = serverConnections
         // The delivery section's receiver is on this machine.
         configuration.webhooks.allowPrivate = true
         // The throughput runs measure the stack, not the rate limiter's refusals.
@@ -133,12 +143,13 @@ struct ItineraBench: AsyncParsableCommand {
         )
         let serverConfiguration = configuration
         let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
+        let serverPool = PQPool(
+            keywords: PQPool.keywords(for: settings), maximum: configuration.databaseConnections,
+            places: serverPlaces, tenants: connectionTenants, affinityPatience: .milliseconds(affinityPatienceMs))
         let app = try buildApplication(
             ApplicationParts(
                 configuration: configuration,
-                client: PQPool(
-                    keywords: PQPool.keywords(for: settings), maximum: configuration.databaseConnections,
-                    tenants: connectionTenants),
+                client: serverPool,
                 migrations: migrations,
                 logger: logger
             ),
@@ -198,7 +209,8 @@ struct ItineraBench: AsyncParsableCommand {
                 }
                 if sections.contains("tenants") {
                     try await measureTenantScale(
-                        client: client, migrations: migrations, embedded: embedded, logger: logger)
+                        client: client, server: serverPool, migrations: migrations, embedded: embedded,
+                        logger: logger)
                 }
                 if sections.contains("care") {
                     try await measureCare(client: client, migrations: migrations, embedded: embedded, logger: logger)

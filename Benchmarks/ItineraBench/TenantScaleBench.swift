@@ -7,9 +7,9 @@ import Logging
 /// memory after each; and `itinera migrate` over them (an add-column migration at the count given,
 /// then an up-to-date cluster at the end).
 extension ItineraBench {
-    func measureTenantScale(client: PQPool, migrations: MigrationSet, embedded: EmbeddedPostgres, logger: Logger)
-        async throws
-    {
+    func measureTenantScale(
+        client: PQPool, server: PQPool, migrations: MigrationSet, embedded: EmbeddedPostgres, logger: Logger
+    ) async throws {
         var lines: [String] = [] {
             didSet { Self.emit(lines.last ?? "") }
         }
@@ -18,13 +18,17 @@ extension ItineraBench {
         lines.append(
             "Each request is for a tenant drawn at random from all of them (its owner's session); "
                 + "\(connections) connections, median of \(rounds) rounds of \(duration) s (the reads, then the ingest), "
-                + "after one uncounted pass of each over every tenant; a server connection works in at most "
-                + "\(connectionTenants) tenants' schemas.")
+                + "after one uncounted pass of each over every tenant; the server has \(serverConnections) database "
+                + "connections at work and at most \(serverPlaces ?? serverConnections) open, and one works in at most "
+                + "\(connectionTenants) tenants' schemas, and work for a tenant waits at most \(affinityPatienceMs) ms "
+                + "for one of its own connections. The pool columns count, over the measured reads, the "
+                + "requests that waited that long and took another tenant's connection, and the connections "
+                + "replaced for passing their tenant budget.")
         lines.append("")
         lines.append(
-            "| tenants | added in | tenant read p50 / p99 | req/s | failed | order ingest p50 / p99 | req/s | failed | backends' RSS (anon) median / max |"
+            "| tenants | added in | tenant read p50 / p99 | req/s | failed | pool: took another's / replaced | order ingest p50 / p99 | req/s | failed | backends' RSS (anon) median / max |"
         )
-        lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         var current = migrations
         var tokens: [String] = []
         var migrateLines: [String] = []
@@ -71,12 +75,16 @@ extension ItineraBench {
                 Wrk.spreadRead(tokens: list, pick: Wrk.inTurn), port: port, token: nil, seconds: pass,
                 connections: connections,
                 tolerant: true)
+            let (widenedBefore, replacedBefore) = (server.events[.widened], server.events[.replacedForTenants])
             for _ in 0..<rounds {
                 tenantReads.append(
                     try await Wrk.script(
                         Wrk.spreadRead(tokens: list), port: port, token: nil, seconds: duration,
                         connections: connections, tolerant: true))
             }
+            let widened = server.events[.widened] - widenedBefore
+            let replaced = server.events[.replacedForTenants] - replacedBefore
+            let requests = tenantReads.reduce(0) { $0 + $1.requests }
             for _ in 0..<rounds {
                 ingests.append(
                     try await Wrk.script(
@@ -89,7 +97,9 @@ extension ItineraBench {
             let memory = try await backendMemory(embedded)
             lines.append(
                 "| \(count) | \(String(format: "%.0f s", added.milliseconds / 1000)) | \(Self.format(read.p50)) / \(Self.format(read.p99)) "
-                    + "| \(Int(read.requestsPerSecond)) | \(read.failed) | \(Self.format(ingest.p50)) / \(Self.format(ingest.p99)) "
+                    + "| \(Int(read.requestsPerSecond)) | \(read.failed) "
+                    + "| \(String(format: "%.2f%%", 100 * Double(widened) / Double(max(1, requests)))) / \(replaced) "
+                    + "| \(Self.format(ingest.p50)) / \(Self.format(ingest.p99)) "
                     + "| \(Int(ingest.requestsPerSecond)) | \(ingest.failed) | \(memory) |")
         }
         if let first = scaleCounts.first, let last = scaleCounts.last, let low = reads[first], let high = reads[last] {

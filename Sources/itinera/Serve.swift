@@ -35,7 +35,8 @@ struct Serve: AsyncParsableCommand {
         let database = try await DatabaseRuntime.start(configuration, logger: logger)
         do {
             let client = try database.settings.makeClient(
-                connections: configuration.databaseConnections, logger: logger, lockTimeout: configuration.lockTimeout)
+                connections: configuration.databaseConnections, open: configuration.databaseOpenConnections,
+                logger: logger, lockTimeout: configuration.lockTimeout)
             let tls = try TLSIdentity.serverConfiguration(
                 certificatePath: configuration.tlsCertificatePath,
                 keyPath: configuration.tlsKeyPath,

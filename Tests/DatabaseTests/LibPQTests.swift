@@ -1,5 +1,6 @@
 import Foundation
 import ItineraTestSupport
+import Synchronization
 import Testing
 
 @testable import Itinera
@@ -346,6 +347,52 @@ import Testing
         }
     }
 
+    /// With more places than work, tenants spread over every place (each keeping to its own), and
+    /// never more connections work at once than the pool's maximum.
+    @Test func test_morePlacesThanWork_spreadsTenantsOverEveryPlace_andBoundsTheWork() async throws {
+        try await TestDatabase.with { db in
+            let pool = PQPool(keywords: PQPool.keywords(for: db.settings), maximum: 2, places: 6, tenants: 30)
+            func backend(for tenant: UUID) async throws -> Int32 {
+                try await PQPool.$affinity.withValue(tenant) {
+                    try await pool.withConnection { connection in
+                        try await connection.query("SELECT pg_backend_pid()", logger: db.logger).first!.decode(
+                            Int32.self)
+                    }
+                }
+            }
+            // 60 tenants active: 6 places × a budget of 30 ÷ (2 × 60) leaves one place a tenant.
+            let tenants = (0..<60).map { _ in UUID() }
+            for tenant in tenants { _ = try await backend(for: tenant) }
+            var homes: [UUID: Set<Int32>] = [:]
+            for _ in 0..<3 {
+                for tenant in tenants { homes[tenant, default: []].insert(try await backend(for: tenant)) }
+            }
+            #expect(homes.values.allSatisfy { $0.count == 1 }, "a tenant's work moved between connections")
+            let backends = Set(homes.values.compactMap(\.first))
+            #expect(backends.count == 6, "the tenants kept to \(backends.count) of 6 places")
+            #expect(pool.gauges.open == 6)
+
+            // Twelve tenants' work at once: two at a time, however many places are idle.
+            let working = Concurrency()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for tenant in tenants.prefix(12) {
+                    group.addTask {
+                        try await PQPool.$affinity.withValue(tenant) {
+                            try await pool.withConnection(waitingAtMost: .seconds(10)) { connection in
+                                working.enter()
+                                try await connection.execute("SELECT pg_sleep(0.05)", logger: db.logger)
+                                working.leave()
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(working.most == 2)
+            #expect(pool.gauges.open == 6 && pool.gauges.idle == 6)
+        }
+    }
+
     /// The pool's connections wait for a lock at most the lock timeout they were made with.
     @Test func test_theLockTimeout_reachesEveryConnection() async throws {
         try await TestDatabase.with { db in
@@ -356,4 +403,13 @@ import Testing
             #expect(shown == "1500ms")
         }
     }
+}
+
+/// How many tasks are inside a section at once, and the most there were.
+private final class Concurrency: Sendable {
+    private let state = Mutex((now: 0, most: 0))
+
+    func enter() { state.withLock { $0 = (now: $0.now + 1, most: max($0.most, $0.now + 1)) } }
+    func leave() { state.withLock { $0.now -= 1 } }
+    var most: Int { state.withLock { $0.most } }
 }

@@ -54,6 +54,24 @@ import Testing
         }
     }
 
+    /// The pool's connections at work and open: open defaults to at work, and is never fewer.
+    @Test func test_poolSettings_areReadAndChecked() throws {
+        let plain = try ConfigurationSources(flags: [:], environment: [:]).resolve()
+        #expect(plain.databaseConnections == 20 && plain.databaseOpenConnections == nil)
+        let both = try ConfigurationSources(
+            flags: [:], environment: ["ITINERA_DB_CONNECTIONS": "16", "ITINERA_DB_OPEN_CONNECTIONS": "64"]
+        ).resolve()
+        #expect(both.databaseConnections == 16 && both.databaseOpenConnections == 64)
+        for environment in [
+            ["ITINERA_DB_OPEN_CONNECTIONS": "8"], ["ITINERA_DB_OPEN_CONNECTIONS": "0"],
+            ["ITINERA_DB_CONNECTIONS": "16", "ITINERA_DB_OPEN_CONNECTIONS": "12"],
+        ] {
+            #expect(throws: ConfigurationError.self, "\(environment)") {
+                try ConfigurationSources(flags: [:], environment: environment).resolve()
+            }
+        }
+    }
+
     /// Delivery settings: webhooks' private receivers, retry waits and lease; e-mail's server and sender.
     @Test func test_deliverySettings_areReadAndChecked() throws {
         let configuration = try ConfigurationSources(

@@ -10,7 +10,7 @@ import Logging
 public struct ConfigurationSources: Sendable {
     public static let keys = [
         "host", "port", "tls-cert", "tls-key", "data-dir", "database-url", "migrate",
-        "session-ttl-hours", "log-level", "db-connections", "bcrypt-cost", "spare-schemas",
+        "session-ttl-hours", "log-level", "db-connections", "db-open-connections", "bcrypt-cost", "spare-schemas",
         "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst", "job-workers",
         "loyalty-sweep-hours", "insight-refresh-minutes", "shutdown-seconds", "webhook-allow-private",
         "webhook-retry-seconds",
@@ -87,6 +87,15 @@ public struct ConfigurationSources: Sendable {
         }
         if let connections = value("db-connections") {
             configuration.databaseConnections = try integer("db-connections", connections, in: 1...1000)
+        }
+        if let open = value("db-open-connections") {
+            let count = try integer("db-open-connections", open, in: 1...1000)
+            guard count >= configuration.databaseConnections else {
+                throw ConfigurationError(
+                    "db-open-connections (\(count)) must be at least db-connections (\(configuration.databaseConnections))"
+                )
+            }
+            configuration.databaseOpenConnections = count
         }
         if let spares = value("spare-schemas") {
             configuration.spareSchemas = try integer("spare-schemas", spares, in: 0...100)

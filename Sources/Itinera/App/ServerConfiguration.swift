@@ -20,8 +20,11 @@ public struct ServerConfiguration: Sendable {
     /// The clock complaints are timed by (the system's, but for tests).
     public var clock = WallClock.system
     public var logLevel: Logger.Level = .info
-    /// Most connections the pool opens to PostgreSQL.
+    /// Most of the pool's connections to PostgreSQL at work at once.
     public var databaseConnections = 20
+    /// Most connections the pool keeps open (at least `databaseConnections`; `nil`: as many). More
+    /// open than at work lets each tenant keep its caches on several (see `PQPool`).
+    public var databaseOpenConnections: Int?
     /// Tenant schemas kept built ahead of sign-up (0 builds each at sign-up).
     public var spareSchemas = 3
     /// bcrypt work factor for passwords.

@@ -101,13 +101,15 @@ public struct DatabaseSettings: Sendable, Equatable {
     /// The longest a statement waits for a lock by default (`ServerConfiguration.lockTimeout`).
     public static let lockTimeout: Duration = .seconds(10)
 
-    /// A pool for these settings with at most `connections` connections, opened on demand through
-    /// libpq (which also reads what the settings leave out from `PG*` variables and service files);
-    /// its statements wait at most `lockTimeout` for a lock.
-    public func makeClient(connections: Int, logger: Logger, lockTimeout: Duration = Self.lockTimeout) throws
-        -> PQPool
-    {
-        PQPool(keywords: PQPool.keywords(for: self, lockTimeout: lockTimeout), maximum: connections)
+    /// A pool for these settings with at most `connections` connections at work and at most
+    /// `open` open (`nil`: as many), opened on demand through libpq (which also reads what the
+    /// settings leave out from `PG*` variables and service files); its statements wait at most
+    /// `lockTimeout` for a lock.
+    public func makeClient(
+        connections: Int, open: Int? = nil, logger: Logger, lockTimeout: Duration = Self.lockTimeout
+    ) throws -> PQPool {
+        PQPool(
+            keywords: PQPool.keywords(for: self, lockTimeout: lockTimeout), maximum: connections, places: open)
     }
 
 }

@@ -1,10 +1,11 @@
+import CoreMetrics
 public import Foundation
 public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-/// A pool of libpq connections: at most `maximum` open, opened on demand, handed to waiters in the
-/// order they came. A connection that broke, that has lived longer than `lifetime`, or that has
+/// A pool of libpq connections: at most `maximum` at work at once and at most `places` open (as many
+/// by default), opened on demand, handed to waiters in the order they came. A connection that broke, that has lived longer than `lifetime`, or that has
 /// worked in more than `tenants` tenants' schemas (a backend's catalog and relation caches keep an
 /// entry for every table of every schema it touched, about a quarter of a megabyte per tenant, and
 /// never let go) is closed when it comes back and its place given to the next waiter. A wait for a
@@ -16,9 +17,16 @@ import Synchronization
 /// tenants are active the run covers every place, and the pool behaves as one shared queue (only the
 /// order in which idle connections are tried differs). Once more tenants are active than a
 /// connection's `tenants` budget, the run shortens so that it brings each connection about half of
-/// its budget: at 10,000 active tenants over 16 connections, each tenant has one place and each
-/// backend keeps the caches of its own 625 tenants warm. A waiter whose places stay busy for `affinityPatience` takes any
-/// connection, so a long transaction on a tenant's place delays its other work only that long.
+/// its budget: at 10,000 active tenants over 16 places, each tenant has one place and each backend
+/// keeps the caches of its own 625 tenants warm. A waiter whose places stay busy for
+/// `affinityPatience` takes any connection, so a long transaction on a tenant's place delays its
+/// other work only that long.
+///
+/// **More places than work.** With `places` above `maximum`, more connections stay open than may
+/// work at once. PostgreSQL still runs at most `maximum` of a pool's statements together, but each
+/// tenant's run covers several places (at 10,000 tenants, 64 places and a budget of 1,000: three),
+/// so its work rarely finds all of its own connections busy and waits less for them. The caches
+/// held grow with the run: each tenant's are kept on each of its places.
 public final class PQPool: Sendable, Service {
     /// One connection's place in the pool.
     private enum Slot {
@@ -50,6 +58,9 @@ public final class PQPool: Sendable, Service {
 
     private struct State {
         var slots: [Slot]
+        /// How many places may be busy at once, and how many are.
+        let working: Int
+        var busy = 0
         var waiters: [Waiter] = []
         var nextWaiter = 0
         var closed = false
@@ -58,13 +69,16 @@ public final class PQPool: Sendable, Service {
         var seenBefore = 0
         var windowStarted = ContinuousClock.now
 
-        /// Takes the first idle connection of `places`, else the first free place (to open one in).
+        /// Takes the first idle connection of `places`, else the first free place (to open one in),
+        /// while fewer than `working` are busy.
         mutating func take(in places: Places) -> Lease? {
+            guard busy < working else { return nil }
             var free: Int?
             for slot in places.ordered(of: slots.count) {
                 switch slots[slot] {
                 case .idle(let connection):
                     slots[slot] = .busy
+                    busy += 1
                     return Lease(slot: slot, connection: connection)
                 case .empty where free == nil: free = slot
                 case .empty, .busy: break
@@ -72,7 +86,30 @@ public final class PQPool: Sendable, Service {
             }
             guard let free else { return nil }
             slots[free] = .busy
+            busy += 1
             return Lease(slot: free, connection: nil)
+        }
+
+        /// The busy place `slot` came back (`connection` idle in it, or `nil`: empty).
+        mutating func free(_ slot: Int, keeping connection: PQConnection?) {
+            slots[slot] = connection.map { .idle($0) } ?? .empty
+            busy -= 1
+        }
+
+        /// Hands what is free to the waiters in the order they came, each within its own places;
+        /// the grants to resume once the lock is released.
+        mutating func dispatch() -> [(Waiter, Lease)] {
+            guard !closed else { return [] }
+            var grants: [(Waiter, Lease)] = []
+            var index = 0
+            while busy < working, index < waiters.count {
+                if let lease = take(in: waiters[index].places) {
+                    grants.append((waiters.remove(at: index), lease))
+                } else {
+                    index += 1
+                }
+            }
+            return grants
         }
     }
 
@@ -89,9 +126,15 @@ public final class PQPool: Sendable, Service {
 
     /// Every round trip the pool's connections made.
     public let roundTrips = PQRoundTrips()
+    /// What the pool did that costs a tenant's work time: waiters that took another tenant's place,
+    /// connections replaced.
+    public let events = PQPoolEvents()
 
     private let keywords: [(String, String)]
+    /// How many connections may work at once.
     public let maximum: Int
+    /// How many connections may be open.
+    public let places: Int
     public let lifetime: Duration
     /// How many tenants' schemas a connection may work in before it is replaced.
     public let tenants: Int
@@ -100,15 +143,16 @@ public final class PQPool: Sendable, Service {
     private let state: Mutex<State>
 
     public init(
-        keywords: [(String, String)], maximum: Int, lifetime: Duration = .seconds(1800), tenants: Int = 1000,
-        affinityPatience: Duration = .milliseconds(10)
+        keywords: [(String, String)], maximum: Int, places: Int? = nil, lifetime: Duration = .seconds(1800),
+        tenants: Int = 1000, affinityPatience: Duration = .milliseconds(10)
     ) {
         self.keywords = keywords
         self.maximum = max(1, maximum)
+        self.places = max(self.maximum, places ?? maximum)
         self.lifetime = lifetime
         self.tenants = max(1, tenants)
         self.affinityPatience = affinityPatience
-        self.state = Mutex(State(slots: Array(repeating: .empty, count: max(1, maximum))))
+        self.state = Mutex(State(slots: Array(repeating: .empty, count: self.places), working: self.maximum))
     }
 
     /// A pool for `settings` (nothing is opened until a connection is needed).
@@ -238,9 +282,9 @@ public final class PQPool: Sendable, Service {
 
     /// The places `tenant`'s work may take a connection from (all when there is no tenant); notes
     /// the tenant as active.
-    private func places(for tenant: UUID?, in state: inout State) -> Places {
-        let all = Places(first: 0, count: maximum)
-        guard let tenant, maximum > 1 else { return all }
+    private func run(for tenant: UUID?, in state: inout State) -> Places {
+        let all = Places(first: 0, count: places)
+        guard let tenant, places > 1 else { return all }
         let now = ContinuousClock.now
         if now - state.windowStarted > .seconds(60) {
             state.seenBefore = state.seen.count
@@ -252,8 +296,8 @@ public final class PQPool: Sendable, Service {
         // No connection can pass its budget while the active tenants fit in it. Past that, each
         // connection's run brings it about half its budget, and leaves the rest for work that came
         // without a tenant (a credential's first request, sign-ups).
-        let count = active <= tenants ? maximum : min(maximum, max(1, maximum * tenants / (2 * active)))
-        return Places(first: Int(UInt(bitPattern: tenant.hashValue) % UInt(maximum)), count: count)
+        let count = active <= tenants ? places : min(places, max(1, places * tenants / (2 * active)))
+        return Places(first: Int(UInt(bitPattern: tenant.hashValue) % UInt(places)), count: count)
     }
 
     private func lease(waitingAtMost wait: Duration?) async throws -> (Int, PQConnection) {
@@ -265,7 +309,7 @@ public final class PQPool: Sendable, Service {
         let affinity = Self.affinity
         let next: Next = state.withLock { state in
             if state.closed { return .closed }
-            let places = places(for: affinity, in: &state)
+            let places = run(for: affinity, in: &state)
             if let lease = state.take(in: places) { return .take(lease) }
             state.nextWaiter += 1
             return .wait(state.nextWaiter, places)
@@ -279,7 +323,12 @@ public final class PQPool: Sendable, Service {
             let deadline = LeaseDeadline()
             let patience = LeaseDeadline()
             let handed = try await withCheckedThrowingContinuation { continuation in
-                state.withLock { $0.waiters.append(Waiter(id: id, places: places, continuation: continuation)) }
+                // Something may have come free since the first look.
+                let grants = state.withLock { state in
+                    state.waiters.append(Waiter(id: id, places: places, continuation: continuation))
+                    return state.dispatch()
+                }
+                for (waiter, lease) in grants { waiter.continuation.resume(returning: lease) }
                 if let wait {
                     deadline.arm(wait) { [self] in
                         let waiter = self.state.withLock { state -> Waiter? in
@@ -290,7 +339,7 @@ public final class PQPool: Sendable, Service {
                             throwing: DatabaseUnavailable("No database connection came free within \(wait)."))
                     }
                 }
-                if places.count < maximum {
+                if places.count < self.places {
                     patience.arm(affinityPatience) { [self] in widen(id) }
                 }
             }
@@ -309,14 +358,14 @@ public final class PQPool: Sendable, Service {
     /// The waiter `id` waited long enough for its own places: it takes any connection, now if one is
     /// idle or a place is free, else the next that comes back.
     private func widen(_ id: Int) {
-        let all = Places(first: 0, count: maximum)
-        let granted: (Waiter, Lease)? = state.withLock { state in
-            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+        let all = Places(first: 0, count: places)
+        let (widened, grants): (Bool, [(Waiter, Lease)]) = state.withLock { state in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return (false, []) }
             state.waiters[index].places = all
-            guard let lease = state.take(in: all) else { return nil }
-            return (state.waiters.remove(at: index), lease)
+            return (true, state.dispatch())
         }
-        if let (waiter, lease) = granted { waiter.continuation.resume(returning: lease) }
+        if widened { events.note(.widened) }
+        for (waiter, lease) in grants { waiter.continuation.resume(returning: lease) }
     }
 
     /// Opens a connection in `slot`, a place already marked busy.
@@ -330,38 +379,58 @@ public final class PQPool: Sendable, Service {
     }
 
     private func release(_ connection: PQConnection, from slot: Int) {
-        guard connection.isOpen, !connection.inTransaction, ContinuousClock.now - connection.openedAt < lifetime,
-            connection.tenantsServed.count <= tenants
-        else {
+        let replaced: PQPoolEvents.Event? =
+            if !connection.isOpen || connection.inTransaction {
+                .broken
+            } else if ContinuousClock.now - connection.openedAt >= lifetime {
+                .replacedForLifetime
+            } else if connection.tenantsServed.count > tenants { .replacedForTenants } else { nil }
+        if let replaced {
+            events.note(replaced)
             dropPlace(slot)
             return
         }
-        let waiter: Waiter? = state.withLock { state in
-            if state.closed {
-                state.slots[slot] = .empty
-                return nil
-            }
-            if let index = state.waiters.firstIndex(where: { $0.places.contains(slot, of: maximum) }) {
-                return state.waiters.remove(at: index)
-            }
-            state.slots[slot] = .idle(connection)
-            return nil
+        let grants = state.withLock { state in
+            state.free(slot, keeping: state.closed ? nil : connection)
+            return state.dispatch()
         }
-        waiter?.continuation.resume(returning: Lease(slot: slot, connection: connection))
+        for (waiter, lease) in grants { waiter.continuation.resume(returning: lease) }
     }
 
-    /// The connection in `slot` is gone: the place goes to the first waiter that may use it, to open
-    /// a connection in, or stays free.
+    /// The connection in `slot` is gone: its place is free for the next waiter that may use it, to
+    /// open a connection in.
     private func dropPlace(_ slot: Int) {
-        let waiter: Waiter? = state.withLock { state in
-            if !state.closed, let index = state.waiters.firstIndex(where: { $0.places.contains(slot, of: maximum) }) {
-                return state.waiters.remove(at: index)
-            }
-            state.slots[slot] = .empty
-            return nil
+        let grants = state.withLock { state in
+            state.free(slot, keeping: nil)
+            return state.dispatch()
         }
-        waiter?.continuation.resume(returning: Lease(slot: slot, connection: nil))
+        for (waiter, lease) in grants { waiter.continuation.resume(returning: lease) }
     }
+}
+
+/// Counts of the pool's events, also recorded as `itinera_db_pool_events_total{event}`.
+public final class PQPoolEvents: Sendable {
+    public enum Event: String, Sendable, CaseIterable {
+        /// A waiter whose own places stayed busy for the pool's patience took any connection.
+        case widened
+        /// A connection closed on return because it had worked in more tenants than the budget.
+        case replacedForTenants = "replaced_for_tenants"
+        /// A connection closed on return because it had lived its lifetime.
+        case replacedForLifetime = "replaced_for_lifetime"
+        /// A connection that came back broken or still in a transaction.
+        case broken
+    }
+
+    private let counts = Mutex<[Event: Int]>([:])
+
+    public init() {}
+
+    func note(_ event: Event) {
+        counts.withLock { $0[event, default: 0] += 1 }
+        Counter(label: "itinera_db_pool_events_total", dimensions: [("event", event.rawValue)]).increment()
+    }
+
+    public subscript(_ event: Event) -> Int { counts.withLock { $0[event, default: 0] } }
 }
 
 /// The round trips of a pool's connections (one per pipeline, one per `COPY`), for the gauges.
