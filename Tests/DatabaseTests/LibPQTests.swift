@@ -12,6 +12,24 @@ import Testing
         PQPool(keywords: PQPool.keywords(for: db.settings), maximum: maximum)
     }
 
+    /// The backends that served each tenant over three rounds of one lease each, after a first
+    /// round that makes them all active.
+    static func homes(of tenants: [UUID], in pool: PQPool, _ db: TestDatabase) async throws -> [UUID: Set<Int32>] {
+        func backend(for tenant: UUID) async throws -> Int32 {
+            try await PQPool.$affinity.withValue(tenant) {
+                try await pool.withConnection { connection in
+                    try await connection.query("SELECT pg_backend_pid()", logger: db.logger).first!.decode(Int32.self)
+                }
+            }
+        }
+        for tenant in tenants { _ = try await backend(for: tenant) }
+        var homes: [UUID: Set<Int32>] = [:]
+        for _ in 0..<3 {
+            for tenant in tenants { homes[tenant, default: []].insert(try await backend(for: tenant)) }
+        }
+        return homes
+    }
+
     @Test func test_aPipeline_answersEachStatement_withBinaryValuesBothWays() async throws {
         try await TestDatabase.with { db in
             let rows = try await Self.pool(db).withConnection { connection in
@@ -271,14 +289,6 @@ import Testing
     @Test func test_withManyTenantsActive_eachTenantKeepsToItsOwnConnection() async throws {
         try await TestDatabase.with { db in
             let pool = PQPool(keywords: PQPool.keywords(for: db.settings), maximum: 4, tenants: 10)
-            func backend(for tenant: UUID?) async throws -> Int32 {
-                try await PQPool.$affinity.withValue(tenant) {
-                    try await pool.withConnection { connection in
-                        try await connection.query("SELECT pg_backend_pid()", logger: db.logger).first!.decode(
-                            Int32.self)
-                    }
-                }
-            }
             // Four connections open, as concurrent work without a tenant needs them.
             let opened = try await withThrowingTaskGroup(of: Int32.self) { group in
                 for _ in 0..<4 {
@@ -297,11 +307,7 @@ import Testing
             #expect(opened.count == 4)
             // 40 tenants active: 4 connections × a budget of 10 leaves one place a tenant.
             let tenants = (0..<40).map { _ in UUID() }
-            for tenant in tenants { _ = try await backend(for: tenant) }
-            var homes: [UUID: Set<Int32>] = [:]
-            for _ in 0..<3 {
-                for tenant in tenants { homes[tenant, default: []].insert(try await backend(for: tenant)) }
-            }
+            let homes = try await Self.homes(of: tenants, in: pool, db)
             #expect(homes.values.allSatisfy { $0.count == 1 }, "a tenant's work moved between connections")
             let shares = Dictionary(grouping: tenants) { homes[$0]!.first! }.mapValues(\.count)
             #expect(shares.count == 4, "the tenants went to \(shares.count) of 4 connections: \(shares)")
@@ -352,21 +358,9 @@ import Testing
     @Test func test_morePlacesThanWork_spreadsTenantsOverEveryPlace_andBoundsTheWork() async throws {
         try await TestDatabase.with { db in
             let pool = PQPool(keywords: PQPool.keywords(for: db.settings), maximum: 2, places: 6, tenants: 30)
-            func backend(for tenant: UUID) async throws -> Int32 {
-                try await PQPool.$affinity.withValue(tenant) {
-                    try await pool.withConnection { connection in
-                        try await connection.query("SELECT pg_backend_pid()", logger: db.logger).first!.decode(
-                            Int32.self)
-                    }
-                }
-            }
             // 60 tenants active: 6 places × a budget of 30 ÷ (2 × 60) leaves one place a tenant.
             let tenants = (0..<60).map { _ in UUID() }
-            for tenant in tenants { _ = try await backend(for: tenant) }
-            var homes: [UUID: Set<Int32>] = [:]
-            for _ in 0..<3 {
-                for tenant in tenants { homes[tenant, default: []].insert(try await backend(for: tenant)) }
-            }
+            let homes = try await Self.homes(of: tenants, in: pool, db)
             #expect(homes.values.allSatisfy { $0.count == 1 }, "a tenant's work moved between connections")
             let backends = Set(homes.values.compactMap(\.first))
             #expect(backends.count == 6, "the tenants kept to \(backends.count) of 6 places")

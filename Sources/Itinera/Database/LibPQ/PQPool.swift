@@ -1,12 +1,11 @@
-import CoreMetrics
 public import Foundation
 public import Logging
 public import ServiceLifecycle
 import Synchronization
 
 /// A pool of libpq connections: at most `maximum` at work at once and at most `places` open (as many
-/// by default), opened on demand, handed to waiters in the order they came. A connection that broke, that has lived longer than `lifetime`, or that has
-/// worked in more than `tenants` tenants' schemas (a backend's catalog and relation caches keep an
+/// by default), opened on demand, handed to waiters in the order they came. A connection that
+/// broke, that has lived longer than `lifetime`, or that has worked in more than `tenants` tenants' schemas (a backend's catalog and relation caches keep an
 /// entry for every table of every schema it touched, about a quarter of a megabyte per tenant, and
 /// never let go) is closed when it comes back and its place given to the next waiter. A wait for a
 /// connection is bounded when the task's `ConnectionWait.limit` is set (then `DatabaseUnavailable`,
@@ -25,8 +24,9 @@ import Synchronization
 /// **More places than work.** With `places` above `maximum`, more connections stay open than may
 /// work at once. PostgreSQL still runs at most `maximum` of a pool's statements together, but each
 /// tenant's run covers several places (at 10,000 tenants, 64 places and a budget of 1,000: three),
-/// so its work rarely finds all of its own connections busy and waits less for them. The caches
-/// held grow with the run: each tenant's are kept on each of its places.
+/// so its work rarely finds all of its own connections busy. But each place builds a tenant's
+/// caches the first time it serves it, and at 10,000 tenants those builds cost more than the waits
+/// saved (docs/benchmarks.md, run 6), so places default to `maximum`.
 public final class PQPool: Sendable, Service {
     /// One connection's place in the pool.
     private enum Slot {
@@ -40,7 +40,6 @@ public final class PQPool: Sendable, Service {
         let first: Int
         let count: Int
 
-        func contains(_ slot: Int, of total: Int) -> Bool { (slot - first + total) % total < count }
         func ordered(of total: Int) -> some Sequence<Int> { (0..<count).lazy.map { (first + $0) % total } }
     }
 
@@ -217,13 +216,6 @@ public final class PQPool: Sendable, Service {
         _ = idle
     }
 
-    /// Runs `body` with a connection of the pool, waiting at most the task's `ConnectionWait.limit`.
-    public func withConnection<Result: Sendable>(_ body: (PQConnection) async throws -> Result) async throws
-        -> Result
-    {
-        try await withConnection(waitingAtMost: ConnectionWait.limit, body)
-    }
-
     /// Runs `body` with a connection of the pool, waiting at most `wait` for it (when set).
     public func withConnection<Result: Sendable>(
         waitingAtMost wait: Duration?, _ body: (PQConnection) async throws -> Result
@@ -237,47 +229,6 @@ public final class PQPool: Sendable, Service {
             release(connection, from: slot)
             throw error
         }
-    }
-
-    /// Runs `body` in a transaction on one connection: `BEGIN` goes with the first statements `body`
-    /// sends, `COMMIT` after it returns (unless a pipeline of `body` committed); an error rolls back.
-    public func transaction<Result: Sendable>(
-        isolation: TransactionIsolation = .readCommitted, _ body: (PQConnection) async throws -> Result
-    ) async throws -> Result {
-        try await withConnection { connection in
-            connection.begin(isolation)
-            do {
-                let result = try await body(connection)
-                if connection.inTransactionBlock { try await connection.commit() }
-                return result
-            } catch {
-                try? await connection.rollback()
-                throw error
-            }
-        }
-    }
-
-    /// `transaction(isolation:_:)`; `logger` names the caller.
-    public func transaction<Result: Sendable>(
-        logger: Logger, isolation: TransactionIsolation = .readCommitted,
-        _ body: (PQConnection) async throws -> Result
-    ) async throws -> Result {
-        try await transaction(isolation: isolation, body)
-    }
-
-    /// Runs one statement on a pooled connection, outside any other transaction.
-    @discardableResult
-    public func query(_ statement: PQStatement, logger: Logger, file: String = #fileID, line: Int = #line)
-        async throws -> PQRows
-    {
-        try await withConnection { try await $0.query(statement) }
-    }
-
-    /// Runs one statement whose rows are not needed on a pooled connection.
-    public func execute(_ statement: PQStatement, logger: Logger, file: String = #fileID, line: Int = #line)
-        async throws
-    {
-        _ = try await query(statement, logger: logger)
     }
 
     /// The places `tenant`'s work may take a connection from (all when there is no tenant); notes
@@ -406,40 +357,4 @@ public final class PQPool: Sendable, Service {
         }
         for (waiter, lease) in grants { waiter.continuation.resume(returning: lease) }
     }
-}
-
-/// Counts of the pool's events, also recorded as `itinera_db_pool_events_total{event}`.
-public final class PQPoolEvents: Sendable {
-    public enum Event: String, Sendable, CaseIterable {
-        /// A waiter whose own places stayed busy for the pool's patience took any connection.
-        case widened
-        /// A connection closed on return because it had worked in more tenants than the budget.
-        case replacedForTenants = "replaced_for_tenants"
-        /// A connection closed on return because it had lived its lifetime.
-        case replacedForLifetime = "replaced_for_lifetime"
-        /// A connection that came back broken or still in a transaction.
-        case broken
-    }
-
-    private let counts = Mutex<[Event: Int]>([:])
-
-    public init() {}
-
-    func note(_ event: Event) {
-        counts.withLock { $0[event, default: 0] += 1 }
-        Counter(label: "itinera_db_pool_events_total", dimensions: [("event", event.rawValue)]).increment()
-    }
-
-    public subscript(_ event: Event) -> Int { counts.withLock { $0[event, default: 0] } }
-}
-
-/// The round trips of a pool's connections (one per pipeline, one per `COPY`), for the gauges.
-public final class PQRoundTrips: Sendable {
-    private let count = Atomic<Int>(0)
-
-    public init() {}
-
-    func add() { count.add(1, ordering: .relaxed) }
-
-    public var total: Int { count.load(ordering: .relaxed) }
 }
