@@ -63,6 +63,15 @@ struct ItineraBench: AsyncParsableCommand {
     @Option(help: "How long the server's work for a tenant waits for one of its own connections, in milliseconds.")
     var affinityPatienceMs = 10
 
+    @Option(
+        help:
+            "A directory for the embedded cluster that outlives the run: the tenants section keeps its tenants' session tokens there and the next run with it starts from them (give --add-column-at 0)."
+    )
+    var cluster: String?
+
+    @Option(help: "A PostgreSQL setting for the embedded cluster, as name=value (repeatable).")
+    var postgresOption: [String] = []
+
     @Option(help: "The tenant count at which the tenants section times an add-column migration over them.")
     var addColumnAt = 1_000
 
@@ -112,12 +121,16 @@ struct ItineraBench: AsyncParsableCommand {
             return logger
         }()
         EmbeddedPostgres.reapAbandoned(prefix: "itinera-bench-", logger: logger)
-        let directory = URL(fileURLWithPath: "/tmp/itinera-bench-\(getpid())")
-        let embedded = try EmbeddedPostgres(directory: directory, durability: .durable, logger: logger)
+        let directory = URL(fileURLWithPath: cluster ?? "/tmp/itinera-bench-\(getpid())")
+        let embedded = try {
+            var embedded = try EmbeddedPostgres(directory: directory, durability: .durable, logger: logger)
+            embedded.extraOptions = postgresOption.map { "-c \($0)" }
+            return embedded
+        }()
         try embedded.start()
         defer {
             embedded.stop()
-            try? FileManager.default.removeItem(at: directory)
+            if cluster == nil { try? FileManager.default.removeItem(at: directory) }
         }
         try await embedded.prepareApplicationDatabase()
         let settings = embedded.applicationSettings
@@ -248,7 +261,7 @@ struct ItineraBench: AsyncParsableCommand {
         if !stopped {
             logger.warning("The server under test did not stop within 30 s; stopping the cluster and exiting.")
             embedded.stop()
-            try? FileManager.default.removeItem(at: directory)
+            if cluster == nil { try? FileManager.default.removeItem(at: directory) }
             Foundation.exit(EXIT_SUCCESS)
         }
     }

@@ -23,14 +23,20 @@ extension ItineraBench {
                 + "\(connectionTenants) tenants' schemas, and work for a tenant waits at most \(affinityPatienceMs) ms "
                 + "for one of its own connections. The pool columns count, over the measured reads, the "
                 + "requests that waited that long and took another tenant's connection, and the connections "
-                + "replaced for passing their tenant budget.")
+                + "replaced for passing their tenant budget; the CPU column, the CPU time a measured read took "
+                + "in this process (the server; the load is wrk's) and in the cluster's processes.")
         lines.append("")
         lines.append(
-            "| tenants | added in | tenant read p50 / p99 | req/s | failed | pool: took another's / replaced | order ingest p50 / p99 | req/s | failed | backends' RSS (anon) median / max |"
+            "| tenants | added in | tenant read p50 / p99 | req/s | failed | pool: took another's / replaced | read CPU: server / database | order ingest p50 / p99 | req/s | failed | backends' RSS (anon) median / max |"
         )
-        lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         var current = migrations
-        var tokens: [String] = []
+        // A kept cluster (--cluster) holds the tenants of earlier runs; their owners' tokens are beside it.
+        let kept = cluster.map { URL(fileURLWithPath: $0).appendingPathComponent("bench-tokens.txt") }
+        var tokens =
+            kept.flatMap { try? String(contentsOf: $0, encoding: .utf8) }.map {
+                $0.split(separator: "\n").map(String.init)
+            } ?? []
         var migrateLines: [String] = []
         var reads: [Int: Wrk.Result] = [:]
         for count in scaleCounts {
@@ -39,6 +45,7 @@ extension ItineraBench {
                 client: client, migrations: current, sessionLifetime: .seconds(86_400), logger: logger)
             tokens += try await populate(
                 to: count, from: tokens.count, provisioner: provisioner, hash: "x", prefix: "scale")
+            if let kept { try Data(tokens.joined(separator: "\n").utf8).write(to: kept) }
             let added = ContinuousClock.now - started
             if count == addColumnAt {
                 // A new tenant migration, as an upgrade would bring: one column on a table every
@@ -59,7 +66,7 @@ extension ItineraBench {
             }
             var tenantReads: [Wrk.Result] = []
             var ingests: [Wrk.Result] = []
-            let list = try Wrk.tokenTable(tokens)
+            let list = try Wrk.tokenTable(Array(tokens.prefix(count)))
             defer { try? FileManager.default.removeItem(atPath: list) }
             // The server as it runs once it has seen every tenant: an order for each, then (after the
             // settle, whose VACUUM sends the backends fresh statistics) a read for each, uncounted.
@@ -70,18 +77,22 @@ extension ItineraBench {
                 Wrk.spreadOrders(tokens: list, pick: Wrk.inTurn), port: port, token: nil, seconds: pass,
                 connections: connections,
                 tolerant: true)
+            let settling = ContinuousClock.now
             try await settle(embedded)
+            Self.emit("(settled in \(String(format: "%.0f s", (ContinuousClock.now - settling).milliseconds / 1000)))")
             _ = try await Wrk.script(
                 Wrk.spreadRead(tokens: list, pick: Wrk.inTurn), port: port, token: nil, seconds: pass,
                 connections: connections,
                 tolerant: true)
             let (widenedBefore, replacedBefore) = (server.events[.widened], server.events[.replacedForTenants])
+            let cpuBefore = try await CPUTime.now(embedded)
             for _ in 0..<rounds {
                 tenantReads.append(
                     try await Wrk.script(
                         Wrk.spreadRead(tokens: list), port: port, token: nil, seconds: duration,
                         connections: connections, tolerant: true))
             }
+            let cpu = try await CPUTime.now(embedded) - cpuBefore
             let widened = server.events[.widened] - widenedBefore
             let replaced = server.events[.replacedForTenants] - replacedBefore
             let requests = tenantReads.reduce(0) { $0 + $1.requests }
@@ -99,6 +110,7 @@ extension ItineraBench {
                 "| \(count) | \(String(format: "%.0f s", added.milliseconds / 1000)) | \(Self.format(read.p50)) / \(Self.format(read.p99)) "
                     + "| \(Int(read.requestsPerSecond)) | \(read.failed) "
                     + "| \(String(format: "%.2f%%", 100 * Double(widened) / Double(max(1, requests)))) / \(replaced) "
+                    + "| \(cpu.perRequest(requests)) "
                     + "| \(Self.format(ingest.p50)) / \(Self.format(ingest.p99)) "
                     + "| \(Int(ingest.requestsPerSecond)) | \(ingest.failed) | \(memory) |")
         }
@@ -148,6 +160,56 @@ extension ItineraBench {
         }
         guard !sizes.isEmpty else { return "–" }
         return String(format: "%.0f / %.0f MB (%d backends)", percentile(sizes, 50), sizes.max() ?? 0, sizes.count)
+    }
+}
+
+/// CPU time (user and system) of this process and of the cluster's processes, from /proc, and
+/// the blocks the database read from outside its shared buffers.
+struct CPUTime {
+    var process: Double
+    var database: Double
+    var blocksRead: Int64
+
+    static func - (lhs: CPUTime, rhs: CPUTime) -> CPUTime {
+        CPUTime(
+            process: lhs.process - rhs.process, database: lhs.database - rhs.database,
+            blocksRead: lhs.blocksRead - rhs.blocksRead)
+    }
+
+    /// The time per request in microseconds, as "server / database", and the blocks read per request.
+    func perRequest(_ requests: Int) -> String {
+        let count = Double(max(1, requests))
+        return String(
+            format: "%.0f / %.0f µs, %.2f blocks read", process / count * 1e6, database / count * 1e6,
+            Double(blocksRead) / count)
+    }
+
+    /// Now: this process, and every process of the cluster (the backends, the autovacuum workers,
+    /// the checkpointer and the rest; a backend that ended since the last reading is not counted).
+    static func now(_ embedded: EmbeddedPostgres) async throws -> CPUTime {
+        let (pids, blocks) = try await embedded.withSuperuser(database: EmbeddedPostgres.applicationDatabase) {
+            connection in
+            let logger = Logger(label: "bench")
+            let pids = try await connection.query(
+                "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()", logger: logger
+            ).collect().map { try $0.decode(Int32.self) }
+            let blocks = try await connection.query(
+                "SELECT blks_read FROM pg_stat_database WHERE datname = current_database()", logger: logger
+            ).collect().first?.decode(Int64.self)
+            return (pids, blocks ?? 0)
+        }
+        return CPUTime(
+            process: seconds(of: "self"), database: pids.reduce(0) { $0 + seconds(of: "\($1)") }, blocksRead: blocks)
+    }
+
+    /// utime + stime of /proc/<pid>/stat, fields 14 and 15 (after the command name in parentheses).
+    static func seconds(of pid: String) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }
 

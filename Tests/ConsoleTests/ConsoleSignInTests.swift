@@ -77,4 +77,26 @@ import Testing
             }
         }
     }
+
+    @Test func test_theScript_isServedAsJavaScriptFromTheConsole_whichThePagesCSPAllows_andNoPageInlines() async throws
+    {
+        try await TestDatabase.with { db in
+            try await Application(router: try buildRouter(db.parts { $0.jobWorkers = 0 })).test(.router) { client in
+                let script = try await client.execute(uri: "/console/console.js", method: .get)
+                #expect(script.status == .ok)
+                #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
+                #expect(script.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                #expect(String(buffer: script.body).contains("data-live-preview"))
+
+                let page = try await client.execute(uri: "/console/sign-in", method: .get)
+                let html = String(buffer: page.body)
+                let policy = try #require(page.headers[.contentSecurityPolicy])
+                #expect(policy.contains("script-src 'self'"))
+                #expect(!policy.split(separator: ";").contains { $0.contains("script-src") && $0.contains("unsafe") })
+                #expect(html.contains("<script src=\"/console/console.js\" defer></script>"))
+                // Every script the page has is that file: none inline, which the policy would refuse.
+                #expect(html.components(separatedBy: "<script").count == 2)
+            }
+        }
+    }
 }

@@ -204,29 +204,34 @@ struct ConsolePage {
         _ items: [[String: Any]], columns: [(String, String)], link: (([String: Any]) -> String?)? = nil,
         form: (([String: Any]) -> [String: Any]?)? = nil
     ) -> [String: Any] {
-        ConsoleTable.context(items, columns: columns, link: link, form: form, shown: shown)
+        ConsoleTable.context(items, columns: columns, link: link, form: form, shown: shower())
     }
 
     /// A value of the API's as the page shows it: a time (`…Z`) on the tenant's clock, an amount in
     /// minor units (a path ending `_minor`) in the tenant's currency, anything else as it is.
-    func shown(_ text: String, _ path: String) -> String {
-        if path.hasSuffix("_minor"), let minor = Int64(text) {
-            let money = NumberFormatter()
-            money.numberStyle = .currency
-            money.locale = Locale(identifier: language == .zh ? "zh_CN" : "en_US")
-            money.currencyCode = currency
-            var amount = Decimal(minor)
-            for _ in 0..<money.maximumFractionDigits { amount /= 10 }
-            return money.string(from: amount as NSDecimalNumber) ?? text
+    func shown(_ text: String, _ path: String) -> String { shower()(text, path) }
+
+    /// `shown` with its formatters made once, for every cell of a table.
+    func shower() -> (String, String) -> String {
+        let money = NumberFormatter()
+        money.numberStyle = .currency
+        money.locale = Locale(identifier: language == .zh ? "zh_CN" : "en_US")
+        money.currencyCode = currency
+        let time = DateFormatter()
+        time.locale = Locale(identifier: "en_US_POSIX")
+        time.timeZone = zone
+        time.dateFormat = "yyyy-MM-dd HH:mm"
+        return { text, path in
+            if path.hasSuffix("_minor"), let minor = Int64(text) {
+                var amount = Decimal(minor)
+                for _ in 0..<money.maximumFractionDigits { amount /= 10 }
+                return money.string(from: amount as NSDecimalNumber) ?? text
+            }
+            if text.count >= 20, text.hasSuffix("Z"), let date = ConsoleTable.instant(text) {
+                return time.string(from: date)
+            }
+            return text
         }
-        if text.count >= 20, text.hasSuffix("Z"), let date = ConsoleTable.instant(text) {
-            let time = DateFormatter()
-            time.locale = Locale(identifier: "en_US_POSIX")
-            time.timeZone = zone
-            time.dateFormat = "yyyy-MM-dd HH:mm"
-            return time.string(from: date)
-        }
-        return text
     }
 
     /// The back link to the overview.
