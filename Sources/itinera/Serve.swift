@@ -36,6 +36,7 @@ struct Serve: AsyncParsableCommand {
         do {
             let client = try database.settings.makeClient(
                 connections: configuration.databaseConnections, open: configuration.databaseOpenConnections,
+                tenants: configuration.databaseConnectionTenants,
                 logger: logger, lockTimeout: configuration.lockTimeout)
             let tls = try TLSIdentity.serverConfiguration(
                 certificatePath: configuration.tlsCertificatePath,

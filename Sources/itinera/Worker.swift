@@ -27,7 +27,8 @@ struct Worker: AsyncParsableCommand {
         defer { database.stop() }
         let count = max(1, configuration.jobWorkers)
         let client = try database.settings.makeClient(
-            connections: count + 2, logger: logger, lockTimeout: configuration.lockTimeout)
+            connections: count + 2, tenants: configuration.databaseConnectionTenants, logger: logger,
+            lockTimeout: configuration.lockTimeout)
         do {
             try await runJobWorkers(
                 ApplicationParts(

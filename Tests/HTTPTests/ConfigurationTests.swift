@@ -58,12 +58,19 @@ import Testing
     @Test func test_poolSettings_areReadAndChecked() throws {
         let plain = try ConfigurationSources(flags: [:], environment: [:]).resolve()
         #expect(plain.databaseConnections == 20 && plain.databaseOpenConnections == nil)
+        #expect(plain.databaseConnectionTenants == 1000)
         let both = try ConfigurationSources(
-            flags: [:], environment: ["ITINERA_DB_CONNECTIONS": "16", "ITINERA_DB_OPEN_CONNECTIONS": "64"]
+            flags: [:],
+            environment: [
+                "ITINERA_DB_CONNECTIONS": "16", "ITINERA_DB_OPEN_CONNECTIONS": "64",
+                "ITINERA_DB_CONNECTION_TENANTS": "500",
+            ]
         ).resolve()
         #expect(both.databaseConnections == 16 && both.databaseOpenConnections == 64)
+        #expect(both.databaseConnectionTenants == 500)
         for environment in [
             ["ITINERA_DB_OPEN_CONNECTIONS": "8"], ["ITINERA_DB_OPEN_CONNECTIONS": "0"],
+            ["ITINERA_DB_CONNECTION_TENANTS": "5"], ["ITINERA_DB_CONNECTION_TENANTS": "many"],
             ["ITINERA_DB_CONNECTIONS": "16", "ITINERA_DB_OPEN_CONNECTIONS": "12"],
         ] {
             #expect(throws: ConfigurationError.self, "\(environment)") {

@@ -10,7 +10,8 @@ import Logging
 public struct ConfigurationSources: Sendable {
     public static let keys = [
         "host", "port", "tls-cert", "tls-key", "data-dir", "database-url", "migrate",
-        "session-ttl-hours", "log-level", "db-connections", "db-open-connections", "bcrypt-cost", "spare-schemas",
+        "session-ttl-hours", "log-level", "db-connections", "db-open-connections", "db-connection-tenants",
+        "bcrypt-cost", "spare-schemas",
         "platform-token", "export-dir", "key-rate", "key-burst", "tenant-rate", "tenant-burst", "job-workers",
         "loyalty-sweep-hours", "insight-refresh-minutes", "shutdown-seconds", "webhook-allow-private",
         "webhook-retry-seconds",
@@ -96,6 +97,9 @@ public struct ConfigurationSources: Sendable {
                 )
             }
             configuration.databaseOpenConnections = count
+        }
+        if let tenants = value("db-connection-tenants") {
+            configuration.databaseConnectionTenants = try integer("db-connection-tenants", tenants, in: 10...100_000)
         }
         if let spares = value("spare-schemas") {
             configuration.spareSchemas = try integer("spare-schemas", spares, in: 0...100)

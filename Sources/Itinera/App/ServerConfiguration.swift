@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     /// Most connections the pool keeps open (at least `databaseConnections`; `nil`: as many). More
     /// open than at work lets each tenant keep its caches on several (see `PQPool`).
     public var databaseOpenConnections: Int?
+    /// How many tenants' schemas one connection works in before it is replaced (each leaves its
+    /// caches in the backend; see `PQPool`).
+    public var databaseConnectionTenants = PQPool.defaultTenants
     /// Tenant schemas kept built ahead of sign-up (0 builds each at sign-up).
     public var spareSchemas = 3
     /// bcrypt work factor for passwords.

@@ -102,14 +102,16 @@ public struct DatabaseSettings: Sendable, Equatable {
     public static let lockTimeout: Duration = .seconds(10)
 
     /// A pool for these settings with at most `connections` connections at work and at most
-    /// `open` open (`nil`: as many), opened on demand through libpq (which also reads what the
-    /// settings leave out from `PG*` variables and service files); its statements wait at most
-    /// `lockTimeout` for a lock.
+    /// `open` open (`nil`: as many), each working in at most `tenants` tenants' schemas, opened on
+    /// demand through libpq (which also reads what the settings leave out from `PG*` variables and
+    /// service files); its statements wait at most `lockTimeout` for a lock.
     public func makeClient(
-        connections: Int, open: Int? = nil, logger: Logger, lockTimeout: Duration = Self.lockTimeout
+        connections: Int, open: Int? = nil, tenants: Int = PQPool.defaultTenants, logger: Logger,
+        lockTimeout: Duration = Self.lockTimeout
     ) throws -> PQPool {
         PQPool(
-            keywords: PQPool.keywords(for: self, lockTimeout: lockTimeout), maximum: connections, places: open)
+            keywords: PQPool.keywords(for: self, lockTimeout: lockTimeout), maximum: connections, places: open,
+            tenants: tenants)
     }
 
 }

@@ -18,8 +18,8 @@ import Synchronization
 /// connection's `tenants` budget, the run shortens so that it brings each connection about half of
 /// its budget: at 10,000 active tenants over 16 places, each tenant has one place and each backend
 /// keeps the caches of its own 625 tenants warm. A waiter whose places stay busy for
-/// `affinityPatience` takes any connection, so a long transaction on a tenant's place delays its
-/// other work only that long.
+/// `affinityPatience` takes any connection, an idle one that has served its tenant first, so a long
+/// transaction on a tenant's place delays its other work only that long.
 ///
 /// **More places than work.** With `places` above `maximum`, more connections stay open than may
 /// work at once. PostgreSQL still runs at most `maximum` of a pool's statements together, but each
@@ -52,6 +52,9 @@ public final class PQPool: Sendable, Service {
     private struct Waiter {
         let id: Int
         var places: Places
+        /// The tenant whose work waits, once it has waited out the patience for its own places
+        /// (it then prefers a connection that has served the tenant before).
+        var widenedFor: UUID?
         let continuation: CheckedContinuation<Lease, any Error>
     }
 
@@ -68,10 +71,19 @@ public final class PQPool: Sendable, Service {
         var seenBefore = 0
         var windowStarted = ContinuousClock.now
 
-        /// Takes the first idle connection of `places`, else the first free place (to open one in),
-        /// while fewer than `working` are busy.
-        mutating func take(in places: Places) -> Lease? {
+        /// Takes the first idle connection of `places` (one that has served `warm` first, when
+        /// given), else the first free place (to open one in), while fewer than `working` are busy.
+        mutating func take(in places: Places, warm: UUID? = nil) -> Lease? {
             guard busy < working else { return nil }
+            if let warm {
+                for slot in places.ordered(of: slots.count) {
+                    if case .idle(let connection) = slots[slot], connection.tenantsServed.contains(warm) {
+                        slots[slot] = .busy
+                        busy += 1
+                        return Lease(slot: slot, connection: connection)
+                    }
+                }
+            }
             var free: Int?
             for slot in places.ordered(of: slots.count) {
                 switch slots[slot] {
@@ -102,7 +114,7 @@ public final class PQPool: Sendable, Service {
             var grants: [(Waiter, Lease)] = []
             var index = 0
             while busy < working, index < waiters.count {
-                if let lease = take(in: waiters[index].places) {
+                if let lease = take(in: waiters[index].places, warm: waiters[index].widenedFor) {
                     grants.append((waiters.remove(at: index), lease))
                 } else {
                     index += 1
@@ -139,11 +151,15 @@ public final class PQPool: Sendable, Service {
     public let tenants: Int
     /// How long work for a tenant waits for one of its own connections before it takes any.
     public let affinityPatience: Duration
+    /// The tenant budget of a connection unless configured (`ITINERA_DB_CONNECTION_TENANTS`): the
+    /// run rule gives each connection about half of it, so 20 connections keep 10,000 active
+    /// tenants warm, one place each, with room for work that waited out the patience.
+    public static let defaultTenants = 1000
     private let state: Mutex<State>
 
     public init(
         keywords: [(String, String)], maximum: Int, places: Int? = nil, lifetime: Duration = .seconds(1800),
-        tenants: Int = 1000, affinityPatience: Duration = .milliseconds(10)
+        tenants: Int = PQPool.defaultTenants, affinityPatience: Duration = .milliseconds(10)
     ) {
         self.keywords = keywords
         self.maximum = max(1, maximum)
@@ -276,7 +292,7 @@ public final class PQPool: Sendable, Service {
             let handed = try await withCheckedThrowingContinuation { continuation in
                 // Something may have come free since the first look.
                 let grants = state.withLock { state in
-                    state.waiters.append(Waiter(id: id, places: places, continuation: continuation))
+                    state.waiters.append(Waiter(id: id, places: places, widenedFor: nil, continuation: continuation))
                     return state.dispatch()
                 }
                 for (waiter, lease) in grants { waiter.continuation.resume(returning: lease) }
@@ -290,8 +306,8 @@ public final class PQPool: Sendable, Service {
                             throwing: DatabaseUnavailable("No database connection came free within \(wait)."))
                     }
                 }
-                if places.count < self.places {
-                    patience.arm(affinityPatience) { [self] in widen(id) }
+                if places.count < self.places, let affinity {
+                    patience.arm(affinityPatience) { [self] in widen(id, for: affinity) }
                 }
             }
             deadline.leased()
@@ -306,13 +322,17 @@ public final class PQPool: Sendable, Service {
         return (lease.slot, try await open(in: lease.slot))
     }
 
-    /// The waiter `id` waited long enough for its own places: it takes any connection, now if one is
-    /// idle or a place is free, else the next that comes back.
-    private func widen(_ id: Int) {
+    /// The waiter `id` waited long enough for `tenant`'s own places: it takes any connection, now if
+    /// one is idle or a place is free, else the next that comes back. An idle connection that has
+    /// served the tenant before (its backend still holds the tenant's caches) goes first, so a
+    /// tenant that has widened once tends to find the same second connection warm, and other
+    /// connections do not gather its caches towards their budgets.
+    private func widen(_ id: Int, for tenant: UUID) {
         let all = Places(first: 0, count: places)
         let (widened, grants): (Bool, [(Waiter, Lease)]) = state.withLock { state in
             guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return (false, []) }
             state.waiters[index].places = all
+            state.waiters[index].widenedFor = tenant
             return (true, state.dispatch())
         }
         if widened { events.note(.widened) }
