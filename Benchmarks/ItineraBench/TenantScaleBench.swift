@@ -27,7 +27,7 @@ extension ItineraBench {
                 + "in this process (the server; the load is wrk's) and in the cluster's processes.")
         lines.append("")
         lines.append(
-            "| tenants | added in | tenant read p50 / p99 | req/s | failed | pool: took another's / replaced | read CPU: server / database | order ingest p50 / p99 | req/s | failed | backends' RSS (anon) median / max |"
+            "| tenants | added in | tenant read p50 / p99 | req/s | failed | pool: took another's / replaced | read CPU: server / database, blocks read | order ingest p50 / p99 | req/s | failed | backends' RSS (anon) median / max |"
         )
         lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         var current = migrations
@@ -85,14 +85,14 @@ extension ItineraBench {
                 connections: connections,
                 tolerant: true)
             let (widenedBefore, replacedBefore) = (server.events[.widened], server.events[.replacedForTenants])
-            let cpuBefore = try await CPUTime.now(embedded)
+            let costBefore = try await ReadCost.now(embedded)
             for _ in 0..<rounds {
                 tenantReads.append(
                     try await Wrk.script(
                         Wrk.spreadRead(tokens: list), port: port, token: nil, seconds: duration,
                         connections: connections, tolerant: true))
             }
-            let cpu = try await CPUTime.now(embedded) - cpuBefore
+            let cost = try await ReadCost.now(embedded) - costBefore
             let widened = server.events[.widened] - widenedBefore
             let replaced = server.events[.replacedForTenants] - replacedBefore
             let requests = tenantReads.reduce(0) { $0 + $1.requests }
@@ -110,7 +110,7 @@ extension ItineraBench {
                 "| \(count) | \(String(format: "%.0f s", added.milliseconds / 1000)) | \(Self.format(read.p50)) / \(Self.format(read.p99)) "
                     + "| \(Int(read.requestsPerSecond)) | \(read.failed) "
                     + "| \(String(format: "%.2f%%", 100 * Double(widened) / Double(max(1, requests)))) / \(replaced) "
-                    + "| \(cpu.perRequest(requests)) "
+                    + "| \(cost.perRequest(requests)) "
                     + "| \(Self.format(ingest.p50)) / \(Self.format(ingest.p99)) "
                     + "| \(Int(ingest.requestsPerSecond)) | \(ingest.failed) | \(memory) |")
         }
@@ -165,13 +165,13 @@ extension ItineraBench {
 
 /// CPU time (user and system) of this process and of the cluster's processes, from /proc, and
 /// the blocks the database read from outside its shared buffers.
-struct CPUTime {
+struct ReadCost {
     var process: Double
     var database: Double
     var blocksRead: Int64
 
-    static func - (lhs: CPUTime, rhs: CPUTime) -> CPUTime {
-        CPUTime(
+    static func - (lhs: ReadCost, rhs: ReadCost) -> ReadCost {
+        ReadCost(
             process: lhs.process - rhs.process, database: lhs.database - rhs.database,
             blocksRead: lhs.blocksRead - rhs.blocksRead)
     }
@@ -186,19 +186,17 @@ struct CPUTime {
 
     /// Now: this process, and every process of the cluster (the backends, the autovacuum workers,
     /// the checkpointer and the rest; a backend that ended since the last reading is not counted).
-    static func now(_ embedded: EmbeddedPostgres) async throws -> CPUTime {
-        let (pids, blocks) = try await embedded.withSuperuser(database: EmbeddedPostgres.applicationDatabase) {
-            connection in
-            let logger = Logger(label: "bench")
-            let pids = try await connection.query(
-                "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()", logger: logger
-            ).collect().map { try $0.decode(Int32.self) }
-            let blocks = try await connection.query(
-                "SELECT blks_read FROM pg_stat_database WHERE datname = current_database()", logger: logger
-            ).collect().first?.decode(Int64.self)
-            return (pids, blocks ?? 0)
+    static func now(_ embedded: EmbeddedPostgres) async throws -> ReadCost {
+        let rows = try await embedded.withSuperuser(database: EmbeddedPostgres.applicationDatabase) { connection in
+            try await connection.query(
+                """
+                SELECT pid, (SELECT blks_read FROM pg_stat_database WHERE datname = current_database())
+                FROM pg_stat_activity WHERE pid <> pg_backend_pid()
+                """, logger: Logger(label: "bench")
+            ).collect().map { try $0.decode((Int32, Int64).self) }
         }
-        return CPUTime(
+        let (pids, blocks) = (rows.map(\.0), rows.first?.1 ?? 0)
+        return ReadCost(
             process: seconds(of: "self"), database: pids.reduce(0) { $0 + seconds(of: "\($1)") }, blocksRead: blocks)
     }
 

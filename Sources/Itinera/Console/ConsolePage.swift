@@ -207,11 +207,9 @@ struct ConsolePage {
         ConsoleTable.context(items, columns: columns, link: link, form: form, shown: shower())
     }
 
-    /// A value of the API's as the page shows it: a time (`…Z`) on the tenant's clock, an amount in
-    /// minor units (a path ending `_minor`) in the tenant's currency, anything else as it is.
-    func shown(_ text: String, _ path: String) -> String { shower()(text, path) }
-
-    /// `shown` with its formatters made once, for every cell of a table.
+    /// How the page shows a value of the API's (`shower()(text, path)`): a time (`…Z`) on the
+    /// tenant's clock, an amount in minor units (a path ending `_minor`) in the tenant's currency,
+    /// anything else as it is. Its formatters are made once, for every value of a table or list.
     func shower() -> (String, String) -> String {
         let money = NumberFormatter()
         money.numberStyle = .currency

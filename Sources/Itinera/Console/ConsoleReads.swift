@@ -51,10 +51,11 @@ extension ConsoleRoutes {
                     (view["communities"] as? [[String: Any]]) ?? [],
                     columns: [(page.word("communities"), "name"), (page.word("joined"), "joined_at")],
                     link: { "/console/communities/\(ConsoleTable.text($0, "id"))" })
+                let shown = page.shower()
                 context["facts"] = [
                     ("name", "name"), ("orders", "value.order_count"), ("spent", "value.total_spent_minor"),
                     ("RFM", "rfm.segment"),
-                ].map { ["term": page.word($0.0), "value": page.shown(ConsoleTable.text(view, $0.1), $0.1)] }
+                ].map { ["term": page.word($0.0), "value": shown(ConsoleTable.text(view, $0.1), $0.1)] }
                 context["tags"] = (view["tags"] as? [[String: Any]] ?? []).map { ConsoleTable.text($0, "name") }
                     .joined(separator: ", ")
                 context["consents"] = page.table(

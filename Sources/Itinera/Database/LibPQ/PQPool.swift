@@ -75,30 +75,27 @@ public final class PQPool: Sendable, Service {
         /// given), else the first free place (to open one in), while fewer than `working` are busy.
         mutating func take(in places: Places, warm: UUID? = nil) -> Lease? {
             guard busy < working else { return nil }
-            if let warm {
-                for slot in places.ordered(of: slots.count) {
-                    if case .idle(let connection) = slots[slot], connection.tenantsServed.contains(warm) {
-                        slots[slot] = .busy
-                        busy += 1
-                        return Lease(slot: slot, connection: connection)
-                    }
-                }
-            }
+            var idle: Int?
             var free: Int?
             for slot in places.ordered(of: slots.count) {
                 switch slots[slot] {
                 case .idle(let connection):
-                    slots[slot] = .busy
-                    busy += 1
-                    return Lease(slot: slot, connection: connection)
+                    if warm.map(connection.tenantsServed.contains) ?? true { return lend(slot) }
+                    idle = idle ?? slot
                 case .empty where free == nil: free = slot
                 case .empty, .busy: break
                 }
             }
-            guard let free else { return nil }
-            slots[free] = .busy
+            return (idle ?? free).map { lend($0) }
+        }
+
+        /// Marks `slot` busy: its idle connection, or the place to open one in.
+        private mutating func lend(_ slot: Int) -> Lease {
+            var connection: PQConnection?
+            if case .idle(let idle) = slots[slot] { connection = idle }
+            slots[slot] = .busy
             busy += 1
-            return Lease(slot: free, connection: nil)
+            return Lease(slot: slot, connection: connection)
         }
 
         /// The busy place `slot` came back (`connection` idle in it, or `nil`: empty).
